@@ -1,0 +1,50 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WorkloadSettings, deployedServices, deploymentFor, frontendExternalService, serviceAccountFor, serviceFor } from "./workloads";
+
+export interface BoutiqueArgs {
+    settings: WorkloadSettings;
+    /** The upstream `frontend-external` LoadBalancer Service. */
+    frontendExternal: boolean;
+    /** What pods must wait for: istiod serving its injection webhook, so every pod gets a sidecar. */
+    injector: pulumi.Resource;
+    provider: k8s.Provider;
+}
+
+/** The shop: its namespace, labelled for sidecar injection, and the release's workloads from the catalog. */
+export class Boutique extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    /** Deployments by catalog name; scenario objects that route to them wait for them. */
+    readonly deployments: Record<string, k8s.apps.v1.Deployment> = {};
+    readonly services: Record<string, k8s.core.v1.Service> = {};
+
+    constructor(name: string, args: BoutiqueArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("boutique-mesh:index:Boutique", name, {}, opts);
+        const { settings, provider } = args;
+        const child = { parent: this, provider };
+
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: settings.namespace, labels: { "istio-injection": "enabled" } } },
+            child,
+        );
+        const inNamespace = { ...child, dependsOn: [this.namespace] };
+
+        for (const service of deployedServices(settings)) {
+            const id = `${name}-${service.name}`;
+            const account = serviceAccountFor(service, settings.namespace);
+            const accountResource = account && new k8s.core.v1.ServiceAccount(`${id}-account`, account, inNamespace);
+            const svc = serviceFor(service, settings.namespace);
+            if (svc) this.services[service.name] = new k8s.core.v1.Service(`${id}-service`, svc, inNamespace);
+            this.deployments[service.name] = new k8s.apps.v1.Deployment(id, deploymentFor(service, settings), {
+                ...child,
+                dependsOn: [this.namespace, args.injector, ...(accountResource ? [accountResource] : [])],
+            });
+        }
+        if (args.frontendExternal) {
+            new k8s.core.v1.Service(`${name}-frontend-external`, frontendExternalService(settings.namespace), inNamespace);
+        }
+
+        this.registerOutputs({ namespace: settings.namespace });
+    }
+}

@@ -1,0 +1,109 @@
+/**
+ * Istio configuration objects as typed data (networking.istio.io/v1): the ingress Gateway, the
+ * egress ServiceEntries, and the frontend routing a scenario asks for. Pure functions; every host
+ * is derived from the shop's namespace and the cluster domain, never hard-coded.
+ */
+import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule" with { "resolution-mode": "import" };
+import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway" with { "resolution-mode": "import" };
+import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry" with { "resolution-mode": "import" };
+import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
+import { FRONTEND, boutiqueService } from "../catalog/boutique";
+import { FRONTEND_VERSIONS, FrontendVersion, Scenario } from "../stacks";
+
+export type { IDestinationRule, IGateway, IServiceEntry, IVirtualService };
+/** Any Istio object this module builds. */
+export type IstioObject = IDestinationRule | IGateway | IServiceEntry | IVirtualService;
+
+const NETWORKING = "networking.istio.io/v1" as const;
+
+export const FRONTEND_GATEWAY = "frontend-gateway";
+export const FRONTEND_INGRESS = "frontend-ingress";
+/** Response header naming the frontend version that answered. */
+export const VERSION_HEADER = "x-boutique-version";
+
+/** Where the shop lives: names resolve to hosts through these. */
+export interface MeshPlace {
+    namespace: string;
+    clusterDomain: string;
+}
+
+/** "frontend.online-boutique.svc.cluster.local". */
+export function serviceHost(service: string, place: MeshPlace): string {
+    return `${service}.${place.namespace}.svc.${place.clusterDomain}`;
+}
+
+/** The Gateway the ingress gateway pods serve the shop through, on plain HTTP for any host. */
+export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, string>): IGateway {
+    return {
+        apiVersion: NETWORKING,
+        kind: "Gateway",
+        metadata: { name: FRONTEND_GATEWAY, namespace: place.namespace },
+        spec: {
+            selector: { istio: gatewayLabels.istio },
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+        },
+    };
+}
+
+/** Upstream's egress allowances: Google APIs (tokens, profiler) and the GCE metadata server. */
+export function egressServiceEntries(place: MeshPlace): IServiceEntry[] {
+    const webPorts = [
+        { number: 80, name: "http", protocol: "HTTP" },
+        { number: 443, name: "https", protocol: "HTTPS" },
+    ];
+    const entry = (name: string, spec: NonNullable<IServiceEntry["spec"]>): IServiceEntry => ({
+        apiVersion: NETWORKING,
+        kind: "ServiceEntry",
+        metadata: { name, namespace: place.namespace },
+        spec: { location: "MESH_EXTERNAL", resolution: "NONE", ...spec },
+    });
+    return [
+        entry("allow-egress-googleapis", { hosts: ["accounts.google.com", "*.googleapis.com"], ports: webPorts }),
+        entry("allow-egress-google-metadata", { hosts: ["metadata.google.internal"], addresses: ["169.254.169.254"], ports: webPorts }),
+    ];
+}
+
+/** Versions a scenario sends traffic to, in catalog order, with their share. */
+export function routedVersions(scenario: Scenario): { version: FrontendVersion; weight: number }[] {
+    return (Object.keys(FRONTEND_VERSIONS) as FrontendVersion[])
+        .map((version) => ({ version, weight: scenario.frontend[version] ?? 0 }))
+        .filter(({ weight }) => weight > 0);
+}
+
+/** The frontend's DestinationRule and its two VirtualServices: one bound to the Gateway, one for the mesh. */
+export function frontendRouting(scenario: Scenario, place: MeshPlace): { destinationRule: IDestinationRule; ingress: IVirtualService; mesh: IVirtualService } {
+    const host = serviceHost(FRONTEND, place);
+    const port = boutiqueService(FRONTEND).service!.port;
+    const versions = routedVersions(scenario);
+    // Both VirtualServices carry the same split, so Kiali shows in-mesh traffic (the load
+    // generator calls frontend:80 directly) split like ingress traffic.
+    const route = versions.map(({ version, weight }) => ({
+        destination: { host, port: { number: port }, subset: version },
+        weight,
+        headers: { response: { set: { [VERSION_HEADER]: version } } },
+    }));
+    const meta = (name: string) => ({ name, namespace: place.namespace });
+    return {
+        destinationRule: {
+            apiVersion: NETWORKING,
+            kind: "DestinationRule",
+            metadata: meta(FRONTEND),
+            spec: {
+                host,
+                subsets: versions.map(({ version }) => ({ name: version, labels: { version: FRONTEND_VERSIONS[version].label } })),
+            },
+        },
+        ingress: {
+            apiVersion: NETWORKING,
+            kind: "VirtualService",
+            metadata: meta(FRONTEND_INGRESS),
+            spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http: [{ route }] },
+        },
+        mesh: {
+            apiVersion: NETWORKING,
+            kind: "VirtualService",
+            metadata: meta(FRONTEND),
+            spec: { hosts: [host], http: [{ route }] },
+        },
+    };
+}

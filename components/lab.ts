@@ -1,0 +1,121 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LabConfig } from "../config/schema";
+import { SCENARIOS } from "../stacks";
+import { Boutique } from "./boutique";
+import { clusterProvider, kubectlTarget } from "./cluster";
+import { Ingress } from "./ingress";
+import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
+import { Mesh } from "./mesh";
+import { Traffic } from "./traffic";
+import { FRONTEND } from "../catalog/boutique";
+import { boutiqueImages } from "./workloads";
+
+export interface LabArgs {
+    config: LabConfig;
+}
+
+/** Local port the shop is forwarded to when the ingress has no address of its own. */
+const LOCAL_PORT = 8080;
+
+/** How to open the shop, given the ingress exposure and, for a LoadBalancer, its address if known. */
+export function shopAccess(config: LabConfig, loadBalancerAddress?: string): { url: string; portForward: string; note: string } {
+    const target = kubectlTarget(config.cluster);
+    const portForward = ["kubectl", target, `-n ${ISTIO_NAMESPACE} port-forward svc/${INGRESS_GATEWAY.release} ${LOCAL_PORT}:80`].filter(Boolean).join(" ");
+    const forwarded = `http://localhost:${LOCAL_PORT}/`;
+    const ingress = config.istio.ingress;
+    if (ingress.type === "LoadBalancer" && loadBalancerAddress) {
+        return { url: `http://${loadBalancerAddress}/`, portForward, note: "served by the ingress gateway's load balancer" };
+    }
+    if (ingress.type === "NodePort") {
+        return { url: forwarded, portForward, note: `also at http://<any node address>:${ingress.httpNodePort}/ (NodePort); ${forwarded} after the port-forward` };
+    }
+    return { url: forwarded, portForward, note: `run the port-forward, then open ${forwarded}` };
+}
+
+/** Every image the lab pulls, after the mirrors, without repeats. */
+export function labImages(config: LabConfig): string[] {
+    const mirrors = config.images.mirrors;
+    return [
+        ...new Set([
+            ...istioImages(config.istio, mirrors),
+            ...boutiqueImages({ namespace: config.boutique.namespace, release: config.boutique.release, mirrors, loadGenerator: config.boutique.loadGenerator }),
+        ]),
+    ];
+}
+
+/** The external address of the ingress gateway's Service, once a load balancer has assigned one. */
+function loadBalancerAddress(gateway: k8s.helm.v4.Chart): pulumi.Output<string | undefined> {
+    return pulumi.output(gateway.resources).apply((resources) => {
+        const services = (resources ?? []).filter((r): r is k8s.core.v1.Service => k8s.core.v1.Service.isInstance(r));
+        return pulumi.all(services.map((s) => pulumi.all([s.metadata.name, s.status]))).apply((found) => {
+            const ingress = found.find(([svcName]) => svcName === INGRESS_GATEWAY.release)?.[1]?.loadBalancer?.ingress?.[0];
+            return ingress?.hostname || ingress?.ip || undefined;
+        });
+    });
+}
+
+/** The whole lab: cluster provider, Istio, the shop, its edge and the scenario's traffic policy. */
+export class Lab extends pulumi.ComponentResource {
+    readonly shopUrl: pulumi.Output<string>;
+    readonly shopPortForward: string;
+    readonly shopAccess: pulumi.Output<string>;
+    readonly namespace: string;
+    readonly istioVersion: string;
+    readonly scenario: string;
+    readonly images: string[];
+
+    constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("boutique-mesh:index:Lab", name, {}, opts);
+        const { config } = args;
+        const provider = clusterProvider(`${name}-cluster`, config.cluster, { parent: this });
+        const mirrors = config.images.mirrors;
+        const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain };
+
+        const mesh = new Mesh(`${name}-mesh`, { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, provider }, { parent: this });
+        const boutique = new Boutique(
+            `${name}-boutique`,
+            {
+                settings: { namespace: place.namespace, release: config.boutique.release, mirrors, loadGenerator: config.boutique.loadGenerator },
+                frontendExternal: config.boutique.frontendExternal,
+                injector: mesh.istiod,
+                provider,
+            },
+            { parent: this },
+        );
+        const ingress = new Ingress(
+            `${name}-ingress`,
+            { place, gatewayLabels: mesh.ingressGatewaySpec.labels, dependsOn: [boutique.namespace, mesh.istiod], provider },
+            { parent: this },
+        );
+        new Traffic(
+            `${name}-traffic`,
+            {
+                scenario: SCENARIOS[config.scenario],
+                place,
+                dependsOn: [mesh.istiod, ingress.gateway, boutique.deployments[FRONTEND], boutique.services[FRONTEND]],
+                provider,
+            },
+            { parent: this },
+        );
+
+        const access = loadBalancerAddress(mesh.ingressGateway).apply((address) => shopAccess(config, address));
+        this.shopUrl = access.url;
+        this.shopAccess = access.note;
+        this.shopPortForward = shopAccess(config).portForward;
+        this.namespace = place.namespace;
+        this.istioVersion = config.istio.version;
+        this.scenario = config.scenario;
+        this.images = labImages(config);
+
+        this.registerOutputs({
+            shopUrl: this.shopUrl,
+            shopAccess: this.shopAccess,
+            shopPortForward: this.shopPortForward,
+            namespace: this.namespace,
+            istioVersion: this.istioVersion,
+            scenario: this.scenario,
+            images: this.images,
+        });
+    }
+}

@@ -1,0 +1,73 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LabConfig } from "../config/schema";
+import { Mirrors } from "./images";
+import {
+    EGRESS_GATEWAY,
+    GatewaySpec,
+    INGRESS_GATEWAY,
+    ISTIO_NAMESPACE,
+    baseValues,
+    chartRef,
+    gatewayValues,
+    honoursValidationFailurePolicy,
+    istiodValues,
+} from "./istio";
+
+export interface MeshArgs {
+    istio: LabConfig["istio"];
+    mirrors: Mirrors;
+    clusterDomain: string;
+    provider: k8s.Provider;
+}
+
+/**
+ * Istio from its Helm charts, in the order the webhooks need: CRDs (base), then istiod, which must
+ * serve its validation and injection webhooks before anything uses them, then the gateways, whose
+ * pods are injected by istiod.
+ */
+export class Mesh extends pulumi.ComponentResource {
+    /** istiod, ready: Istio config and injected workloads wait for it. */
+    readonly istiod: k8s.helm.v4.Chart;
+    readonly ingressGateway: k8s.helm.v4.Chart;
+    /** The labels a Gateway selects the ingress gateway pods by. */
+    readonly ingressGatewaySpec: GatewaySpec = INGRESS_GATEWAY;
+    readonly namespace = ISTIO_NAMESPACE;
+
+    constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("boutique-mesh:index:Mesh", name, {}, opts);
+        const { istio, mirrors, provider } = args;
+        const child = { parent: this, provider };
+        const chart = (chartName: string) => chartRef(istio.chartRepository, chartName, istio.version);
+
+        if (!honoursValidationFailurePolicy(istio.version)) {
+            pulumi.log.warn(
+                `Istio ${istio.version} charts create the validating webhooks with failurePolicy Ignore and istiod flips it to Fail; ` +
+                    "a refresh will show that drift. Istio 1.28.6, 1.29.2, 1.30.0 and later create them as Fail.",
+                this,
+            );
+        }
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE } }, child);
+        const base = new k8s.helm.v4.Chart(
+            `${name}-base`,
+            { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues() },
+            { ...child, dependsOn: [namespace] },
+        );
+        this.istiod = new k8s.helm.v4.Chart(
+            `${name}-istiod`,
+            { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain) },
+            { ...child, dependsOn: [base] },
+        );
+        const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
+            new k8s.helm.v4.Chart(
+                `${name}-${suffix}`,
+                { ...chart("gateway"), name: spec.release, namespace: ISTIO_NAMESPACE, values },
+                { ...child, dependsOn: [this.istiod] },
+            );
+        this.ingressGateway = gateway("ingress-gateway", INGRESS_GATEWAY, gatewayValues(INGRESS_GATEWAY, istio.ingress));
+        if (istio.egressGateway) gateway("egress-gateway", EGRESS_GATEWAY, gatewayValues(EGRESS_GATEWAY, { type: "ClusterIP" }));
+
+        this.registerOutputs({ namespace: this.namespace, version: istio.version });
+    }
+}

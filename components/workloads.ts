@@ -1,0 +1,160 @@
+/**
+ * Kubernetes objects for the Online Boutique, built from the catalog: pure functions, no resources.
+ * The Boutique component declares what these return; tests validate them against the real schemas.
+ */
+import type { types } from "@pulumi/kubernetes";
+import {
+    BOUTIQUE_SERVICES,
+    BUSYBOX_IMAGE,
+    BoutiqueRelease,
+    BoutiqueService,
+    EXTERNAL_ADDRESSES,
+    EnvEntry,
+    FRONTEND,
+    LOADGENERATOR,
+    boutiqueService,
+} from "../catalog/boutique";
+import { FRONTEND_VERSIONS } from "../stacks";
+import { Mirrors, mirrorImage } from "./images";
+
+type Deployment = types.input.apps.v1.Deployment;
+type Service = types.input.core.v1.Service;
+type ServiceAccount = types.input.core.v1.ServiceAccount;
+type EnvVar = types.input.core.v1.EnvVar;
+
+/** What the workloads depend on in the lab's config. */
+export interface WorkloadSettings {
+    namespace: string;
+    release: BoutiqueRelease;
+    mirrors: Mirrors;
+    loadGenerator: { enabled: boolean; users: number; rate: number };
+}
+
+/** The services deployed with these settings (the load generator only when enabled). */
+export function deployedServices(settings: Pick<WorkloadSettings, "loadGenerator">): BoutiqueService[] {
+    return BOUTIQUE_SERVICES.filter((s) => s.name !== LOADGENERATOR || settings.loadGenerator.enabled);
+}
+
+/**
+ * Pod labels, which are also the Deployment's selector. The frontend carries its version from the
+ * first deploy: the selector is immutable, so adding it later would mean replacing the Deployment.
+ */
+export function podLabels(service: BoutiqueService): Record<string, string> {
+    return service.name === FRONTEND ? { app: service.name, version: FRONTEND_VERSIONS.original.label } : { app: service.name };
+}
+
+/** "productcatalogservice:3550": how one service reaches another inside the namespace. */
+export function addressOf(name: string): string {
+    const external = EXTERNAL_ADDRESSES[name];
+    if (external !== undefined) return external;
+    const target = boutiqueService(name);
+    if (target.service === undefined) throw new Error(`${name} has no Service to address`);
+    return `${name}:${target.service.port}`;
+}
+
+function envVar(entry: EnvEntry): EnvVar {
+    return "value" in entry ? { name: entry.name, value: entry.value } : { name: entry.name, value: addressOf(entry.addressOf) };
+}
+
+const podSecurityContext = { fsGroup: 1000, runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000 };
+const containerSecurityContext = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    privileged: false,
+    readOnlyRootFilesystem: true,
+};
+
+/** Waits, bounded, until the frontend answers, so Locust does not start against a cold shop. */
+function frontendCheck(mirrors: Mirrors): types.input.core.v1.Container {
+    const script = [
+        "for attempt in $(seq 1 30); do",
+        '  if wget -q -T 5 -O /dev/null "http://${FRONTEND_ADDR}/_healthz"; then exit 0; fi',
+        '  echo "frontend ${FRONTEND_ADDR} not ready (attempt ${attempt}/30)"; sleep 5',
+        "done",
+        'echo "frontend ${FRONTEND_ADDR} did not answer in 150s"; exit 1',
+    ].join("\n");
+    return {
+        name: "frontend-check",
+        image: mirrorImage(BUSYBOX_IMAGE, mirrors),
+        command: ["/bin/sh", "-ec", script],
+        env: [{ name: "FRONTEND_ADDR", value: addressOf(FRONTEND) }],
+        securityContext: containerSecurityContext,
+    };
+}
+
+/** The Deployment of one catalog service. */
+export function deploymentFor(service: BoutiqueService, settings: WorkloadSettings): Deployment {
+    const labels = podLabels(service);
+    const env = service.env.map(envVar);
+    if (service.name === LOADGENERATOR) {
+        env.push({ name: "USERS", value: String(settings.loadGenerator.users) }, { name: "RATE", value: String(settings.loadGenerator.rate) });
+    }
+    return {
+        metadata: { name: service.name, namespace: settings.namespace, labels: { app: service.name } },
+        spec: {
+            selector: { matchLabels: labels },
+            template: {
+                metadata: { labels, ...(service.podAnnotations ? { annotations: { ...service.podAnnotations } } : {}) },
+                spec: {
+                    ...(service.serviceAccount ? { serviceAccountName: service.name } : {}),
+                    ...(service.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: service.terminationGracePeriodSeconds } : {}),
+                    securityContext: podSecurityContext,
+                    ...(service.name === LOADGENERATOR ? { initContainers: [frontendCheck(settings.mirrors)] } : {}),
+                    containers: [
+                        {
+                            name: service.container,
+                            image: mirrorImage(service.image(settings.release), settings.mirrors),
+                            securityContext: containerSecurityContext,
+                            ...(service.containerPort
+                                ? { ports: [{ containerPort: service.containerPort.port, ...(service.containerPort.name ? { name: service.containerPort.name } : {}) }] }
+                                : {}),
+                            ...(env.length > 0 ? { env } : {}),
+                            ...(service.readinessProbe ? { readinessProbe: service.readinessProbe } : {}),
+                            ...(service.livenessProbe ? { livenessProbe: service.livenessProbe } : {}),
+                            resources: service.resources,
+                            ...(service.emptyDirs ? { volumeMounts: service.emptyDirs.map(({ name, mountPath }) => ({ name, mountPath })) } : {}),
+                        },
+                    ],
+                    ...(service.emptyDirs ? { volumes: service.emptyDirs.map(({ name }) => ({ name, emptyDir: {} })) } : {}),
+                },
+            },
+        },
+    };
+}
+
+/** The ClusterIP Service of one catalog service; it selects every version by `app` alone. */
+export function serviceFor(service: BoutiqueService, namespace: string): Service | undefined {
+    if (service.service === undefined || service.containerPort === undefined) return undefined;
+    return {
+        metadata: { name: service.name, namespace, labels: { app: service.name } },
+        spec: {
+            type: "ClusterIP",
+            selector: { app: service.name },
+            ports: [{ name: service.service.portName, port: service.service.port, targetPort: service.containerPort.port }],
+        },
+    };
+}
+
+export function serviceAccountFor(service: BoutiqueService, namespace: string): ServiceAccount | undefined {
+    return service.serviceAccount ? { metadata: { name: service.name, namespace } } : undefined;
+}
+
+/** Upstream's `frontend-external` LoadBalancer, for those who want the shop without the Istio ingress. */
+export function frontendExternalService(namespace: string): Service {
+    const frontend = boutiqueService(FRONTEND);
+    return {
+        metadata: { name: "frontend-external", namespace, labels: { app: FRONTEND } },
+        spec: {
+            type: "LoadBalancer",
+            selector: { app: FRONTEND },
+            ports: [{ name: "http", port: 80, targetPort: frontend.containerPort!.port }],
+        },
+    };
+}
+
+/** Every image the shop pulls with these settings, mirrored, in catalog order. */
+export function boutiqueImages(settings: WorkloadSettings): string[] {
+    const images = deployedServices(settings).map((s) => s.image(settings.release));
+    if (settings.loadGenerator.enabled) images.push(BUSYBOX_IMAGE);
+    return images.map((image) => mirrorImage(image, settings.mirrors));
+}

@@ -1,0 +1,227 @@
+/**
+ * The lab's one configuration: a zod schema for every `boutique-mesh:*` key, with the defaults.
+ * Parsing is pure (no Pulumi, no I/O) so the program, the offline renderer and the tests share it.
+ */
+import { z } from "zod";
+import { BOUTIQUE_RELEASES } from "../catalog/boutique";
+import { SCENARIO_NAMES } from "../stacks";
+
+/** The Pulumi project name, and so the namespace of every config key. */
+export const PROJECT = "boutique-mesh";
+
+/** Oldest Istio release whose charts and APIs the lab uses (networking.istio.io/v1 appeared in 1.22). */
+export const MIN_ISTIO_VERSION = "1.22.0";
+
+const semver = /^(\d+)\.(\d+)\.(\d+)$/;
+
+/** Compares two "X.Y.Z" versions numerically. */
+export function compareVersions(a: string, b: string): number {
+    const pa = a.match(semver)!.slice(1).map(Number);
+    const pb = b.match(semver)!.slice(1).map(Number);
+    for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    return 0;
+}
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")
+    .max(63, "must be at most 63 characters (a DNS-1123 label)");
+
+const dnsDomain = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS domain such as cluster.local");
+
+const hostPart = "[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*(:[0-9]{1,5})?";
+const pathPart = "(/[a-z0-9]+([._-][a-z0-9]+)*)*";
+
+/** A registry host as it appears first in an image reference: "gcr.io", "localhost:5000". */
+const registryHost = z
+    .string()
+    .regex(new RegExp(`^${hostPart}$`), "must be a registry host such as gcr.io or localhost:5000 (no scheme, no path)");
+
+/** Where images of a registry are pulled from instead: "mirror.example.com/gcr" (no scheme, no tag). */
+const mirrorPrefix = z
+    .string()
+    .regex(
+        new RegExp(`^${hostPart}${pathPart}$`),
+        "must be a registry host with an optional path, such as gcr.lank8s.cn or mirror.local:5000/gcr (no scheme, no trailing '/', no tag)",
+    );
+
+const istioVersion = z
+    .string()
+    .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
+    // Refinements run even when the pattern failed: compare only what is a version.
+    .refine((v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0, `must be ${MIN_ISTIO_VERSION} or newer (the lab uses networking.istio.io/v1)`);
+
+const chartRepository = z
+    .string()
+    .regex(/^(https?|oci):\/\/[^\s]+[^/\s]$/, "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'");
+
+const nodePort = z.number().int().min(30000, "must be a node port from 30000 to 32767").max(32767, "must be a node port from 30000 to 32767");
+
+/** How the ingress gateway's Service is exposed. */
+const ingressService = z.discriminatedUnion("type", [
+    z.strictObject({
+        type: z.literal("NodePort"),
+        /** Stable node port for HTTP, so the shop URL survives a rebuild. */
+        httpNodePort: nodePort.default(30080),
+    }),
+    z.strictObject({
+        type: z.literal("LoadBalancer"),
+        /** Wait for an external address. Off by default: kind, minikube and kubeadm never assign one. */
+        awaitAddress: z.boolean().default(false),
+    }),
+    z.strictObject({ type: z.literal("ClusterIP") }),
+]);
+
+export const labConfigSchema = z.strictObject({
+    /** The traffic scenario preset from stacks/. */
+    scenario: z.enum(SCENARIO_NAMES).default("baseline"),
+
+    cluster: z
+        .strictObject({
+            /** Path to a kubeconfig file; the ambient one (KUBECONFIG, ~/.kube/config) when absent. */
+            kubeconfig: z.string().min(1, "must be a path to a kubeconfig file").optional(),
+            /** kubeconfig context; the current context when absent. */
+            context: z.string().min(1, "must name a kubeconfig context").optional(),
+            /** The cluster's DNS domain, used in every fully qualified host. */
+            domain: dnsDomain.default("cluster.local"),
+        })
+        .prefault({}),
+
+    images: z
+        .strictObject({
+            /** Upstream registry host -> mirror prefix. Applies to every image the lab pulls. */
+            mirrors: z.record(registryHost, mirrorPrefix).default({}),
+        })
+        .prefault({}),
+
+    istio: z
+        .strictObject({
+            version: istioVersion.default("1.30.3"),
+            chartRepository: chartRepository.default("https://istio-release.storage.googleapis.com/charts"),
+            /** Image hub of Istio's own images (pilot, proxyv2); rewritten through the mirrors like any image. */
+            hub: z
+                .string()
+                .regex(new RegExp(`^${hostPart}${pathPart}$`), "must be an image repository prefix such as docker.io/istio")
+                .default("docker.io/istio"),
+            /** An egress gateway, as Istio's demo profile has. */
+            egressGateway: z.boolean().default(true),
+            /** Percentage of requests traced by the proxies (the demo profile traces all). */
+            traceSampling: z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100").default(100),
+            ingress: ingressService.prefault({ type: "NodePort" }),
+        })
+        .prefault({}),
+
+    boutique: z
+        .strictObject({
+            /** Namespace of the shop; labelled for sidecar injection. */
+            namespace: dnsLabel.default("online-boutique"),
+            /** Online Boutique release the catalog mirrors. */
+            release: z.enum(BOUTIQUE_RELEASES).default("v0.10.6"),
+            loadGenerator: z
+                .strictObject({
+                    enabled: z.boolean().default(true),
+                    /** Simulated concurrent users (Locust USERS). */
+                    users: z.number().int().min(1, "must be a whole number from 1 to 1000").max(1000, "must be a whole number from 1 to 1000").default(10),
+                    /** Users started per second (Locust RATE). */
+                    rate: z.number().int().min(1, "must be a whole number from 1 to 100").max(100, "must be a whole number from 1 to 100").default(1),
+                })
+                .prefault({}),
+            /** The upstream `frontend-external` LoadBalancer Service; the Istio ingress replaces it. */
+            frontendExternal: z.boolean().default(false),
+        })
+        .prefault({}),
+});
+
+/** The validated configuration with every default applied. */
+export type LabConfig = z.infer<typeof labConfigSchema>;
+/** The configuration as written in a stack file (every key optional). */
+export type LabConfigInput = z.input<typeof labConfigSchema>;
+export type IngressService = LabConfig["istio"]["ingress"];
+
+/** A configuration that failed validation; `problems` has one line per bad key. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+type Schema = z.core.$ZodType;
+
+/** Follows wrappers (default, optional, ...) down to the schema that decides the shape. */
+function unwrap(schema: Schema): Schema {
+    const def = schema._zod.def as { innerType?: Schema };
+    return def.innerType !== undefined ? unwrap(def.innerType) : schema;
+}
+
+/** The keys an object at `path` may have, or undefined when the schema there is not an object. */
+function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[] | undefined {
+    let schema = unwrap(root);
+    let value = input;
+    for (const step of [...path, undefined]) {
+        if (schema instanceof z.ZodDiscriminatedUnion) {
+            const def = schema._zod.def;
+            const tag = (value as Record<string, unknown> | undefined)?.[def.discriminator];
+            const option = def.options.find((o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]?._zod.def.values?.includes(tag as never));
+            if (option === undefined) return undefined;
+            schema = unwrap(option);
+        }
+        if (!(schema instanceof z.ZodObject)) return undefined;
+        if (step === undefined) return Object.keys(schema.shape);
+        const next = schema.shape[step as string];
+        if (next === undefined) return undefined;
+        schema = unwrap(next);
+        value = (value as Record<PropertyKey, unknown> | undefined)?.[step];
+    }
+    return undefined;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+    return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+}
+
+/** "boutique-mesh:istio.ingress.type" for the path ["istio", "ingress", "type"]. */
+export function configKey(path: PropertyKey[]): string {
+    const [top, ...rest] = path.map(String);
+    return `${PROJECT}:${top ?? ""}${rest.map((k) => (/^[A-Za-z_][\w-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("")}`;
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+    const key = configKey(issue.path);
+    switch (issue.code) {
+        case "unrecognized_keys": {
+            const allowed = allowedKeys(labConfigSchema, issue.path, input) ?? [];
+            const under = issue.path.length === 0 ? `${PROJECT}:` : key;
+            const unknown = issue.keys.map((k) => configKey([...issue.path, k])).join(", ");
+            return `${unknown}: unknown key; allowed under ${under}: ${allowed.join(", ")}`;
+        }
+        case "invalid_key": {
+            const parent = configKey(issue.path.slice(0, -1));
+            const inner = issue.issues.map((i) => i.message).join("; ");
+            return `${parent}: key ${JSON.stringify(issue.path[issue.path.length - 1])} ${inner}`;
+        }
+        case "invalid_union":
+            if ("options" in issue && issue.options !== undefined) {
+                return `${key} = ${JSON.stringify(valueAt(input, issue.path))} is not allowed; allowed: ${issue.options.map((o) => JSON.stringify(o)).join(" | ")}`;
+            }
+            return `${key} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;
+        case "invalid_value":
+            return `${key} = ${JSON.stringify(valueAt(input, issue.path))} is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
+        case "invalid_type": {
+            const value = valueAt(input, issue.path);
+            const got = value === undefined ? "nothing" : `${JSON.stringify(value)} (${Array.isArray(value) ? "array" : typeof value})`;
+            return `${key} = ${got}: expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+        }
+        default:
+            return `${key} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;
+    }
+}
+
+/** Validates a configuration and applies defaults; throws ConfigError naming every bad key. */
+export function parseLabConfig(input: unknown): LabConfig {
+    const result = labConfigSchema.safeParse(input);
+    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input)));
+    return result.data;
+}

@@ -1,0 +1,113 @@
+import { strict as assert } from "assert";
+import { BOUTIQUE_SERVICES } from "../catalog/boutique";
+import { Evaluation } from "../tools/evaluate";
+import { chart, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
+
+type Container = { name: string; image: string; env?: { name: string; value: string }[]; securityContext: Record<string, any> };
+
+function containers(deployment: Record<string, any>): Container[] {
+    const spec = deployment.spec.template.spec;
+    return [...(spec.initContainers ?? []), ...spec.containers];
+}
+
+describe("boutique: the shop's namespace and workloads", () => {
+    let lab: Evaluation;
+    before(async () => {
+        lab = await evaluateConfig();
+    });
+
+    it("labels the namespace for sidecar injection", () => {
+        assert.deepEqual(objectNamed(lab, "Namespace", "online-boutique").metadata.labels, { "istio-injection": "enabled" });
+    });
+
+    it("declares the twelve Deployments, eleven Services and the ServiceAccounts in that namespace", () => {
+        const deployments = objectsOfKind(lab, "Deployment");
+        assert.deepEqual([...deployments.keys()].sort(), BOUTIQUE_SERVICES.map((s) => s.name).sort());
+        const services = objectsOfKind(lab, "Service");
+        assert.equal(services.size, 11);
+        assert.ok(!services.has("loadgenerator"));
+        assert.ok(!services.has("frontend-external"), "the upstream LoadBalancer is off by default");
+        assert.equal(objectsOfKind(lab, "ServiceAccount").size, 11, "every Deployment but redis-cart has its own account");
+        for (const kind of ["Deployment", "Service", "ServiceAccount"]) {
+            for (const object of objectsOfKind(lab, kind).values()) assert.equal(object.metadata.namespace, "online-boutique");
+        }
+    });
+
+    it("every Service selects its Deployment's pods and targets a port the container listens on", () => {
+        const deployments = objectsOfKind(lab, "Deployment");
+        for (const [name, svc] of objectsOfKind(lab, "Service")) {
+            const pod = deployments.get(name)!.spec.template;
+            for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(pod.metadata.labels[k], v, `${name} selects ${k}=${v}`);
+            const ports = pod.spec.containers.flatMap((c: { ports?: { containerPort: number }[] }) => c.ports ?? []).map((p: { containerPort: number }) => p.containerPort);
+            for (const port of svc.spec.ports) {
+                assert.ok(ports.includes(port.targetPort), `${name} targets ${port.targetPort}`);
+                assert.match(port.name, /^(http|grpc|tcp)(-|$)/, "Istio picks the protocol from the port name");
+            }
+        }
+        const email = objectNamed(lab, "Service", "emailservice").spec.ports[0];
+        assert.deepEqual({ port: email.port, targetPort: email.targetPort }, { port: 5000, targetPort: 8080 });
+    });
+
+    it("labels the frontend version: original in selector and template from the first deploy", () => {
+        const frontend = objectNamed(lab, "Deployment", "frontend");
+        assert.deepEqual(frontend.spec.selector.matchLabels, { app: "frontend", version: "original" });
+        assert.deepEqual(frontend.spec.template.metadata.labels, { app: "frontend", version: "original" });
+        assert.deepEqual(objectNamed(lab, "Service", "frontend").spec.selector, { app: "frontend" }, "the Service spans every version");
+    });
+
+    it("keeps every pod non-root with a read-only root filesystem and no capabilities", () => {
+        for (const [name, deployment] of objectsOfKind(lab, "Deployment")) {
+            assert.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true, name);
+            for (const c of containers(deployment)) {
+                assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${name}/${c.name}`);
+                assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${name}/${c.name}`);
+                assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"], `${name}/${c.name}`);
+            }
+        }
+    });
+
+    it("creates workloads only after istiod serves its injection webhook", () => {
+        const istiod = chart(lab, "istiod").name;
+        for (const r of lab.resources.filter((r) => r.inputs.kind === "Deployment")) {
+            assert.ok(r.dependsOn.includes(istiod), `${r.name} waits for istiod`);
+        }
+        for (const name of ["lab-boutique-frontend", "lab-boutique-redis-cart"]) {
+            assert.ok(resource(lab, "kubernetes:apps/v1:Deployment", name).dependsOn.includes("lab-boutique-namespace"));
+        }
+    });
+
+    it("pulls every image through the mirrors, init containers included", async () => {
+        const mirrored = await evaluateConfig({
+            images: { mirrors: { "us-central1-docker.pkg.dev": "mirror.lab/ar", "docker.io": "mirror.lab/hub" } },
+        });
+        const images = [...objectsOfKind(mirrored, "Deployment").values()].flatMap(containers).map((c) => c.image);
+        assert.equal(images.length, 13, "twelve main containers and the load generator's init container");
+        for (const image of images) assert.match(image, /^mirror\.lab\/(ar|hub)\//);
+        assert.ok(images.includes("mirror.lab/hub/library/redis:alpine@sha256:9d317178eceac8454a2284a9e6df2466b93c745529947f0cd42a0fa9609d7005"));
+        assert.ok(images.includes("mirror.lab/ar/online-boutique-ci/microservices-demo/frontend:v0.10.6"));
+        assert.deepEqual([...images].sort(), [...(mirrored.outputs.images as string[])].filter((i) => !i.includes("/istio/")).sort(), "the images output lists exactly what the pods pull");
+    });
+
+    it("sets the load generator's users and rate, or leaves it out", async () => {
+        const busy = await evaluateConfig({ boutique: { loadGenerator: { users: 42, rate: 3 } } });
+        const env = containers(objectNamed(busy, "Deployment", "loadgenerator")).find((c) => c.name === "main")!.env!;
+        assert.deepEqual(env, [
+            { name: "FRONTEND_ADDR", value: "frontend:80" },
+            { name: "USERS", value: "42" },
+            { name: "RATE", value: "3" },
+        ]);
+        const quiet = await evaluateConfig({ boutique: { loadGenerator: { enabled: false } } });
+        assert.ok(!objectsOfKind(quiet, "Deployment").has("loadgenerator"));
+        assert.ok(!objectsOfKind(quiet, "ServiceAccount").has("loadgenerator"));
+        assert.ok(!(quiet.outputs.images as string[]).some((i) => i.includes("busybox") || i.includes("loadgenerator")));
+    });
+
+    it("deploys into a configured namespace and adds frontend-external only when asked", async () => {
+        const custom = await evaluateConfig({ boutique: { namespace: "shop", frontendExternal: true } });
+        assert.equal(objectNamed(custom, "Namespace", "shop").metadata.labels["istio-injection"], "enabled");
+        const external = objectNamed(custom, "Service", "frontend-external");
+        assert.equal(external.spec.type, "LoadBalancer");
+        assert.equal(external.metadata.namespace, "shop");
+        assert.equal(objectNamed(custom, "Deployment", "frontend").metadata.namespace, "shop");
+    });
+});

@@ -1,0 +1,120 @@
+import { strict as assert } from "assert";
+import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { labConfigFrom, readStackFile } from "../config/stack";
+import { stackFile, stackNames } from "../tools/evaluate";
+
+/** The problems a config is rejected with; fails when it is accepted. */
+function problems(input: unknown): string[] {
+    try {
+        parseLabConfig(input);
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+        return error.problems;
+    }
+    assert.fail(`accepted ${JSON.stringify(input)}`);
+}
+
+function rejects(input: LabConfigInput | Record<string, unknown>, ...expected: RegExp[]) {
+    const found = problems(input);
+    for (const pattern of expected) {
+        assert.ok(found.some((p) => pattern.test(p)), `no problem matches ${pattern}:\n${found.join("\n")}`);
+    }
+}
+
+describe("config: one schema, parsed once", () => {
+    it("fills every default for an empty stack", () => {
+        const config = parseLabConfig({});
+        assert.equal(config.scenario, "baseline");
+        assert.equal(config.boutique.namespace, "online-boutique");
+        assert.equal(config.boutique.release, "v0.10.6");
+        assert.deepEqual(config.boutique.loadGenerator, { enabled: true, users: 10, rate: 1 });
+        assert.equal(config.boutique.frontendExternal, false);
+        assert.equal(config.istio.version, "1.30.3");
+        assert.equal(config.istio.chartRepository, "https://istio-release.storage.googleapis.com/charts");
+        assert.equal(config.istio.hub, "docker.io/istio");
+        assert.equal(config.istio.egressGateway, true);
+        assert.equal(config.istio.traceSampling, 100);
+        assert.deepEqual(config.istio.ingress, { type: "NodePort", httpNodePort: 30080 });
+        assert.deepEqual(config.images.mirrors, {});
+        assert.deepEqual(config.cluster, { domain: "cluster.local" });
+    });
+
+    it("fills defaults inside a partly written object", () => {
+        const config = parseLabConfig({ istio: { ingress: { type: "LoadBalancer" } }, boutique: { loadGenerator: { users: 50 } } });
+        assert.deepEqual(config.istio.ingress, { type: "LoadBalancer", awaitAddress: false });
+        assert.equal(config.istio.version, "1.30.3");
+        assert.deepEqual(config.boutique.loadGenerator, { enabled: true, users: 50, rate: 1 });
+    });
+
+    describe("rejects bad input naming the key, the value and what is allowed", () => {
+        it("unknown keys at every level, with the keys that are allowed", () => {
+            rejects({ bogus: 1 }, /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, cluster, images, istio, boutique$/);
+            rejects({ istio: { verison: "1.30.3" } }, /^boutique-mesh:istio\.verison: unknown key; allowed under boutique-mesh:istio: version, .*ingress/);
+            rejects({ istio: { ingress: { type: "ClusterIP", httpNodePort: 30080 } } }, /boutique-mesh:istio\.ingress\.httpNodePort: unknown key; allowed under boutique-mesh:istio\.ingress: type$/);
+            rejects({ boutique: { loadGenerator: { user: 5 } } }, /boutique-mesh:boutique\.loadGenerator\.user: unknown key; allowed .*: enabled, users, rate/);
+        });
+
+        it("wrong types", () => {
+            rejects({ boutique: { loadGenerator: { users: "5" } } }, /boutique-mesh:boutique\.loadGenerator\.users = "5" \(string\): expected a number/);
+            rejects({ istio: { egressGateway: "yes" } }, /boutique-mesh:istio\.egressGateway = "yes" \(string\): expected a boolean/);
+            rejects({ boutique: [] }, /boutique-mesh:boutique = \[\] \(array\): expected an object/);
+            rejects({ istio: "1.30.3" }, /boutique-mesh:istio = "1.30.3" \(string\): expected an object/);
+        });
+
+        it("bad names and versions", () => {
+            rejects({ boutique: { namespace: "Online_Boutique" } }, /boutique-mesh:boutique\.namespace = "Online_Boutique": must be a DNS-1123 label/);
+            rejects({ boutique: { namespace: "a".repeat(64) } }, /boutique-mesh:boutique\.namespace = "a+": must be at most 63 characters/);
+            rejects({ boutique: { release: "v0.4.0" } }, /boutique-mesh:boutique\.release = "v0.4.0" is not allowed; allowed: "v0.10.6"/);
+            rejects({ istio: { version: "1.30" } }, /boutique-mesh:istio\.version = "1.30": must be an Istio release such as 1.30.3/);
+            rejects({ istio: { version: "1.14.1" } }, /boutique-mesh:istio\.version = "1.14.1": must be 1.22.0 or newer/);
+            rejects({ scenario: "canary-typo" }, /boutique-mesh:scenario = "canary-typo" is not allowed; allowed: "baseline"/);
+            rejects({ cluster: { domain: "Cluster.Local." } }, /boutique-mesh:cluster\.domain = "Cluster.Local.": must be a DNS domain/);
+            rejects({ istio: { chartRepository: "istio-release.storage.googleapis.com/charts" } }, /boutique-mesh:istio\.chartRepository = .*: must be an http\(s\):\/\/ Helm repository URL or an oci:\/\//);
+        });
+
+        it("bad mirror entries", () => {
+            rejects({ images: { mirrors: { "https://gcr.io": "m.example" } } }, /boutique-mesh:images\.mirrors: key "https:\/\/gcr.io" must be a registry host/);
+            rejects({ images: { mirrors: { "gcr.io/google-samples": "m.example" } } }, /key "gcr.io\/google-samples" must be a registry host .*no path/);
+            rejects({ images: { mirrors: { "gcr.io": "https://m.example" } } }, /boutique-mesh:images\.mirrors\["gcr.io"\] = "https:\/\/m.example": must be a registry host with an optional path/);
+            rejects({ images: { mirrors: { "gcr.io": "m.example/gcr/" } } }, /no trailing '\/'/);
+            rejects({ images: { mirrors: { "gcr.io": "m.example/gcr:v1" } } }, /mirrors\["gcr.io"\] = "m.example\/gcr:v1"/);
+            rejects({ images: { mirrors: { "gcr.io": 5 } } }, /mirrors\["gcr.io"\] = 5 \(number\): expected a string/);
+        });
+
+        it("out-of-range numbers and unknown union members", () => {
+            rejects({ istio: { ingress: { type: "NodePort", httpNodePort: 8080 } } }, /httpNodePort = 8080: must be a node port from 30000 to 32767/);
+            rejects({ istio: { ingress: { type: "LB" } } }, /boutique-mesh:istio\.ingress\.type = "LB" is not allowed; allowed: "NodePort" \| "LoadBalancer" \| "ClusterIP"/);
+            rejects({ istio: { traceSampling: 101 } }, /traceSampling = 101: must be a percentage from 0 to 100/);
+            rejects({ boutique: { loadGenerator: { users: 0 } } }, /users = 0: must be a whole number from 1 to 1000/);
+            rejects({ boutique: { loadGenerator: { users: 2.5 } } }, /users = 2.5/);
+        });
+
+        it("reports every bad key at once, not just the first", () => {
+            assert.equal(problems({ bogus: 1, istio: { version: "x" }, boutique: { namespace: "A" } }).length, 3);
+        });
+    });
+
+    describe("from Pulumi's flat config", () => {
+        it("reads structured values as JSON and scalars as text, ignoring other projects' keys", () => {
+            const config = labConfigFrom({
+                "boutique-mesh:scenario": "baseline",
+                "boutique-mesh:istio": '{"version":"1.29.2"}',
+                "aws:region": "eu-west-1",
+            });
+            assert.equal(config.istio.version, "1.29.2");
+        });
+
+        it("rejects kubernetes:* provider keys, which the explicit provider would silently ignore", () => {
+            assert.throws(() => labConfigFrom({ "kubernetes:context": "kind-lab" }), /kubernetes:context is not used .*; set boutique-mesh:cluster\.context instead/);
+        });
+
+        it("rejects a structured value that is not JSON", () => {
+            assert.throws(() => labConfigFrom({ "boutique-mesh:istio": "{version: 1" }), /boutique-mesh:istio = "\{version: 1": not valid JSON/);
+        });
+
+        it("accepts every shipped Pulumi.<stack>.yaml as it is", () => {
+            assert.ok(stackNames().includes("dev"));
+            for (const stack of stackNames()) labConfigFrom(readStackFile(stackFile(stack)));
+        });
+    });
+});

@@ -1,0 +1,121 @@
+import { strict as assert } from "assert";
+import { honoursValidationFailurePolicy } from "../components/istio";
+import { Evaluation } from "../tools/evaluate";
+import { chart, charts, evaluateConfig, objectNamed } from "./support/lab";
+
+describe("mesh: Istio from its Helm charts", () => {
+    let lab: Evaluation;
+    before(async () => {
+        lab = await evaluateConfig();
+    });
+
+    it("installs base, istiod and both gateways from the configured repository and version", () => {
+        assert.deepEqual([...charts(lab).keys()].sort(), ["istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod"]);
+        for (const c of charts(lab).values()) {
+            assert.equal(c.inputs.version, "1.30.3");
+            assert.deepEqual(c.inputs.repositoryOpts, { repo: "https://istio-release.storage.googleapis.com/charts" });
+            assert.equal(c.inputs.namespace, "istio-system");
+        }
+        assert.equal(chart(lab, "istio-ingressgateway").inputs.chart, "gateway");
+    });
+
+    it("orders the charts base -> istiod -> gateways, after the istio-system namespace", () => {
+        const ns = lab.resources.find((r) => r.inputs.kind === "Namespace" && r.inputs.metadata.name === "istio-system")!;
+        assert.deepEqual(chart(lab, "istio-base").dependsOn, [ns.name]);
+        assert.deepEqual(chart(lab, "istiod").dependsOn, [chart(lab, "istio-base").name]);
+        for (const gateway of ["istio-ingressgateway", "istio-egressgateway"]) {
+            assert.deepEqual(chart(lab, gateway).dependsOn, [chart(lab, "istiod").name]);
+        }
+    });
+
+    it("sets demo-profile behaviour: access logs to stdout, 100% trace sampling, lab-sized requests, one replica", () => {
+        const values = chart(lab, "istiod").inputs.values;
+        assert.equal(values.meshConfig.accessLogFile, "/dev/stdout");
+        assert.equal(values.traceSampling, 100);
+        assert.deepEqual(values.resources.requests, { cpu: "10m", memory: "100Mi" });
+        assert.equal(values.autoscaleEnabled, false);
+        assert.deepEqual(values.global.proxy.resources.requests, { cpu: "10m", memory: "40Mi" });
+        for (const gateway of ["istio-ingressgateway", "istio-egressgateway"]) {
+            const g = chart(lab, gateway).inputs.values;
+            assert.deepEqual(g.resources.requests, { cpu: "10m", memory: "40Mi" });
+            assert.equal(g.autoscaling.enabled, false);
+            assert.equal(g.replicaCount, 1);
+        }
+    });
+
+    it("pins Istio's images to the chart version and the configured hub", () => {
+        const global = chart(lab, "istiod").inputs.values.global;
+        assert.equal(global.hub, "docker.io/istio");
+        assert.equal(global.tag, "1.30.3");
+    });
+
+    it("names the ingress gateway so its pods carry istio: ingressgateway, which the Gateway selects", () => {
+        const values = chart(lab, "istio-ingressgateway").inputs.values;
+        assert.equal(values.name, "istio-ingressgateway");
+        assert.equal(values.labels.istio, "ingressgateway");
+        assert.deepEqual(objectNamed(lab, "Gateway", "frontend-gateway").spec.selector, { istio: values.labels.istio });
+        assert.equal(chart(lab, "istio-egressgateway").inputs.values.labels.istio, "egressgateway");
+        assert.equal(chart(lab, "istio-egressgateway").inputs.values.service.type, "ClusterIP");
+    });
+
+    it("creates the validating webhooks fail-closed, as istiod would set them, so a second up changes nothing", () => {
+        for (const release of ["istio-base", "istiod"]) {
+            assert.equal(chart(lab, release).inputs.values.base.validationFailurePolicy, "Fail", release);
+        }
+        assert.equal(honoursValidationFailurePolicy("1.30.0"), true);
+        assert.equal(honoursValidationFailurePolicy("1.29.2"), true);
+        assert.equal(honoursValidationFailurePolicy("1.29.1"), false);
+        assert.equal(honoursValidationFailurePolicy("1.28.6"), true);
+        assert.equal(honoursValidationFailurePolicy("1.28.5"), false);
+        assert.equal(honoursValidationFailurePolicy("1.27.9"), false);
+    });
+
+    describe("ingress gateway Service", () => {
+        const service = async (ingress: object) => chart(await evaluateConfig({ istio: { ingress } as never }), "istio-ingressgateway").inputs.values.service;
+
+        it("NodePort (default) pins the HTTP node port and keeps Istio's port names", async () => {
+            const svc = await service({ type: "NodePort", httpNodePort: 31080 });
+            assert.equal(svc.type, "NodePort");
+            const http = svc.ports.find((p: { name: string }) => p.name === "http2");
+            assert.deepEqual(http, { name: "http2", port: 80, protocol: "TCP", targetPort: 80, nodePort: 31080 });
+            assert.deepEqual(svc.ports.map((p: { name: string }) => p.name), ["status-port", "http2", "https"]);
+        });
+
+        it("LoadBalancer does not wait for an address unless asked (kind, minikube and kubeadm never get one)", async () => {
+            const lazy = await service({ type: "LoadBalancer" });
+            assert.equal(lazy.type, "LoadBalancer");
+            assert.equal(lazy.annotations["pulumi.com/skipAwait"], "true");
+            const eager = await service({ type: "LoadBalancer", awaitAddress: true });
+            assert.equal(eager.annotations, undefined);
+        });
+
+        it("ClusterIP has no node port", async () => {
+            const svc = await service({ type: "ClusterIP" });
+            assert.equal(svc.type, "ClusterIP");
+            assert.ok(svc.ports.every((p: { nodePort?: number }) => p.nodePort === undefined));
+        });
+    });
+
+    it("leaves the egress gateway out when it is turned off", async () => {
+        const noEgress = await evaluateConfig({ istio: { egressGateway: false } });
+        assert.deepEqual([...charts(noEgress).keys()].sort(), ["istio-base", "istio-ingressgateway", "istiod"]);
+    });
+
+    it("mirrors Istio's hub and takes charts from an OCI registry", async () => {
+        const mirrored = await evaluateConfig({
+            images: { mirrors: { "docker.io": "registry.lab:5000/hub" } },
+            istio: { chartRepository: "oci://registry.lab:5000/charts/istio" },
+        });
+        assert.equal(chart(mirrored, "istiod").inputs.values.global.hub, "registry.lab:5000/hub/istio");
+        assert.equal(chart(mirrored, "istiod").inputs.chart, "oci://registry.lab:5000/charts/istio/istiod");
+        assert.equal(chart(mirrored, "istiod").inputs.repositoryOpts, undefined);
+    });
+
+    it("nests istiod's settings under pilot for charts before 1.24", async () => {
+        const old = chart(await evaluateConfig({ istio: { version: "1.23.2" } }), "istiod").inputs.values;
+        assert.equal(old.traceSampling, undefined);
+        assert.equal(old.pilot.traceSampling, 100);
+        assert.deepEqual(old.pilot.resources.requests, { cpu: "10m", memory: "100Mi" });
+        assert.equal(old.global.tag, "1.23.2");
+    });
+});

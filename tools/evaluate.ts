@@ -1,0 +1,121 @@
+/**
+ * Runs the real Pulumi program (index.ts) without the Pulumi CLI or a cluster: Pulumi's mocks
+ * stand in for the engine, and every resource the program declares is recorded with its inputs,
+ * parent, dependencies and provider. Used by the tests, `npm run render` and `npm run bench`.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../config/schema";
+import { FlatConfig, readStackFile } from "../config/stack";
+
+/** One declared resource, as the engine would receive it. */
+export interface DeclaredResource {
+    /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment". */
+    type: string;
+    /** Pulumi resource name. */
+    name: string;
+    /** Inputs, resolved to plain values. */
+    inputs: Record<string, any>;
+    /** Name of the parent resource, absent for the stack itself. */
+    parent?: string;
+    /** Names of the resources it explicitly depends on. */
+    dependsOn: string[];
+    /** Name of the explicit provider, when one was given. */
+    provider?: string;
+}
+
+/** What one evaluation of the program declared and exported. */
+export interface Evaluation {
+    resources: DeclaredResource[];
+    outputs: Record<string, unknown>;
+}
+
+/**
+ * Resolves once every registration the program started has reached the mocks. The SDK marks it
+ * internal; @pulumi/pulumi is pinned, and the tests fail loudly if it ever goes away.
+ */
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The path of `Pulumi.<stack>.yaml` in the project. */
+export function stackFile(stack: string): string {
+    return path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+}
+
+/** Every stack file in the project, by stack name. */
+export function stackNames(): string[] {
+    const fs = require("fs") as typeof import("fs");
+    return fs
+        .readdirSync(PROJECT_DIR)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Type tokens of resources that are components: they group, the engine creates nothing for them. */
+function isComponent(type: string): boolean {
+    return type.startsWith(`${PROJECT}:`) || type === "pulumi:pulumi:Stack";
+}
+
+/**
+ * Evaluates the program for a stack's flat config. Evaluations run one at a time: Pulumi's runtime
+ * state is global to the process.
+ */
+export async function evaluate(config: FlatConfig, stack = "test", preview = false): Promise<Evaluation> {
+    const declared = new Map<string, DeclaredResource>();
+    const names = new Map<pulumi.Resource, string>();
+    const key = (type: string, name: string) => `${type}::${name}`;
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const entry = declared.get(key(args.type, args.name));
+                if (entry) entry.inputs = args.inputs;
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: (args) => args.inputs,
+        },
+        PROJECT,
+        stack,
+        preview,
+    );
+    pulumi.runtime.setAllConfig({ ...config });
+
+    const resolveNames = async (deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined) => {
+        if (deps === undefined) return [];
+        const list = await new Promise<pulumi.Resource | pulumi.Resource[]>((resolve) =>
+            pulumi.output(deps as pulumi.Input<pulumi.Resource[]>).apply((value) => resolve(value as pulumi.Resource[])),
+        );
+        return (Array.isArray(list) ? list : [list]).map((r) => names.get(r) ?? "<unknown>");
+    };
+    const pending: Promise<void>[] = [];
+
+    delete require.cache[PROGRAM];
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            names.set(args.resource, args.name);
+            const entry: DeclaredResource = {
+                type: args.type,
+                name: args.name,
+                inputs: isComponent(args.type) ? {} : args.props,
+                parent: args.opts.parent ? names.get(args.opts.parent) : undefined,
+                dependsOn: [],
+                provider: args.opts.provider ? names.get(args.opts.provider) : undefined,
+            };
+            declared.set(key(args.type, args.name), entry);
+            pending.push(resolveNames(args.opts.dependsOn).then((d) => void (entry.dependsOn = d)));
+            return undefined;
+        });
+        return { ...require(PROGRAM) };
+    });
+    await waitForRPCs();
+    await Promise.all(pending);
+    return { resources: [...declared.values()], outputs: outputs ?? {} };
+}
+
+/** Evaluates `Pulumi.<stack>.yaml`, or any file in that format. */
+export function evaluateStack(stack: string, file = stackFile(stack)): Promise<Evaluation> {
+    return evaluate(readStackFile(file), stack);
+}
