@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../config/schema";
-import { FlatConfig, readStackFile } from "../config/stack";
+import { FlatConfig, labConfigFrom, readStackFile } from "../config/stack";
 
 /** One declared resource, as the engine would receive it. */
 export interface DeclaredResource {
@@ -64,6 +64,9 @@ function isComponent(type: string): boolean {
  * state is global to the process.
  */
 export async function evaluate(config: FlatConfig, stack = "test", preview = false): Promise<Evaluation> {
+    // The program validates the same way; doing it first keeps a bad config from ever reaching
+    // Pulumi's runtime, whose rejected stack promise would otherwise surface a second time.
+    labConfigFrom(config);
     const declared = new Map<string, DeclaredResource>();
     const names = new Map<pulumi.Resource, string>();
     const key = (type: string, name: string) => `${type}::${name}`;

@@ -1,0 +1,66 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { evaluateStack } from "../tools/evaluate";
+import { parseArgs, toJson, toYaml } from "../tools/render";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function render(...args: string[]) {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/render.ts", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
+}
+
+describe("render: the program's declarations without the Pulumi CLI", () => {
+    it("reads a stack by name or any file in that format, json by default", () => {
+        assert.deepEqual(parseArgs(["dev"]).format, "json");
+        assert.equal(parseArgs(["dev"]).file, path.join(ROOT, "Pulumi.dev.yaml"));
+        assert.equal(parseArgs(["--config", path.join(ROOT, "Pulumi.dev.yaml"), "--format", "yaml"]).format, "yaml");
+        assert.throws(() => parseArgs(["dev", "--format", "xml"]), /--format must be json or yaml, not xml/);
+        assert.throws(() => parseArgs(["no-such-stack"]), /no stack file Pulumi.no-such-stack.yaml; stacks: .*dev/);
+        assert.throws(() => parseArgs([]), /name a stack or give --config FILE/);
+    });
+
+    it("prints one JSON element per resource with type, name, inputs and known relations", async () => {
+        const evaluation = await evaluateStack("dev");
+        const entries = JSON.parse(toJson(evaluation)) as { type: string; name: string; inputs: object; parent?: string; dependsOn?: string[] }[];
+        assert.equal(entries.length, evaluation.resources.length);
+        const istiod = entries.find((e) => e.name === "lab-mesh-istiod")!;
+        assert.equal(istiod.type, "kubernetes:helm.sh/v4:Chart");
+        assert.equal(istiod.parent, "lab-mesh");
+        assert.deepEqual(istiod.dependsOn, ["lab-mesh-base"]);
+        assert.ok(entries.every((e) => typeof e.inputs === "object"));
+    });
+
+    it("prints Kubernetes objects as a manifest and charts as reference and values", async () => {
+        const documents = parseAllDocuments(toYaml(await evaluateStack("dev"))).map((d) => d.toJS());
+        const kinds = documents.filter((d) => d.kind).map((d) => d.kind);
+        assert.equal(kinds.filter((k) => k === "Deployment").length, 12);
+        assert.ok(kinds.includes("Gateway") && kinds.includes("VirtualService") && kinds.includes("DestinationRule"));
+        const charts = documents.filter((d) => d.chart);
+        assert.deepEqual(charts.map((c) => c.release).sort(), ["istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod"]);
+        assert.equal(charts.find((c) => c.release === "istiod").values.global.tag, "1.30.3");
+    });
+
+    it("exits non-zero on an invalid config with the message on stderr and nothing on stdout", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "Pulumi.broken.yaml");
+        fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    verison: 1.30.3\n");
+        const result = render("--config", file);
+        assert.equal(result.status, 1);
+        assert.equal(result.stdout, "");
+        assert.match(result.stderr, /boutique-mesh:istio\.verison: unknown key/);
+        assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack trace");
+    });
+
+    it("runs end to end for the dev stack", () => {
+        const result = render("dev", "--format", "yaml");
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /^---\n/);
+        assert.match(result.stdout, /kind: Gateway/);
+    });
+});

@@ -1,0 +1,18 @@
+/**
+ * Mocha's spec reporter plus one plain closing line, "N passed, N failed, N skipped", which CI
+ * reads the same way for any runner.
+ */
+import Mocha = require("mocha");
+
+class SpecWithSummary extends Mocha.reporters.Spec {
+    constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+        super(runner, options);
+        runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
+            const { passes, failures, pending } = this.stats;
+            // After the spec reporter's own epilogue.
+            process.nextTick(() => console.log(`tests: ${passes} passed, ${failures} failed, ${pending} skipped`));
+        });
+    }
+}
+
+export = SpecWithSummary;

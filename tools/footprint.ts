@@ -1,0 +1,76 @@
+/**
+ * What a lab asks the scheduler for: CPU and memory requests of the workloads, their injected
+ * sidecars, istiod and the gateways, read from the declared objects and chart values.
+ */
+import { Evaluation } from "./evaluate";
+
+/** CPU in millicores from a Kubernetes quantity ("100m", "2", "0.5"). */
+export function millicores(quantity: string | number | undefined): number {
+    if (quantity === undefined) return 0;
+    const text = String(quantity);
+    return text.endsWith("m") ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000);
+}
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Memory in MiB from a Kubernetes quantity ("64Mi", "1Gi", "500M"). */
+export function mebibytes(quantity: string | number | undefined): number {
+    if (quantity === undefined) return 0;
+    const match = /^([0-9.]+)([A-Za-z]*)$/.exec(String(quantity));
+    if (!match) throw new Error(`not a memory quantity: ${quantity}`);
+    const [, number, unit] = match;
+    const factor = BINARY[unit] ?? DECIMAL[unit] ?? (unit === "" ? 1 : NaN);
+    if (Number.isNaN(factor)) throw new Error(`unknown memory unit in ${quantity}`);
+    return (Number(number) * factor) / 2 ** 20;
+}
+
+export interface Requests {
+    cpu: number; // millicores
+    memory: number; // MiB
+}
+
+export interface Footprint {
+    workloads: Requests;
+    sidecars: Requests;
+    istiod: Requests;
+    gateways: Requests;
+    total: Requests;
+    /** Pods that get a sidecar. */
+    injectedPods: number;
+}
+
+type ResourceRequirements = { requests?: { cpu?: string; memory?: string } } | undefined;
+
+const requestsOf = (r: ResourceRequirements, times = 1): Requests => ({
+    cpu: millicores(r?.requests?.cpu) * times,
+    memory: mebibytes(r?.requests?.memory) * times,
+});
+const add = (a: Requests, b: Requests): Requests => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory });
+const ZERO: Requests = { cpu: 0, memory: 0 };
+
+export function footprint(evaluation: Evaluation): Footprint {
+    const objects = evaluation.resources.map((r) => r.inputs);
+    const injected = new Set(objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name));
+    const charts = evaluation.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
+    const istiodValues = charts.find((c) => c.chart.endsWith("istiod"))?.values ?? {};
+    const sidecar = istiodValues.global?.proxy?.resources as ResourceRequirements;
+
+    let workloads = ZERO;
+    let injectedPods = 0;
+    for (const deployment of objects.filter((o) => o.kind === "Deployment")) {
+        const replicas = deployment.spec.replicas ?? 1;
+        const pod = deployment.spec.template.spec;
+        // Init containers run before the app and one at a time: they add nothing to the pod's steady request.
+        for (const container of pod.containers) workloads = add(workloads, requestsOf(container.resources, replicas));
+        if (injected.has(deployment.metadata.namespace)) injectedPods += replicas;
+    }
+    const sidecars = requestsOf(sidecar, injectedPods);
+    const pilot = istiodValues.pilot ?? istiodValues;
+    const istiod = requestsOf(pilot.resources, pilot.replicaCount ?? 1);
+    const gateways = charts
+        .filter((c) => c.chart.endsWith("gateway"))
+        .reduce<Requests>((sum, c) => add(sum, requestsOf(c.values.resources, c.values.replicaCount ?? 1)), ZERO);
+    const total = [workloads, sidecars, istiod, gateways].reduce(add, ZERO);
+    return { workloads, sidecars, istiod, gateways, total, injectedPods };
+}
