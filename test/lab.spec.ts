@@ -1,0 +1,49 @@
+import { strict as assert } from "assert";
+import * as os from "os";
+import * as path from "path";
+import { expandHome } from "../components/cluster";
+import { labImages, shopAccess } from "../components/lab";
+import { parseLabConfig } from "../config/schema";
+import { evaluateConfig } from "./support/lab";
+
+describe("lab: cluster target and outputs", () => {
+    it("targets the ambient kubeconfig and context when none is configured", async () => {
+        const lab = await evaluateConfig();
+        const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        assert.equal(provider.inputs.kubeconfig, undefined);
+        assert.equal(provider.inputs.context, undefined);
+    });
+
+    it("passes a configured kubeconfig (with ~ expanded) and context to the provider and to kubectl hints", async () => {
+        const lab = await evaluateConfig({ cluster: { kubeconfig: "~/.kube/lab.yaml", context: "kind-lab" } });
+        const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        assert.equal(provider.inputs.kubeconfig, path.join(os.homedir(), ".kube/lab.yaml"));
+        assert.equal(provider.inputs.context, "kind-lab");
+        assert.equal(lab.outputs.shopPortForward, "kubectl --kubeconfig ~/.kube/lab.yaml --context kind-lab -n istio-system port-forward svc/istio-ingressgateway 8080:80");
+        assert.equal(expandHome("/abs/path"), "/abs/path");
+    });
+
+    it("gives the load balancer's address as the shop URL once there is one, the port-forward otherwise", () => {
+        const lb = parseLabConfig({ istio: { ingress: { type: "LoadBalancer" } } });
+        assert.equal(shopAccess(lb, "203.0.113.7").url, "http://203.0.113.7/");
+        assert.equal(shopAccess(lb, undefined).url, "http://localhost:8080/");
+        assert.match(shopAccess(lb, undefined).note, /run the port-forward/);
+        const nodePort = parseLabConfig({ istio: { ingress: { type: "NodePort", httpNodePort: 31000 } } });
+        assert.match(shopAccess(nodePort).note, /:31000\//);
+    });
+
+    it("lists every image once, Istio's included, after the mirrors", () => {
+        const images = labImages(parseLabConfig({ images: { mirrors: { "docker.io": "m.lab/hub" } } }));
+        assert.equal(new Set(images).size, images.length);
+        assert.ok(images.includes("m.lab/hub/istio/pilot:1.30.3"));
+        assert.ok(images.includes("m.lab/hub/istio/proxyv2:1.30.3"));
+        assert.ok(images.some((i) => i.startsWith("m.lab/hub/library/busybox:1.38.0@sha256:")));
+    });
+
+    it("exports the namespace, Istio version and scenario it was configured with", async () => {
+        const lab = await evaluateConfig({ boutique: { namespace: "shop" }, istio: { version: "1.29.2" } });
+        assert.equal(lab.outputs.namespace, "shop");
+        assert.equal(lab.outputs.istioVersion, "1.29.2");
+        assert.equal(lab.outputs.scenario, "baseline");
+    });
+});
