@@ -40,6 +40,8 @@ export interface BoutiqueService {
     podAnnotations?: Readonly<Record<string, string>>;
     /** Writable scratch directories (the root filesystem is read-only). */
     emptyDirs?: readonly { name: string; mountPath: string }[];
+    /** Environment variable through which the service adds latency to every call (a Go duration). */
+    latencyVariable?: string;
 }
 
 /** A literal value, or the in-namespace address (name:port) of another service of the catalog. */
@@ -253,7 +255,18 @@ export const BOUTIQUE_SERVICES: readonly BoutiqueService[] = [
         resources: small,
         terminationGracePeriodSeconds: 5,
         serviceAccount: true,
+        // Parsed with Go's time.ParseDuration at start-up; a bad value crashes the pod.
+        latencyVariable: "EXTRA_LATENCY",
     },
+];
+
+/** The tagged frontend image the reference lab's traffic split sends 30% to. */
+export const FRONTEND_V1_IMAGE = "gcr.io/tetratelabs/boutique-frontend:1.0.0";
+
+/** Services reached over HTTP or gRPC through a Service: what Istio's HTTP routing can act on. */
+export const ROUTABLE_SERVICES = BOUTIQUE_SERVICES.filter((s) => s.service !== undefined && /^(http|grpc)/.test(s.service.portName)).map((s) => s.name) as [
+    string,
+    ...string[],
 ];
 
 /** The catalog entry for a name; throws on a name the catalog does not have. */

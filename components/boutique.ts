@@ -17,6 +17,7 @@ export class Boutique extends pulumi.ComponentResource {
     /** Deployments by catalog name; scenario objects that route to them wait for them. */
     readonly deployments: Record<string, k8s.apps.v1.Deployment> = {};
     readonly services: Record<string, k8s.core.v1.Service> = {};
+    readonly accounts: Record<string, k8s.core.v1.ServiceAccount> = {};
 
     constructor(name: string, args: BoutiqueArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Boutique", name, {}, opts);
@@ -34,6 +35,7 @@ export class Boutique extends pulumi.ComponentResource {
             const id = `${name}-${service.name}`;
             const account = serviceAccountFor(service, settings.namespace);
             const accountResource = account && new k8s.core.v1.ServiceAccount(`${id}-account`, account, inNamespace);
+            if (accountResource) this.accounts[service.name] = accountResource;
             const svc = serviceFor(service, settings.namespace);
             if (svc) this.services[service.name] = new k8s.core.v1.Service(`${id}-service`, svc, inNamespace);
             this.deployments[service.name] = new k8s.apps.v1.Deployment(id, deploymentFor(service, settings), {

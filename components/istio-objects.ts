@@ -8,7 +8,8 @@ import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/G
 import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry" with { "resolution-mode": "import" };
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
 import { FRONTEND, boutiqueService } from "../catalog/boutique";
-import { FRONTEND_VERSIONS, FrontendVersion, Scenario } from "../stacks";
+import { istioDuration } from "../config/duration";
+import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../stacks";
 
 export type { IDestinationRule, IGateway, IServiceEntry, IVirtualService };
 /** Any Istio object this module builds. */
@@ -70,6 +71,51 @@ export function routedVersions(scenario: Scenario): { version: FrontendVersion; 
         .filter(({ weight }) => weight > 0);
 }
 
+type HttpRoute = NonNullable<NonNullable<IVirtualService["spec"]>["http"]>[number];
+
+/** The fault, timeout and retries of a policy, as fields of an Istio HTTP route. */
+export function routePolicy(policy: ServicePolicy | undefined): Omit<HttpRoute, "route"> {
+    if (policy === undefined) return {};
+    const { delay, abort, timeout, retries } = policy;
+    const fault = {
+        ...(delay ? { delay: { percentage: { value: delay.percentage }, fixedDelay: istioDuration(delay.fixedDelay) } } : {}),
+        ...(abort ? { abort: { percentage: { value: abort.percentage }, httpStatus: abort.httpStatus } } : {}),
+    };
+    return {
+        ...(delay || abort ? { fault } : {}),
+        ...(timeout ? { timeout: istioDuration(timeout) } : {}),
+        ...(retries
+            ? {
+                  retries: {
+                      attempts: retries.attempts,
+                      ...(retries.perTryTimeout ? { perTryTimeout: istioDuration(retries.perTryTimeout) } : {}),
+                      ...(retries.retryOn ? { retryOn: retries.retryOn } : {}),
+                  },
+              }
+            : {}),
+    };
+}
+
+/** True when a policy asks something of the mesh's routing (latency alone is the service's own). */
+export function routesPolicy(policy: ServicePolicy | undefined): boolean {
+    return Object.keys(routePolicy(policy)).length > 0;
+}
+
+/**
+ * The mesh VirtualService of a service other than the frontend: its whole policy in one object,
+ * since two VirtualServices for one host conflict in Istio.
+ */
+export function serviceVirtualService(name: string, policy: ServicePolicy, place: MeshPlace): IVirtualService {
+    const host = serviceHost(name, place);
+    const port = boutiqueService(name).service!.port;
+    return {
+        apiVersion: NETWORKING,
+        kind: "VirtualService",
+        metadata: { name, namespace: place.namespace },
+        spec: { hosts: [host], http: [{ ...routePolicy(policy), route: [{ destination: { host, port: { number: port } } }] }] },
+    };
+}
+
 /** The frontend's DestinationRule and its two VirtualServices: one bound to the Gateway, one for the mesh. */
 export function frontendRouting(scenario: Scenario, place: MeshPlace): { destinationRule: IDestinationRule; ingress: IVirtualService; mesh: IVirtualService } {
     const host = serviceHost(FRONTEND, place);
@@ -83,6 +129,8 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
         headers: { response: { set: { [VERSION_HEADER]: version } } },
     }));
     const meta = (name: string) => ({ name, namespace: place.namespace });
+    // A frontend fault or timeout holds for ingress and in-mesh callers alike.
+    const http = [{ ...routePolicy(scenario.services[FRONTEND]), route }];
     return {
         destinationRule: {
             apiVersion: NETWORKING,
@@ -97,13 +145,13 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
             apiVersion: NETWORKING,
             kind: "VirtualService",
             metadata: meta(FRONTEND_INGRESS),
-            spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http: [{ route }] },
+            spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http },
         },
         mesh: {
             apiVersion: NETWORKING,
             kind: "VirtualService",
             metadata: meta(FRONTEND),
-            spec: { hosts: [host], http: [{ route }] },
+            spec: { hosts: [host], http },
         },
     };
 }

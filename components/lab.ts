@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config/schema";
-import { SCENARIOS } from "../stacks";
+import { Scenario, resolveScenario } from "../stacks";
 import { Boutique } from "./boutique";
 import { clusterProvider, kubectlTarget } from "./cluster";
 import { Ingress } from "./ingress";
@@ -9,7 +9,8 @@ import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
 import { Mesh } from "./mesh";
 import { Traffic } from "./traffic";
 import { FRONTEND } from "../catalog/boutique";
-import { boutiqueImages } from "./workloads";
+import { routedVersions } from "./istio-objects";
+import { WorkloadSettings, boutiqueImages } from "./workloads";
 
 export interface LabArgs {
     config: LabConfig;
@@ -33,15 +34,18 @@ export function shopAccess(config: LabConfig, loadBalancerAddress?: string): { u
     return { url: forwarded, portForward, note: `run the port-forward, then open ${forwarded}` };
 }
 
-/** Every image the lab pulls, after the mirrors, without repeats. */
-export function labImages(config: LabConfig): string[] {
-    const mirrors = config.images.mirrors;
-    return [
-        ...new Set([
-            ...istioImages(config.istio, mirrors),
-            ...boutiqueImages({ namespace: config.boutique.namespace, release: config.boutique.release, mirrors, loadGenerator: config.boutique.loadGenerator }),
-        ]),
-    ];
+/** How the shop's workloads are built for this config and scenario. */
+export function workloadSettings(config: LabConfig, scenario: Scenario): WorkloadSettings {
+    const latency = Object.fromEntries(
+        Object.entries(scenario.services).flatMap(([service, policy]) => (policy?.extraLatency !== undefined ? [[service, policy.extraLatency]] : [])),
+    );
+    return { namespace: config.boutique.namespace, release: config.boutique.release, mirrors: config.images.mirrors, loadGenerator: config.boutique.loadGenerator, latency };
+}
+
+/** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, and frontend versions routed to. */
+export function labImages(config: LabConfig, scenario: Scenario): string[] {
+    const versions = routedVersions(scenario).map(({ version }) => version);
+    return [...new Set([...istioImages(config.istio, config.images.mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions)])];
 }
 
 /** The external address of the ingress gateway's Service, once a load balancer has assigned one. */
@@ -71,12 +75,14 @@ export class Lab extends pulumi.ComponentResource {
         const provider = clusterProvider(`${name}-cluster`, config.cluster, { parent: this });
         const mirrors = config.images.mirrors;
         const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain };
+        const scenario = resolveScenario(config.scenario, config.traffic);
+        const settings = workloadSettings(config, scenario);
 
         const mesh = new Mesh(`${name}-mesh`, { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, provider }, { parent: this });
         const boutique = new Boutique(
             `${name}-boutique`,
             {
-                settings: { namespace: place.namespace, release: config.boutique.release, mirrors, loadGenerator: config.boutique.loadGenerator },
+                settings,
                 frontendExternal: config.boutique.frontendExternal,
                 injector: mesh.istiod,
                 provider,
@@ -91,9 +97,12 @@ export class Lab extends pulumi.ComponentResource {
         new Traffic(
             `${name}-traffic`,
             {
-                scenario: SCENARIOS[config.scenario],
+                scenario,
                 place,
-                dependsOn: [mesh.istiod, ingress.gateway, boutique.deployments[FRONTEND], boutique.services[FRONTEND]],
+                settings,
+                podPrerequisites: [boutique.namespace, mesh.istiod, boutique.accounts[FRONTEND]],
+                routePrerequisites: [mesh.istiod, ingress.gateway],
+                workloads: boutique,
                 provider,
             },
             { parent: this },
@@ -106,7 +115,7 @@ export class Lab extends pulumi.ComponentResource {
         this.namespace = place.namespace;
         this.istioVersion = config.istio.version;
         this.scenario = config.scenario;
-        this.images = labImages(config);
+        this.images = labImages(config, scenario);
 
         this.registerOutputs({
             shopUrl: this.shopUrl,

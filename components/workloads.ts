@@ -14,7 +14,7 @@ import {
     LOADGENERATOR,
     boutiqueService,
 } from "../catalog/boutique";
-import { FRONTEND_VERSIONS } from "../stacks";
+import { FRONTEND_VERSIONS, FrontendVersion } from "../stacks";
 import { Mirrors, mirrorImage } from "./images";
 
 type Deployment = types.input.apps.v1.Deployment;
@@ -28,6 +28,8 @@ export interface WorkloadSettings {
     release: BoutiqueRelease;
     mirrors: Mirrors;
     loadGenerator: { enabled: boolean; users: number; rate: number };
+    /** Latency a service adds itself, by catalog name (a Go duration), for those with a latency variable. */
+    latency: Readonly<Record<string, string>>;
 }
 
 /** The services deployed with these settings (the load generator only when enabled). */
@@ -39,8 +41,13 @@ export function deployedServices(settings: Pick<WorkloadSettings, "loadGenerator
  * Pod labels, which are also the Deployment's selector. The frontend carries its version from the
  * first deploy: the selector is immutable, so adding it later would mean replacing the Deployment.
  */
-export function podLabels(service: BoutiqueService): Record<string, string> {
-    return service.name === FRONTEND ? { app: service.name, version: FRONTEND_VERSIONS.original.label } : { app: service.name };
+export function podLabels(service: BoutiqueService, version: FrontendVersion = "original"): Record<string, string> {
+    return service.name === FRONTEND ? { app: service.name, version: FRONTEND_VERSIONS[version].label } : { app: service.name };
+}
+
+/** "frontend" for the original, "frontend-v1" for another version. */
+export function deploymentName(service: BoutiqueService, version: FrontendVersion = "original"): string {
+    return version === "original" ? service.name : `${service.name}-${version}`;
 }
 
 /** "productcatalogservice:3550": how one service reaches another inside the namespace. */
@@ -82,15 +89,21 @@ function frontendCheck(mirrors: Mirrors): types.input.core.v1.Container {
     };
 }
 
-/** The Deployment of one catalog service. */
-export function deploymentFor(service: BoutiqueService, settings: WorkloadSettings): Deployment {
-    const labels = podLabels(service);
+/**
+ * The Deployment of one catalog service; for the frontend, of one of its versions (the same pod but
+ * for image and `version` label).
+ */
+export function deploymentFor(service: BoutiqueService, settings: WorkloadSettings, version: FrontendVersion = "original"): Deployment {
+    const labels = podLabels(service, version);
     const env = service.env.map(envVar);
     if (service.name === LOADGENERATOR) {
         env.push({ name: "USERS", value: String(settings.loadGenerator.users) }, { name: "RATE", value: String(settings.loadGenerator.rate) });
     }
+    const latency = settings.latency[service.name];
+    if (latency !== undefined && service.latencyVariable !== undefined) env.push({ name: service.latencyVariable, value: latency });
+    const image = FRONTEND_VERSIONS[version].image ?? service.image(settings.release);
     return {
-        metadata: { name: service.name, namespace: settings.namespace, labels: { app: service.name } },
+        metadata: { name: deploymentName(service, version), namespace: settings.namespace, labels: { app: service.name } },
         spec: {
             selector: { matchLabels: labels },
             template: {
@@ -103,7 +116,7 @@ export function deploymentFor(service: BoutiqueService, settings: WorkloadSettin
                     containers: [
                         {
                             name: service.container,
-                            image: mirrorImage(service.image(settings.release), settings.mirrors),
+                            image: mirrorImage(image, settings.mirrors),
                             securityContext: containerSecurityContext,
                             ...(service.containerPort
                                 ? { ports: [{ containerPort: service.containerPort.port, ...(service.containerPort.name ? { name: service.containerPort.name } : {}) }] }
@@ -152,9 +165,13 @@ export function frontendExternalService(namespace: string): Service {
     };
 }
 
-/** Every image the shop pulls with these settings, mirrored, in catalog order. */
-export function boutiqueImages(settings: WorkloadSettings): string[] {
+/** Every image the shop pulls with these settings and frontend versions, mirrored, in catalog order. */
+export function boutiqueImages(settings: Pick<WorkloadSettings, "release" | "mirrors" | "loadGenerator">, versions: FrontendVersion[] = ["original"]): string[] {
     const images = deployedServices(settings).map((s) => s.image(settings.release));
+    for (const version of versions) {
+        const image = FRONTEND_VERSIONS[version].image;
+        if (image !== undefined) images.push(image);
+    }
     if (settings.loadGenerator.enabled) images.push(BUSYBOX_IMAGE);
     return images.map((image) => mirrorImage(image, settings.mirrors));
 }

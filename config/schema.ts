@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { BOUTIQUE_RELEASES } from "../catalog/boutique";
-import { SCENARIO_NAMES } from "../stacks";
+import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
 export const PROJECT = "boutique-mesh";
@@ -77,6 +77,8 @@ const ingressService = z.discriminatedUnion("type", [
 export const labConfigSchema = z.strictObject({
     /** The traffic scenario preset from stacks/. */
     scenario: z.enum(SCENARIO_NAMES).default("baseline"),
+    /** Adjustments of the preset: a different split, more or other per-service policy. */
+    traffic: scenarioOverridesSchema.optional(),
 
     cluster: z
         .strictObject({
@@ -156,7 +158,7 @@ function unwrap(schema: Schema): Schema {
     return def.innerType !== undefined ? unwrap(def.innerType) : schema;
 }
 
-/** The keys an object at `path` may have, or undefined when the schema there is not an object. */
+/** The keys an object at `path` may have, or undefined when the schema there is not an object or a keyed record. */
 function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[] | undefined {
     let schema = unwrap(root);
     let value = input;
@@ -168,12 +170,18 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
             if (option === undefined) return undefined;
             schema = unwrap(option);
         }
-        if (!(schema instanceof z.ZodObject)) return undefined;
-        if (step === undefined) return Object.keys(schema.shape);
-        const next = schema.shape[step as string];
+        let next: Schema | undefined;
+        if (schema instanceof z.ZodObject) {
+            if (step === undefined) return Object.keys(schema.shape);
+            next = schema.shape[step as string];
+        } else if (schema instanceof z.ZodRecord) {
+            const keys = unwrap(schema._zod.def.keyType);
+            if (step === undefined) return keys instanceof z.ZodEnum ? (keys.options as string[]) : undefined;
+            next = schema._zod.def.valueType;
+        }
         if (next === undefined) return undefined;
         schema = unwrap(next);
-        value = (value as Record<PropertyKey, unknown> | undefined)?.[step];
+        value = (value as Record<PropertyKey, unknown> | undefined)?.[step as PropertyKey];
     }
     return undefined;
 }
@@ -212,7 +220,9 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
         case "invalid_type": {
             const value = valueAt(input, issue.path);
             const got = value === undefined ? "nothing" : `${JSON.stringify(value)} (${Array.isArray(value) ? "array" : typeof value})`;
-            return `${key} = ${got}: expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+            // A schema's own message says more than zod's generic one.
+            const expected = issue.message.startsWith("Invalid input") ? `expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}` : issue.message;
+            return `${key} = ${got}: ${expected}`;
         }
         default:
             return `${key} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;

@@ -1,7 +1,7 @@
-import { Scenario } from "./scenario";
+import { ScenarioInput } from "./scenario";
 
-/** Step 5 of the reference lab: the shop behind the Istio ingress, every request to the original frontend. */
-export const baseline: Scenario = {
+/** Steps 1-5 of the reference lab: the shop behind the Istio ingress, every request to the original frontend. */
+export const baseline: ScenarioInput = {
     description: "Baseline lab: all frontend traffic to the original version",
     frontend: { original: 100 },
 };

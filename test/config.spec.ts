@@ -48,7 +48,7 @@ describe("config: one schema, parsed once", () => {
 
     describe("rejects bad input naming the key, the value and what is allowed", () => {
         it("unknown keys at every level, with the keys that are allowed", () => {
-            rejects({ bogus: 1 }, /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, cluster, images, istio, boutique$/);
+            rejects({ bogus: 1 }, /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique$/);
             rejects({ istio: { verison: "1.30.3" } }, /^boutique-mesh:istio\.verison: unknown key; allowed under boutique-mesh:istio: version, .*ingress/);
             rejects({ istio: { ingress: { type: "ClusterIP", httpNodePort: 30080 } } }, /boutique-mesh:istio\.ingress\.httpNodePort: unknown key; allowed under boutique-mesh:istio\.ingress: type$/);
             rejects({ boutique: { loadGenerator: { user: 5 } } }, /boutique-mesh:boutique\.loadGenerator\.user: unknown key; allowed .*: enabled, users, rate/);
@@ -67,7 +67,10 @@ describe("config: one schema, parsed once", () => {
             rejects({ boutique: { release: "v0.4.0" } }, /boutique-mesh:boutique\.release = "v0.4.0" is not allowed; allowed: "v0.10.6"/);
             rejects({ istio: { version: "1.30" } }, /boutique-mesh:istio\.version = "1.30": must be an Istio release such as 1.30.3/);
             rejects({ istio: { version: "1.14.1" } }, /boutique-mesh:istio\.version = "1.14.1": must be 1.22.0 or newer/);
-            rejects({ scenario: "canary-typo" }, /boutique-mesh:scenario = "canary-typo" is not allowed; allowed: "baseline"/);
+            rejects(
+                { scenario: "canary-typo" },
+                /boutique-mesh:scenario = "canary-typo" is not allowed; allowed: "baseline" \| "canary" \| "fault-delay" \| "fault-abort" \| "timeout" \| "retry"$/,
+            );
             rejects({ cluster: { domain: "Cluster.Local." } }, /boutique-mesh:cluster\.domain = "Cluster.Local.": must be a DNS domain/);
             rejects({ istio: { chartRepository: "istio-release.storage.googleapis.com/charts" } }, /boutique-mesh:istio\.chartRepository = .*: must be an http\(s\):\/\/ Helm repository URL or an oci:\/\//);
         });

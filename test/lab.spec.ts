@@ -4,6 +4,7 @@ import * as path from "path";
 import { expandHome } from "../components/cluster";
 import { labImages, shopAccess } from "../components/lab";
 import { parseLabConfig } from "../config/schema";
+import { SCENARIOS } from "../stacks";
 import { evaluateConfig } from "./support/lab";
 
 describe("lab: cluster target and outputs", () => {
@@ -33,11 +34,14 @@ describe("lab: cluster target and outputs", () => {
     });
 
     it("lists every image once, Istio's included, after the mirrors", () => {
-        const images = labImages(parseLabConfig({ images: { mirrors: { "docker.io": "m.lab/hub" } } }));
+        const images = labImages(parseLabConfig({ images: { mirrors: { "docker.io": "m.lab/hub" } } }), SCENARIOS.baseline);
         assert.equal(new Set(images).size, images.length);
         assert.ok(images.includes("m.lab/hub/istio/pilot:1.30.3"));
         assert.ok(images.includes("m.lab/hub/istio/proxyv2:1.30.3"));
         assert.ok(images.some((i) => i.startsWith("m.lab/hub/library/busybox:1.38.0@sha256:")));
+        assert.ok(!images.some((i) => i.includes("tetratelabs")), "the v1 frontend is pulled only when routed to");
+        const canary = labImages(parseLabConfig({ images: { mirrors: { "gcr.io": "m.lab/gcr" } } }), SCENARIOS.canary);
+        assert.ok(canary.includes("m.lab/gcr/tetratelabs/boutique-frontend:1.0.0"));
     });
 
     it("exports the namespace, Istio version and scenario it was configured with", async () => {

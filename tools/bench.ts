@@ -4,7 +4,8 @@
  */
 import { performance } from "perf_hooks";
 import { readStackFile } from "../config/stack";
-import { evaluate, stackFile, stackNames } from "./evaluate";
+import { diffEvaluations, summarize } from "./diff";
+import { Evaluation, evaluate, stackFile, stackNames } from "./evaluate";
 import { footprint } from "./footprint";
 
 const RUNS = 5;
@@ -20,6 +21,7 @@ async function main() {
     await evaluate(readStackFile(stackFile("dev")), "dev");
     console.log(`stack            resources  eval ms (median of ${RUNS})  CPU requests  memory requests  injected pods`);
     const slow: string[] = [];
+    const evaluations = new Map<string, Evaluation>();
     for (const stack of stackNames()) {
         const config = readStackFile(stackFile(stack));
         const times: number[] = [];
@@ -29,6 +31,7 @@ async function main() {
             last = await evaluate(config, stack);
             times.push(performance.now() - start);
         }
+        evaluations.set(stack, last!);
         const f = footprint(last!);
         if (median(times) >= EVALUATION_GOAL_MS) slow.push(stack);
         console.log(
@@ -42,6 +45,15 @@ async function main() {
         }
     }
     console.log(`goal: median evaluation < ${EVALUATION_GOAL_MS} ms for every stack: ${slow.length === 0 ? "met" : `MISSED by ${slow.join(", ")}`}`);
+
+    console.log("\nswitch            added  changed  removed  replaced");
+    let replaced = 0;
+    for (const stack of stackNames().filter((s) => s !== "dev")) {
+        const counts = summarize(diffEvaluations(evaluations.get("dev")!, evaluations.get(stack)!));
+        replaced += counts.replaced;
+        console.log(`dev -> ${stack.padEnd(10)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`);
+    }
+    console.log(`goal: replaced = 0 for every switch: ${replaced === 0 ? "met" : "MISSED"}`);
 }
 
 main().catch((error) => {

@@ -1,0 +1,210 @@
+import { strict as assert } from "assert";
+import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
+import { diffEvaluations, summarize } from "../tools/diff";
+import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
+import { evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
+
+const NS = "online-boutique";
+const host = (service: string) => `${service}.${NS}.svc.cluster.local`;
+
+function env(lab: Evaluation, deployment: string): Record<string, string> {
+    const container = objectNamed(lab, "Deployment", deployment).spec.template.spec.containers[0];
+    return Object.fromEntries((container.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+}
+
+/** The single HTTP route of a VirtualService. */
+function httpRoute(lab: Evaluation, name: string): Record<string, any> {
+    const http = objectNamed(lab, "VirtualService", name).spec.http;
+    assert.equal(http.length, 1);
+    return http[0];
+}
+
+describe("scenarios: one stack per step of the reference lab", () => {
+    const labs = new Map<string, Evaluation>();
+    before(async () => {
+        for (const stack of stackNames()) labs.set(stack, await evaluateStack(stack));
+    });
+    const lab = (stack: string) => labs.get(stack)!;
+
+    it("ships a stack file for every step, each naming its preset", () => {
+        assert.deepEqual(stackNames(), ["canary", "dev", "fault-abort", "fault-delay", "retry", "timeout"]);
+        for (const stack of stackNames()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack);
+    });
+
+    it("every preset is valid as written", () => {
+        for (const name of SCENARIO_NAMES) scenarioSchema.parse(PRESETS[name]);
+    });
+
+    it("dev: all frontend traffic to original, no v1, no other VirtualService", () => {
+        const routes = httpRoute(lab("dev"), "frontend-ingress").route;
+        assert.deepEqual(routes.map((r: any) => [r.destination.subset, r.weight]), [["original", 100]]);
+        assert.ok(!objectsOfKind(lab("dev"), "Deployment").has("frontend-v1"));
+        assert.deepEqual([...objectsOfKind(lab("dev"), "VirtualService").keys()].sort(), ["frontend", "frontend-ingress"]);
+    });
+
+    it("canary: 70% original / 30% v1 through the ingress and inside the mesh, each answer naming its version", () => {
+        for (const name of ["frontend-ingress", "frontend"]) {
+            assert.deepEqual(httpRoute(lab("canary"), name).route, [
+                { destination: { host: host("frontend"), port: { number: 80 }, subset: "original" }, weight: 70, headers: { response: { set: { "x-boutique-version": "original" } } } },
+                { destination: { host: host("frontend"), port: { number: 80 }, subset: "v1" }, weight: 30, headers: { response: { set: { "x-boutique-version": "v1" } } } },
+            ]);
+        }
+        assert.deepEqual(objectNamed(lab("canary"), "DestinationRule", "frontend").spec.subsets, [
+            { name: "original", labels: { version: "original" } },
+            { name: "v1", labels: { version: "1.0.0" } },
+        ]);
+        const v1 = objectNamed(lab("canary"), "Deployment", "frontend-v1");
+        assert.deepEqual(v1.spec.selector.matchLabels, { app: "frontend", version: "1.0.0" });
+        assert.equal(v1.spec.template.spec.containers[0].image, "gcr.io/tetratelabs/boutique-frontend:1.0.0");
+        assert.equal(v1.spec.template.spec.serviceAccountName, "frontend");
+        assert.ok((lab("canary").outputs.images as string[]).includes("gcr.io/tetratelabs/boutique-frontend:1.0.0"));
+        // Each subset selects pods of exactly one Deployment, and the frontend Service spans both.
+        const deployments = [...objectsOfKind(lab("canary"), "Deployment").values()];
+        for (const subset of objectNamed(lab("canary"), "DestinationRule", "frontend").spec.subsets) {
+            const selected = deployments.filter((d) => d.spec.template.metadata.labels.app === "frontend" && d.spec.template.metadata.labels.version === subset.labels.version);
+            assert.equal(selected.length, 1, `subset ${subset.name}`);
+        }
+    });
+
+    it("fault-delay: 50% of recommendationservice requests delayed by 5s", () => {
+        const route = httpRoute(lab("fault-delay"), "recommendationservice");
+        assert.deepEqual(route.fault, { delay: { percentage: { value: 50 }, fixedDelay: "5s" } });
+        assert.deepEqual(route.route, [{ destination: { host: host("recommendationservice"), port: { number: 8080 } } }]);
+        assert.deepEqual(objectNamed(lab("fault-delay"), "VirtualService", "recommendationservice").spec.hosts, [host("recommendationservice")]);
+    });
+
+    it("fault-abort: 50% of productcatalogservice requests aborted with HTTP 500", () => {
+        const route = httpRoute(lab("fault-abort"), "productcatalogservice");
+        assert.deepEqual(route.fault, { abort: { percentage: { value: 50 }, httpStatus: 500 } });
+        assert.deepEqual(route.route, [{ destination: { host: host("productcatalogservice"), port: { number: 3550 } } }]);
+    });
+
+    it("timeout: EXTRA_LATENCY=6s on productcatalogservice and a 2s timeout", () => {
+        assert.equal(env(lab("timeout"), "productcatalogservice").EXTRA_LATENCY, "6s");
+        const route = httpRoute(lab("timeout"), "productcatalogservice");
+        assert.equal(route.timeout, "2s");
+        assert.equal(route.retries, undefined);
+    });
+
+    it("retry: EXTRA_LATENCY=6s, 3 attempts of 1s, on conditions under which Envoy retries a per-try timeout", () => {
+        assert.equal(env(lab("retry"), "productcatalogservice").EXTRA_LATENCY, "6s");
+        const route = httpRoute(lab("retry"), "productcatalogservice");
+        assert.equal(route.retries.attempts, 3);
+        assert.equal(route.retries.perTryTimeout, "1s");
+        assert.ok(route.retries.retryOn.split(",").some((c: string) => c === "gateway-error" || c === "5xx"));
+        assert.equal(route.timeout, undefined);
+    });
+
+    it("runs the v1 frontend only where a scenario routes to it", () => {
+        for (const stack of stackNames()) {
+            const hasV1 = objectsOfKind(lab(stack), "Deployment").has("frontend-v1");
+            assert.equal(hasV1, (SCENARIOS[lab(stack).outputs.scenario as keyof typeof SCENARIOS].frontend.v1 ?? 0) > 0, stack);
+        }
+    });
+
+    it("switching between any two stacks never replaces an object, and touches base objects only for EXTRA_LATENCY", () => {
+        const scenarioTypes = new Set(["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule"]);
+        for (const from of stackNames()) {
+            for (const to of stackNames()) {
+                if (from === to) continue;
+                const changes = diffEvaluations(lab(from), lab(to));
+                assert.deepEqual(changes.filter((c) => c.kind === "replaced"), [], `${from} -> ${to}`);
+                for (const c of changes) {
+                    const scenarioObject = scenarioTypes.has(c.type) || c.name.startsWith("lab-traffic-");
+                    const latencyOnly = c.kind === "changed" && c.name === "lab-boutique-productcatalogservice";
+                    assert.ok(scenarioObject || latencyOnly, `${from} -> ${to}: ${c.kind} ${c.type} ${c.name}`);
+                }
+            }
+        }
+        assert.deepEqual(summarize(diffEvaluations(lab("dev"), lab("canary"))), { added: 1, changed: 3, removed: 0, replaced: 0 });
+    });
+
+    it("the diff itself sees a replacement when a selector or a namespace moves", async () => {
+        const moved = await evaluateConfig({ boutique: { namespace: "shop" } });
+        const replaced = diffEvaluations(lab("dev"), moved).filter((c) => c.kind === "replaced");
+        assert.ok(replaced.some((c) => c.name === "lab-boutique-frontend" && c.reason === "metadata.namespace"));
+    });
+
+    describe("composition through boutique-mesh:traffic", () => {
+        it("combines a split with a fault and a timeout in one stack, one VirtualService per host", async () => {
+            const combined = await evaluateConfig({
+                scenario: "canary",
+                traffic: { services: { productcatalogservice: { timeout: "2s", abort: { percentage: 10, httpStatus: 503 } }, frontend: { timeout: "10s" } } },
+            });
+            const route = httpRoute(combined, "productcatalogservice");
+            assert.equal(route.timeout, "2s");
+            assert.deepEqual(route.fault.abort, { percentage: { value: 10 }, httpStatus: 503 });
+            for (const name of ["frontend", "frontend-ingress"]) {
+                const frontend = httpRoute(combined, name);
+                assert.equal(frontend.timeout, "10s");
+                assert.deepEqual(frontend.route.map((r: any) => r.weight), [70, 30]);
+            }
+            const hosts = [...objectsOfKind(combined, "VirtualService").values()].flatMap((vs) => vs.spec.hosts);
+            assert.equal(new Set(hosts).size, hosts.length, "no two VirtualServices share a host");
+        });
+
+        it("merges overrides into the preset field by field and replaces the split as a whole", () => {
+            const merged = resolveScenario("retry", { frontend: { original: 50, v1: 50 }, services: { productcatalogservice: { timeout: "10s" } } });
+            assert.deepEqual(merged.frontend, { original: 50, v1: 50 });
+            assert.equal(merged.services.productcatalogservice!.extraLatency, "6s");
+            assert.equal(merged.services.productcatalogservice!.retries!.attempts, 3);
+            assert.equal(merged.services.productcatalogservice!.timeout, "10s");
+        });
+
+        it("warns when a per-try timeout would not be retried, and only then", () => {
+            for (const name of SCENARIO_NAMES) assert.deepEqual(scenarioWarnings(SCENARIOS[name]), [], name);
+            const istioDefault = resolveScenario("retry", { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s" } } } });
+            assert.match(scenarioWarnings(istioDefault)[0], /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(Istio's default\) has neither 5xx nor gateway-error/);
+            const grpcOnly = resolveScenario("retry", { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } } });
+            assert.equal(scenarioWarnings(grpcOnly).length, 1);
+        });
+
+        it("writes durations the way Istio's examples do", async () => {
+            const custom = await evaluateConfig({ scenario: "fault-delay", traffic: { services: { recommendationservice: { delay: { percentage: 25, fixedDelay: "1500ms" } } } } });
+            assert.deepEqual(httpRoute(custom, "recommendationservice").fault.delay, { percentage: { value: 25 }, fixedDelay: "1.5s" });
+        });
+    });
+
+    describe("rejects invalid scenarios before anything is declared, naming the key", () => {
+        function rejects(input: LabConfigInput, pattern: RegExp) {
+            try {
+                parseLabConfig(input);
+            } catch (error) {
+                assert.ok(error instanceof ConfigError);
+                assert.ok(error.problems.some((p) => pattern.test(p)), `no problem matches ${pattern}:\n${error.problems.join("\n")}`);
+                return;
+            }
+            assert.fail(`accepted ${JSON.stringify(input)}`);
+        }
+        const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } } as LabConfigInput);
+
+        it("an unknown preset", () => rejects({ scenario: "chaos" as never }, /boutique-mesh:scenario = "chaos" is not allowed; allowed: "baseline" \| "canary"/));
+        it("weights that are negative", () => rejects({ traffic: { frontend: { original: 110, v1: -10 } } }, /boutique-mesh:traffic\.frontend\.v1 = -10: must be a percentage from 0 to 100/));
+        it("weights that do not sum to 100", () =>
+            rejects({ traffic: { frontend: { original: 60, v1: 30 } } }, /boutique-mesh:traffic\.frontend = \{"original":60,"v1":30\}: the shares must sum to 100/));
+        it("a subset with no version behind it", () =>
+            rejects({ traffic: { frontend: { original: 50, v2: 50 } as never } }, /boutique-mesh:traffic\.frontend\.v2: unknown key; allowed under boutique-mesh:traffic\.frontend: original, v1/));
+        it("a percentage outside 0-100", () => rejects(pcs({ delay: { percentage: 150, fixedDelay: "5s" } }), /productcatalogservice\.delay\.percentage = 150: must be a percentage from 0 to 100/));
+        it("durations Go or Istio would not parse", () => {
+            rejects(pcs({ delay: { percentage: 50, fixedDelay: "5x" } }), /productcatalogservice\.delay\.fixedDelay = "5x": must be a duration such as 5s/);
+            rejects(pcs({ timeout: "-1s" }), /productcatalogservice\.timeout = "-1s": must be a duration such as 5s/);
+            rejects(pcs({ extraLatency: "6 s" }), /productcatalogservice\.extraLatency = "6 s": must be a duration/);
+            rejects(pcs({ timeout: "500us" }), /productcatalogservice\.timeout = "500us": must be at least 1ms/);
+        });
+        it("retries without attempts", () => rejects(pcs({ retries: { perTryTimeout: "1s" } }), /productcatalogservice\.retries\.attempts = nothing: retries need attempts/));
+        it("unknown retry conditions", () => rejects(pcs({ retries: { attempts: 2, retryOn: "5xx,timeouts" } }), /retries\.retryOn = "5xx,timeouts": must be a comma-separated list of Envoy retry conditions/));
+        it("a target service that is not in the catalog, or not reached over HTTP or gRPC", () => {
+            rejects({ traffic: { services: { productcatalog: { timeout: "2s" } } } }, /^boutique-mesh:traffic\.services\.productcatalog: unknown key; allowed under boutique-mesh:traffic\.services: frontend, adservice, currencyservice, cartservice, recommendationservice, checkoutservice, emailservice, paymentservice, shippingservice, productcatalogservice$/);
+            rejects({ traffic: { services: { "redis-cart": { timeout: "2s" } } } }, /traffic\.services\.redis-cart: unknown key/);
+            rejects({ traffic: { services: { loadgenerator: { timeout: "2s" } } } }, /traffic\.services\.loadgenerator: unknown key/);
+        });
+        it("an abort status outside 200-599", () => {
+            rejects(pcs({ abort: { percentage: 50, httpStatus: 600 } }), /abort\.httpStatus = 600: must be an HTTP status from 200 to 599/);
+            rejects(pcs({ abort: { percentage: 50, httpStatus: 199 } }), /abort\.httpStatus = 199: must be an HTTP status from 200 to 599/);
+        });
+        it("latency on a service that cannot add it", () =>
+            rejects({ traffic: { services: { cartservice: { extraLatency: "1s" } } } }, /boutique-mesh:traffic\.services\.cartservice\.extraLatency = "1s": only productcatalogservice can add latency/));
+        it("an unknown policy field", () => rejects(pcs({ dealy: {} }), /productcatalogservice\.dealy: unknown key; allowed .*: delay, abort, timeout, retries, extraLatency/));
+    });
+});
