@@ -19,7 +19,7 @@ function render(...args: string[]) {
 describe("render: the program's declarations without the Pulumi CLI", () => {
     it("reads a stack by name or any file in that format, json by default", () => {
         assert.deepEqual(parseArgs(["dev"]).format, "json");
-        assert.equal(parseArgs(["dev"]).file, path.join(ROOT, "Pulumi.dev.yaml"));
+        assert.equal(parseArgs(["dev"]).target.file, path.join(ROOT, "Pulumi.dev.yaml"));
         assert.equal(parseArgs(["--config", path.join(ROOT, "Pulumi.dev.yaml"), "--format", "yaml"]).format, "yaml");
         assert.throws(() => parseArgs(["dev", "--format", "xml"]), /--format must be json or yaml, not xml/);
         assert.throws(() => parseArgs(["no-such-stack"]), /no stack file Pulumi.no-such-stack.yaml; stacks: .*dev/);

@@ -1,0 +1,166 @@
+import { strict as assert } from "assert";
+import { analyze, formatFinding, RULES, RuleCode } from "../tools/analyze";
+import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
+import { main } from "../tools/analyze-cli";
+import { evaluateConfig } from "./support/lab";
+
+type Obj = Record<string, any>;
+
+/** A deep copy of a lab with one object (or chart) edited. */
+function broken(lab: Evaluation, pick: (o: Obj) => boolean, edit: (o: Obj) => void): Evaluation {
+    const copy: Evaluation = structuredClone(lab);
+    const target = copy.resources.find((r) => pick(r.inputs));
+    assert.ok(target, "the object to break exists");
+    edit(target.inputs);
+    return copy;
+}
+const named = (kind: string, name: string) => (o: Obj) => o.kind === kind && o.metadata?.name === name;
+
+function codes(lab: Evaluation): RuleCode[] {
+    return analyze(lab).map((f) => f.code as RuleCode);
+}
+
+describe("analyze: mesh cross-checks like istioctl analyze", () => {
+    let canary: Evaluation;
+    before(async () => {
+        canary = await evaluateStack("canary");
+    });
+
+    for (const stack of stackNames()) {
+        it(`finds nothing wrong in the shipped ${stack} stack`, async () => {
+            assert.deepEqual(analyze(await evaluateStack(stack)).map(formatFinding), []);
+        });
+    }
+
+    const cases: { code: RuleCode; what: string; lab: () => Evaluation | Promise<Evaluation>; message: RegExp }[] = [
+        {
+            code: "BM001",
+            what: "a host in the wrong namespace (the upstream frontend.default mistake)",
+            lab: () => broken(canary, named("VirtualService", "frontend"), (vs) => (vs.spec.hosts = ["frontend.default.svc.cluster.local"])),
+            message: /host frontend\.default\.svc\.cluster\.local .*is no Service or ServiceEntry host/,
+        },
+        {
+            code: "BM001",
+            what: "a destination host that resolves nowhere",
+            lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[0].destination.host = "frontend.online-boutique")),
+            message: /destination frontend\.online-boutique .*requests will fail with 503/,
+        },
+        {
+            code: "BM002",
+            what: "a destination port the Service does not have",
+            lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[0].destination.port.number = 8080)),
+            message: /port 8080 is not a port of Service online-boutique\/frontend \(80\)/,
+        },
+        {
+            code: "BM003",
+            what: "a subset no DestinationRule defines",
+            lab: () => broken(canary, named("DestinationRule", "frontend"), (dr) => (dr.spec.subsets = dr.spec.subsets.filter((s: Obj) => s.name !== "v1"))),
+            message: /route to subset v1 of frontend\.online-boutique\.svc\.cluster\.local, which no DestinationRule defines/,
+        },
+        {
+            code: "BM004",
+            what: "a subset whose labels select no pod",
+            lab: () => broken(canary, named("DestinationRule", "frontend"), (dr) => (dr.spec.subsets[1].labels = { version: "v1" })),
+            message: /subset v1 \(\{"version":"v1"\}\) selects no pod behind Service online-boutique\/frontend/,
+        },
+        {
+            code: "BM005",
+            what: "a Gateway whose selector matches no gateway pod",
+            lab: () => broken(canary, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = { istio: "ingress" })),
+            message: /selector \{"istio":"ingress"\} matches no gateway deployment/,
+        },
+        {
+            code: "BM005",
+            what: "a gateway chart released under a name that changes its pod labels",
+            lab: () => broken(canary, (o) => o.chart === "gateway" && o.name === "istio-ingressgateway", (chart) => {
+                chart.name = "ingress";
+                chart.values = { ...chart.values, name: "ingress", labels: {} };
+            }),
+            message: /matches no gateway deployment/,
+        },
+        {
+            code: "BM006",
+            what: "a VirtualService bound to an undeclared Gateway",
+            lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.gateways = ["istio-system/frontend-gateway"])),
+            message: /gateway istio-system\/frontend-gateway is not declared/,
+        },
+        {
+            code: "BM007",
+            what: "two mesh VirtualServices for one host",
+            lab: () => {
+                const lab: Evaluation = structuredClone(canary);
+                const vs = lab.resources.find((r) => named("VirtualService", "frontend")(r.inputs))!;
+                lab.resources.push({ ...structuredClone(vs), name: "duplicate", inputs: { ...structuredClone(vs.inputs), metadata: { ...vs.inputs.metadata, name: "frontend-copy" } } });
+                return lab;
+            },
+            message: /2 mesh VirtualServices for frontend\.online-boutique\.svc\.cluster\.local/,
+        },
+        {
+            code: "BM008",
+            what: "weights that do not sum to 100",
+            lab: () => broken(canary, named("VirtualService", "frontend"), (vs) => (vs.spec.http[0].route[1].weight = 20)),
+            message: /route weights sum to 90; make them sum to 100/,
+        },
+        {
+            code: "BM009",
+            what: "a Service port whose name hides the protocol",
+            lab: () => broken(canary, named("Service", "cartservice"), (svc) => (svc.spec.ports[0].name = "cart")),
+            message: /port 7070 is named "cart"/,
+        },
+        {
+            code: "BM010",
+            what: "a listening workload without a Service",
+            lab: () => {
+                const lab: Evaluation = structuredClone(canary);
+                lab.resources = lab.resources.filter((r) => !named("Service", "adservice")(r.inputs));
+                return lab;
+            },
+            message: /Deployment online-boutique\/adservice: listens on 9555 but no Service selects its pods/,
+        },
+        {
+            code: "BM011",
+            what: "a namespace without the injection label",
+            lab: () => broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = {})),
+            message: /Namespace online-boutique: has workloads but no istio-injection=enabled label/,
+        },
+    ];
+
+    for (const c of cases) {
+        it(`${c.code} fires on ${c.what}`, async () => {
+            const findings = analyze(await c.lab());
+            const hit = findings.find((f) => f.code === c.code);
+            assert.ok(hit, `expected ${c.code}, got ${findings.map(formatFinding).join("\n") || "nothing"}`);
+            assert.match(formatFinding(hit), c.message);
+        });
+    }
+
+    it("has a firing case for every rule", () => {
+        assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), Object.keys(RULES).sort());
+    });
+
+    it("resolves short names in the object's namespace and a custom cluster domain", async () => {
+        const lab = await evaluateConfig({ scenario: "canary", boutique: { namespace: "shop" }, cluster: { domain: "lab.internal" } });
+        assert.deepEqual(codes(lab), []);
+        const short = broken(lab, named("VirtualService", "frontend"), (vs) => (vs.spec.hosts = ["frontend"]));
+        assert.deepEqual(codes(short), []);
+    });
+
+    it("prints a summary and exits 0 on a clean stack, 2 on a bad command line", async () => {
+        const lines: string[] = [];
+        const log = console.log;
+        console.log = (line: string) => lines.push(line);
+        try {
+            assert.equal(await main(["dev"]), 0);
+        } finally {
+            console.log = log;
+        }
+        assert.match(lines[lines.length - 1], /^Pulumi\.dev\.yaml: 0 error\(s\), 0 warning\(s\), \d+ resources checked$/);
+        const write = process.stderr.write;
+        process.stderr.write = (() => true) as typeof process.stderr.write;
+        try {
+            assert.equal(await main(["no-such-stack"]), 2);
+        } finally {
+            process.stderr.write = write;
+        }
+    });
+});
