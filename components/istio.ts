@@ -3,13 +3,14 @@
  * gateways, shaped for the configured Istio version. Pure functions; the Mesh component declares them.
  */
 import { IngressService, LabConfig, compareVersions } from "../config/schema";
+import { EXPOSED_BY_CONFIG } from "./annotations";
 import { Mirrors, mirrorImage, mirrorRepository } from "./images";
 
 export const ISTIO_NAMESPACE = "istio-system";
 
 /** Requests fit for a lab, as Istio's demo profile sets them. */
 const DEMO_PROXY_RESOURCES = { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
-const DEMO_ISTIOD_RESOURCES = { requests: { cpu: "10m", memory: "100Mi" } };
+const DEMO_ISTIOD_RESOURCES = { requests: { cpu: "10m", memory: "100Mi" }, limits: { cpu: "1000m", memory: "1024Mi" } };
 
 /** A Helm chart as the helm.v4.Chart resource takes it. */
 export interface ChartRef {
@@ -101,10 +102,14 @@ function gatewayPorts(httpNodePort?: number) {
 function gatewayService(exposure: IngressService): Record<string, unknown> {
     switch (exposure.type) {
         case "NodePort":
-            return { type: "NodePort", ports: gatewayPorts(exposure.httpNodePort) };
+            return { type: "NodePort", ports: gatewayPorts(exposure.httpNodePort), annotations: EXPOSED_BY_CONFIG };
         case "LoadBalancer":
             // Pulumi otherwise waits for an external address that kind, minikube or kubeadm never assign.
-            return { type: "LoadBalancer", ports: gatewayPorts(), ...(exposure.awaitAddress ? {} : { annotations: { "pulumi.com/skipAwait": "true" } }) };
+            return {
+                type: "LoadBalancer",
+                ports: gatewayPorts(),
+                annotations: { ...EXPOSED_BY_CONFIG, ...(exposure.awaitAddress ? {} : { "pulumi.com/skipAwait": "true" }) },
+            };
         case "ClusterIP":
             return { type: "ClusterIP", ports: gatewayPorts() };
     }

@@ -15,6 +15,7 @@ import {
     boutiqueService,
 } from "../catalog/boutique";
 import { FRONTEND_VERSIONS, FrontendVersion } from "../stacks";
+import { EXPOSED_BY_CONFIG } from "./annotations";
 import { Mirrors, mirrorImage } from "./images";
 
 type Deployment = types.input.apps.v1.Deployment;
@@ -86,6 +87,7 @@ function frontendCheck(mirrors: Mirrors): types.input.core.v1.Container {
         command: ["/bin/sh", "-ec", script],
         env: [{ name: "FRONTEND_ADDR", value: addressOf(FRONTEND) }],
         securityContext: containerSecurityContext,
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "50m", memory: "32Mi" } },
     };
 }
 
@@ -156,7 +158,7 @@ export function serviceAccountFor(service: BoutiqueService, namespace: string): 
 export function frontendExternalService(namespace: string): Service {
     const frontend = boutiqueService(FRONTEND);
     return {
-        metadata: { name: "frontend-external", namespace, labels: { app: FRONTEND } },
+        metadata: { name: "frontend-external", namespace, labels: { app: FRONTEND }, annotations: { ...EXPOSED_BY_CONFIG } },
         spec: {
             type: "LoadBalancer",
             selector: { app: FRONTEND },

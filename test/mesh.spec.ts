@@ -33,6 +33,7 @@ describe("mesh: Istio from its Helm charts", () => {
         assert.equal(values.meshConfig.accessLogFile, "/dev/stdout");
         assert.equal(values.traceSampling, 100);
         assert.deepEqual(values.resources.requests, { cpu: "10m", memory: "100Mi" });
+        assert.ok(values.resources.limits.cpu && values.resources.limits.memory, "istiod has limits, as the policy pack requires");
         assert.equal(values.autoscaleEnabled, false);
         assert.deepEqual(values.global.proxy.resources.requests, { cpu: "10m", memory: "40Mi" });
         for (const gateway of ["istio-ingressgateway", "istio-egressgateway"]) {
@@ -86,12 +87,14 @@ describe("mesh: Istio from its Helm charts", () => {
             assert.equal(lazy.type, "LoadBalancer");
             assert.equal(lazy.annotations["pulumi.com/skipAwait"], "true");
             const eager = await service({ type: "LoadBalancer", awaitAddress: true });
-            assert.equal(eager.annotations, undefined);
+            assert.equal(eager.annotations["pulumi.com/skipAwait"], undefined);
+            assert.equal(eager.annotations["boutique-mesh.io/exposure"], "config", "the policy pack reads the config's intent here");
         });
 
         it("ClusterIP has no node port", async () => {
             const svc = await service({ type: "ClusterIP" });
             assert.equal(svc.type, "ClusterIP");
+            assert.equal(svc.annotations, undefined);
             assert.ok(svc.ports.every((p: { nodePort?: number }) => p.nodePort === undefined));
         });
     });

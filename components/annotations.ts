@@ -1,0 +1,8 @@
+/** Marks the lab puts on objects so that checks outside the program (the policy pack) can read its intent. */
+
+/**
+ * On a NodePort or LoadBalancer Service: the stack's config asked for this exposure. The policy pack
+ * rejects any exposed Service without it, such as a chart's default LoadBalancer.
+ */
+export const EXPOSURE_ANNOTATION = "boutique-mesh.io/exposure";
+export const EXPOSED_BY_CONFIG = { [EXPOSURE_ANNOTATION]: "config" } as const;

@@ -1,0 +1,139 @@
+/**
+ * The lab's CrossGuard policies, as a module the tests import; policy/index.ts packs them. They look at
+ * every Kubernetes object Pulumi is about to create, the charts' rendered children included.
+ */
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { EXPOSURE_ANNOTATION } from "../components/annotations";
+import { isPinned, parseImage } from "../components/images";
+
+/** Policy config (`--policy-pack-config`): the stack's `boutique-mesh:images.mirrors`. */
+export interface PolicySettings {
+    mirrors?: Record<string, string>;
+}
+
+/** JSON schema of PolicySettings, as CrossGuard validates it. */
+export const SETTINGS_SCHEMA = {
+    properties: { mirrors: { type: "object" as const, additionalProperties: { type: "string" as const } } },
+};
+
+type Obj = Record<string, any>;
+type Container = Obj & { name: string; image?: string };
+
+/** Where each workload kind keeps its pod spec. */
+const POD_SPEC_PATH: Readonly<Record<string, string[]>> = {
+    Pod: ["spec"],
+    Deployment: ["spec", "template", "spec"],
+    StatefulSet: ["spec", "template", "spec"],
+    DaemonSet: ["spec", "template", "spec"],
+    ReplicaSet: ["spec", "template", "spec"],
+    Job: ["spec", "template", "spec"],
+    CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+/** The Kubernetes kind of a resource, from its Pulumi type ("kubernetes:apps/v1:Deployment"). */
+function kindOf(args: ResourceValidationArgs): string | undefined {
+    const match = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(args.type);
+    return match?.[1];
+}
+
+function podSpec(args: ResourceValidationArgs): Obj | undefined {
+    const path = POD_SPEC_PATH[kindOf(args) ?? ""];
+    return path?.reduce<Obj | undefined>((o, k) => o?.[k], args.props);
+}
+
+/** Every container of a workload, init containers included. */
+function containers(spec: Obj): Container[] {
+    return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+}
+
+/** Istio's gateway chart leaves the image to injection ("auto"), which draws it from istiod's hub. */
+const INJECTED_IMAGE = "auto";
+
+/** A policy over every container of every workload. */
+function containerPolicy(
+    name: string,
+    description: string,
+    check: (container: Container, pod: Obj, settings: PolicySettings) => string | undefined,
+): ResourceValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel: "mandatory",
+        configSchema: SETTINGS_SCHEMA,
+        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            const spec = podSpec(args);
+            if (spec === undefined) return;
+            const settings = args.getConfig<PolicySettings>() ?? {};
+            for (const container of containers(spec)) {
+                const problem = check(container, spec, settings);
+                if (problem) reportViolation(`${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${container.name}: ${problem}`);
+            }
+        },
+    };
+}
+
+const SENSITIVE = /(password|passwd|secret|token|api[-_]?key|credential|private[-_]?key)/i;
+/** Names that point at a secret rather than hold it. */
+const REFERENCE = /(_file|_path|_name|_ref)$/i;
+const sensitive = (key: string) => SENSITIVE.test(key) && !REFERENCE.test(key);
+
+export const policies: ResourceValidationPolicy[] = [
+    containerPolicy("containers-run-as-non-root", "Containers run as a non-root user.", (c, pod) => {
+        const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+        const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+        return nonRoot === true || (typeof user === "number" && user > 0) ? undefined : "set runAsNonRoot: true (or a non-zero runAsUser)";
+    }),
+    containerPolicy("no-privilege-escalation", "Containers cannot gain privileges.", (c) =>
+        c.securityContext?.allowPrivilegeEscalation === false && c.securityContext?.privileged !== true
+            ? undefined
+            : "set allowPrivilegeEscalation: false and do not run privileged",
+    ),
+    containerPolicy("read-only-root-filesystem", "Containers run with a read-only root filesystem.", (c) =>
+        c.securityContext?.readOnlyRootFilesystem === true ? undefined : "set readOnlyRootFilesystem: true (mount an emptyDir where it must write)",
+    ),
+    containerPolicy("requests-and-limits", "Containers set CPU and memory requests and limits.", (c) => {
+        const missing = ["requests", "limits"].flatMap((k) => ["cpu", "memory"].filter((r) => c.resources?.[k]?.[r] === undefined).map((r) => `${k}.${r}`));
+        return missing.length === 0 ? undefined : `set resources ${missing.join(", ")}`;
+    }),
+    containerPolicy("pinned-images", "Images name one immutable version: a digest or a versioned tag, never latest.", (c) =>
+        c.image === INJECTED_IMAGE || (c.image !== undefined && isPinned(c.image)) ? undefined : `image ${c.image ?? "(none)"} is not pinned; use a versioned tag or a digest`,
+    ),
+    containerPolicy("images-through-mirrors", "Images come through the configured mirrors, never from a mirrored registry directly.", (c, _pod, settings) => {
+        if (c.image === undefined || c.image === INJECTED_IMAGE) return undefined;
+        const { registry } = parseImage(c.image);
+        const mirror = settings.mirrors?.[registry];
+        return mirror === undefined ? undefined : `image ${c.image} is pulled from ${registry} although its mirror is ${mirror}`;
+    }),
+    {
+        name: "no-unrequested-exposure",
+        description: "No NodePort or LoadBalancer Service unless the stack's config asked for it.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            if (kindOf(args) !== "Service") return;
+            const type = args.props.spec?.type;
+            if (type !== "NodePort" && type !== "LoadBalancer") return;
+            if (args.props.metadata?.annotations?.[EXPOSURE_ANNOTATION] === "config") return;
+            reportViolation(`Service ${args.props.metadata?.name ?? args.name} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`);
+        },
+    },
+    {
+        name: "no-plain-text-secrets",
+        description: "No secret value in plain text in a ConfigMap or a container's env; use a Secret and valueFrom.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            if (kindOf(args) === "ConfigMap") {
+                for (const key of Object.keys(args.props.data ?? {}).filter(sensitive)) {
+                    reportViolation(`ConfigMap ${args.props.metadata?.name ?? args.name} holds ${key} in plain text; move it to a Secret`);
+                }
+            }
+            const spec = podSpec(args);
+            for (const c of spec ? containers(spec) : []) {
+                for (const env of (c.env ?? []) as Obj[]) {
+                    if (env.value !== undefined && sensitive(env.name)) {
+                        reportViolation(`${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${c.name}: env ${env.name} is a plain value; use valueFrom.secretKeyRef`);
+                    }
+                }
+            }
+        },
+    },
+];

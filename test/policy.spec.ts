@@ -1,0 +1,122 @@
+import { strict as assert } from "assert";
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { PolicySettings, policies } from "../policy/policies";
+import { DeclaredResource, Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
+import { policyConfig } from "../tools/policy-config";
+import { evaluateConfig } from "./support/lab";
+
+/** Runs every policy on one resource as CrossGuard would; returns the violations, policy by policy. */
+function violations(type: string, props: Record<string, any>, settings: PolicySettings = {}): string[] {
+    const found: string[] = [];
+    const args = {
+        type,
+        props,
+        urn: `urn:pulumi:test::boutique-mesh::${type}::x`,
+        name: props.metadata?.name ?? "x",
+        opts: {},
+        stackTags: new Map(),
+        isType: () => false,
+        asType: () => undefined,
+        getConfig: () => settings,
+        notApplicable: () => {
+            throw new Error("not applicable");
+        },
+    } as unknown as ResourceValidationArgs;
+    for (const policy of policies) {
+        const validations = Array.isArray(policy.validateResource) ? policy.validateResource : policy.validateResource ? [policy.validateResource] : [];
+        for (const validate of validations) validate(args, (message) => found.push(`${policy.name}: ${message}`));
+    }
+    return found;
+}
+
+function stackViolations(lab: Evaluation, settings: PolicySettings): string[] {
+    return lab.resources
+        .filter((r: DeclaredResource) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v4:Chart")
+        .flatMap((r) => violations(r.type, r.inputs, settings));
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const goodContainer = {
+    name: "app",
+    image: "registry.lab/app:1.2.3",
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+};
+const deployment = (container: Record<string, any>, pod: Record<string, any> = {}) => ({
+    metadata: { name: "app" },
+    spec: { template: { spec: { ...pod, containers: [container] } } },
+});
+
+describe("policy: the CrossGuard pack", () => {
+    for (const stack of stackNames()) {
+        it(`passes every object of the shipped ${stack} stack`, async () => {
+            const settings = policyConfig(stackFile(stack))["pinned-images"] as PolicySettings;
+            assert.deepEqual(stackViolations(await evaluateStack(stack), settings), []);
+        });
+    }
+
+    it("passes a mirrored lab with its mirrors as the pack's config", async () => {
+        const mirrors = { "us-central1-docker.pkg.dev": "m.lab/ar", "docker.io": "m.lab/hub", "gcr.io": "m.lab/gcr" };
+        assert.deepEqual(stackViolations(await evaluateConfig({ scenario: "canary", images: { mirrors } }), { mirrors }), []);
+    });
+
+    it("passes a well-formed container, and leaves injected gateway images to istiod's hub", () => {
+        assert.deepEqual(violations(DEPLOYMENT, deployment(goodContainer)), []);
+        assert.deepEqual(violations(DEPLOYMENT, deployment({ ...goodContainer, image: "auto" }), { mirrors: { "docker.io": "m" } }), []);
+    });
+
+    const bad: [string, Record<string, any>, RegExp, PolicySettings?][] = [
+        ["root", deployment({ ...goodContainer, securityContext: { ...goodContainer.securityContext, runAsNonRoot: false } }), /containers-run-as-non-root: .*set runAsNonRoot/],
+        ["root by uid 0", deployment({ ...goodContainer, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 0 } }), /containers-run-as-non-root/],
+        ["privilege escalation", deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true } }), /no-privilege-escalation: .*allowPrivilegeEscalation: false/],
+        ["privileged", deployment({ ...goodContainer, securityContext: { ...goodContainer.securityContext, privileged: true } }), /no-privilege-escalation/],
+        ["a writable root filesystem", deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false } }), /read-only-root-filesystem/],
+        ["missing limits", deployment({ ...goodContainer, resources: { requests: goodContainer.resources.requests } }), /requests-and-limits: .*set resources limits\.cpu, limits\.memory/],
+        ["an init container without requests", deployment(goodContainer, { initContainers: [{ ...goodContainer, name: "init", resources: undefined }] }), /container init: set resources requests\.cpu/],
+        ["latest", deployment({ ...goodContainer, image: "registry.lab/app:latest" }), /pinned-images: .*image registry\.lab\/app:latest is not pinned/],
+        ["a missing tag", deployment({ ...goodContainer, image: "redis" }), /pinned-images: .*image redis is not pinned/],
+        ["a floating tag", deployment({ ...goodContainer, image: "redis:alpine" }), /pinned-images/],
+        ["an unmirrored image", deployment({ ...goodContainer, image: "gcr.io/x/app:1.0.0" }), /images-through-mirrors: .*pulled from gcr\.io although its mirror is m\.lab\/gcr/, { mirrors: { "gcr.io": "m.lab/gcr" } }],
+        ["a plain-text password in env", deployment({ ...goodContainer, env: [{ name: "DB_PASSWORD", value: "hunter2" }] }), /no-plain-text-secrets: .*env DB_PASSWORD is a plain value/],
+    ];
+    for (const [what, props, pattern, settings] of bad) {
+        it(`fires on ${what}`, () => {
+            const found = violations(DEPLOYMENT, props, settings);
+            assert.ok(found.some((v) => pattern.test(v)), `no violation matches ${pattern}:\n${found.join("\n")}`);
+        });
+    }
+
+    it("has a bad object for every policy", () => {
+        const fired = new Set(bad.flatMap(([, props, , settings]) => violations(DEPLOYMENT, props, settings).map((v) => v.split(":")[0])));
+        fired.add("no-unrequested-exposure"); // Services: below
+        assert.deepEqual([...fired].sort(), policies.map((p) => p.name).sort());
+    });
+
+    it("fires on a secret in a ConfigMap but not on a reference to one", () => {
+        assert.match(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data: { API_KEY: "abc" } })[0], /ConfigMap cfg holds API_KEY in plain text/);
+        assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data: { TOKEN_FILE: "/var/run/token" } }), []);
+        const fromSecret = deployment({ ...goodContainer, env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }] });
+        assert.deepEqual(violations(DEPLOYMENT, fromSecret), []);
+    });
+
+    it("fires on a NodePort or LoadBalancer Service the config did not ask for", () => {
+        const service = (type: string, annotations?: Record<string, string>) => ({ metadata: { name: "svc", annotations }, spec: { type } });
+        assert.match(violations("kubernetes:core/v1:Service", service("LoadBalancer"))[0], /no-unrequested-exposure: Service svc is LoadBalancer but the config did not ask for it/);
+        assert.match(violations("kubernetes:core/v1:Service", service("NodePort"))[0], /is NodePort/);
+        assert.deepEqual(violations("kubernetes:core/v1:Service", service("NodePort", { "boutique-mesh.io/exposure": "config" })), []);
+        assert.deepEqual(violations("kubernetes:core/v1:Service", service("ClusterIP")), []);
+    });
+
+    it("checks every workload kind where it keeps its pods", () => {
+        const pod = { metadata: { name: "p" }, spec: { containers: [{ ...goodContainer, image: "x:latest" }] } };
+        assert.equal(violations("kubernetes:core/v1:Pod", pod).length, 1);
+        const cron = { metadata: { name: "c" }, spec: { jobTemplate: { spec: { template: pod } } } };
+        assert.equal(violations("kubernetes:batch/v1:CronJob", cron).length, 1);
+    });
+
+    it("gives the mirrors of the stack as the pack's config", () => {
+        const config = policyConfig(stackFile("dev"));
+        assert.deepEqual(config["images-through-mirrors"], { mirrors: {} });
+        assert.ok(Object.keys(config).length >= 5);
+    });
+});
