@@ -12,3 +12,7 @@ export const istioVersion = lab.istioVersion;
 export const scenario = lab.scenario;
 /** Every image the lab pulls, after the mirrors: what a mirror must hold. */
 export const images = lab.images;
+/** Per addon: the local URL, the port-forward command that serves it there, and its node port if any. */
+export const dashboards = lab.dashboards;
+/** Grafana's admin password, a secret: `pulumi stack output --show-secrets grafanaAdminPassword`. */
+export const grafanaAdminPassword = lab.grafanaAdminPassword;

@@ -1,7 +1,8 @@
 /**
- * Istio configuration objects as typed data (networking.istio.io/v1): the ingress Gateway, the
- * egress ServiceEntries, and the frontend routing a scenario asks for. Pure functions; every host
- * is derived from the shop's namespace and the cluster domain, never hard-coded.
+ * Istio configuration objects as typed data: the ingress Gateway, the egress ServiceEntries, and the
+ * routing a scenario asks for. Pure functions; every host is derived from the shop's namespace and the
+ * cluster domain, never hard-coded. Written as networking.istio.io/v1, served from Istio 1.22; older
+ * releases get the same objects as v1beta1, whose schema is the same.
  */
 import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule" with { "resolution-mode": "import" };
 import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway" with { "resolution-mode": "import" };
@@ -17,15 +18,28 @@ export type IstioObject = IDestinationRule | IGateway | IServiceEntry | IVirtual
 
 const NETWORKING = "networking.istio.io/v1" as const;
 
+/** The networking API version an Istio release serves (v1 from 1.22). */
+export function networkingApi(istioVersion: string): string {
+    const [major, minor] = istioVersion.split(".").map(Number);
+    return major > 1 || minor >= 22 ? NETWORKING : "networking.istio.io/v1beta1";
+}
+
 export const FRONTEND_GATEWAY = "frontend-gateway";
 export const FRONTEND_INGRESS = "frontend-ingress";
 /** Response header naming the frontend version that answered. */
 export const VERSION_HEADER = "x-boutique-version";
 
-/** Where the shop lives: names resolve to hosts through these. */
+/** Where the shop lives: names resolve to hosts through these, objects use the API the mesh serves. */
 export interface MeshPlace {
     namespace: string;
     clusterDomain: string;
+    /** networking.istio.io API version, from networkingApi(). */
+    networkingApi: string;
+}
+
+/** The object as the mesh's API version; v1beta1 and v1 share their schema. */
+function served<T extends IstioObject>(object: T, place: MeshPlace): T {
+    return object.apiVersion === place.networkingApi ? object : ({ ...object, apiVersion: place.networkingApi } as T);
 }
 
 /** "frontend.online-boutique.svc.cluster.local". */
@@ -35,7 +49,7 @@ export function serviceHost(service: string, place: MeshPlace): string {
 
 /** The Gateway the ingress gateway pods serve the shop through, on plain HTTP for any host. */
 export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, string>): IGateway {
-    return {
+    return served({
         apiVersion: NETWORKING,
         kind: "Gateway",
         metadata: { name: FRONTEND_GATEWAY, namespace: place.namespace },
@@ -43,7 +57,7 @@ export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, 
             selector: { istio: gatewayLabels.istio },
             servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
         },
-    };
+    }, place);
 }
 
 /** Upstream's egress allowances: Google APIs (tokens, profiler) and the GCE metadata server. */
@@ -52,12 +66,16 @@ export function egressServiceEntries(place: MeshPlace): IServiceEntry[] {
         { number: 80, name: "http", protocol: "HTTP" },
         { number: 443, name: "https", protocol: "HTTPS" },
     ];
-    const entry = (name: string, spec: NonNullable<IServiceEntry["spec"]>): IServiceEntry => ({
-        apiVersion: NETWORKING,
-        kind: "ServiceEntry",
-        metadata: { name, namespace: place.namespace },
-        spec: { location: "MESH_EXTERNAL", resolution: "NONE", ...spec },
-    });
+    const entry = (name: string, spec: NonNullable<IServiceEntry["spec"]>): IServiceEntry =>
+        served(
+            {
+                apiVersion: NETWORKING,
+                kind: "ServiceEntry",
+                metadata: { name, namespace: place.namespace },
+                spec: { location: "MESH_EXTERNAL", resolution: "NONE", ...spec },
+            },
+            place,
+        );
     return [
         entry("allow-egress-googleapis", { hosts: ["accounts.google.com", "*.googleapis.com"], ports: webPorts }),
         entry("allow-egress-google-metadata", { hosts: ["metadata.google.internal"], addresses: ["169.254.169.254"], ports: webPorts }),
@@ -108,12 +126,15 @@ export function routesPolicy(policy: ServicePolicy | undefined): boolean {
 export function serviceVirtualService(name: string, policy: ServicePolicy, place: MeshPlace): IVirtualService {
     const host = serviceHost(name, place);
     const port = boutiqueService(name).service!.port;
-    return {
-        apiVersion: NETWORKING,
-        kind: "VirtualService",
-        metadata: { name, namespace: place.namespace },
-        spec: { hosts: [host], http: [{ ...routePolicy(policy), route: [{ destination: { host, port: { number: port } } }] }] },
-    };
+    return served(
+        {
+            apiVersion: NETWORKING,
+            kind: "VirtualService",
+            metadata: { name, namespace: place.namespace },
+            spec: { hosts: [host], http: [{ ...routePolicy(policy), route: [{ destination: { host, port: { number: port } } }] }] },
+        },
+        place,
+    );
 }
 
 /** The frontend's DestinationRule and its two VirtualServices: one bound to the Gateway, one for the mesh. */
@@ -132,7 +153,7 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
     // A frontend fault or timeout holds for ingress and in-mesh callers alike.
     const http = [{ ...routePolicy(scenario.services[FRONTEND]), route }];
     return {
-        destinationRule: {
+        destinationRule: served({
             apiVersion: NETWORKING,
             kind: "DestinationRule",
             metadata: meta(FRONTEND),
@@ -140,18 +161,18 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
                 host,
                 subsets: versions.map(({ version }) => ({ name: version, labels: { version: FRONTEND_VERSIONS[version].label } })),
             },
-        },
-        ingress: {
+        }, place),
+        ingress: served({
             apiVersion: NETWORKING,
             kind: "VirtualService",
             metadata: meta(FRONTEND_INGRESS),
             spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http },
-        },
-        mesh: {
+        }, place),
+        mesh: served({
             apiVersion: NETWORKING,
             kind: "VirtualService",
             metadata: meta(FRONTEND),
             spec: { hosts: [host], http },
-        },
+        }, place),
     };
 }

@@ -56,8 +56,11 @@ export function baseValues(): Record<string, unknown> {
     return { ...validation, defaultRevision: "default", global: { istioNamespace: ISTIO_NAMESPACE } };
 }
 
-/** istiod values. Charts before 1.24 nest istiod's own settings under `pilot`; later ones are flat. */
-export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain: string): Record<string, unknown> {
+/**
+ * istiod values. Charts before 1.24 nest istiod's own settings under `pilot`; later ones are flat.
+ * `meshConfig` adds to the demo profile's mesh config (tracing, from components/tracing.ts).
+ */
+export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain: string, meshConfig: Record<string, unknown> = {}): Record<string, unknown> {
     const pilot = {
         autoscaleEnabled: false,
         replicaCount: 1,
@@ -74,7 +77,8 @@ export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain
             istioNamespace: ISTIO_NAMESPACE,
             proxy: { clusterDomain, resources: DEMO_PROXY_RESOURCES },
         },
-        meshConfig: { accessLogFile: "/dev/stdout" },
+        // Prometheus merge lets one scrape of the proxy's port return the app's metrics too.
+        meshConfig: { accessLogFile: "/dev/stdout", enablePrometheusMerge: true, ...meshConfig },
     };
 }
 

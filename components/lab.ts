@@ -2,14 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config/schema";
 import { Scenario, resolveScenario } from "../stacks";
+import { Addons, AddonAccess, addonImages } from "./addons";
 import { Boutique } from "./boutique";
 import { clusterProvider, kubectlTarget } from "./cluster";
 import { Ingress } from "./ingress";
 import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
 import { Mesh } from "./mesh";
 import { Traffic } from "./traffic";
+import { tracingMeshConfig } from "./tracing";
 import { FRONTEND } from "../catalog/boutique";
-import { routedVersions } from "./istio-objects";
+import { networkingApi, routedVersions } from "./istio-objects";
 import { WorkloadSettings, boutiqueImages } from "./workloads";
 
 export interface LabArgs {
@@ -42,10 +44,11 @@ export function workloadSettings(config: LabConfig, scenario: Scenario): Workloa
     return { namespace: config.boutique.namespace, release: config.boutique.release, mirrors: config.images.mirrors, loadGenerator: config.boutique.loadGenerator, latency };
 }
 
-/** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, and frontend versions routed to. */
+/** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, frontend versions routed to, the addons'. */
 export function labImages(config: LabConfig, scenario: Scenario): string[] {
     const versions = routedVersions(scenario).map(({ version }) => version);
-    return [...new Set([...istioImages(config.istio, config.images.mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions)])];
+    const mirrors = config.images.mirrors;
+    return [...new Set([...istioImages(config.istio, mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions), ...addonImages(config, mirrors)])];
 }
 
 /** The external address of the ingress gateway's Service, once a load balancer has assigned one. */
@@ -68,17 +71,22 @@ export class Lab extends pulumi.ComponentResource {
     readonly istioVersion: string;
     readonly scenario: string;
     readonly images: string[];
+    /** Per addon: local URL, port-forward command, node port. */
+    readonly dashboards: Record<string, AddonAccess>;
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Lab", name, {}, opts);
         const { config } = args;
         const provider = clusterProvider(`${name}-cluster`, config.cluster, { parent: this });
         const mirrors = config.images.mirrors;
-        const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain };
+        const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain, networkingApi: networkingApi(config.istio.version) };
         const scenario = resolveScenario(config.scenario, config.traffic);
         const settings = workloadSettings(config, scenario);
 
-        const mesh = new Mesh(`${name}-mesh`, { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, provider }, { parent: this });
+        const meshConfig = tracingMeshConfig(config.istio.version, config.addons.tracer.kind, config.istio.traceSampling, config.cluster.domain);
+        const mesh = new Mesh(`${name}-mesh`, { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, meshConfig, provider }, { parent: this });
+        const addons = new Addons(`${name}-addons`, { config, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, provider }, { parent: this });
         const boutique = new Boutique(
             `${name}-boutique`,
             {
@@ -116,6 +124,8 @@ export class Lab extends pulumi.ComponentResource {
         this.istioVersion = config.istio.version;
         this.scenario = config.scenario;
         this.images = labImages(config, scenario);
+        this.dashboards = addons.access;
+        this.grafanaAdminPassword = addons.grafanaAdminPassword;
 
         this.registerOutputs({
             shopUrl: this.shopUrl,
@@ -125,6 +135,7 @@ export class Lab extends pulumi.ComponentResource {
             istioVersion: this.istioVersion,
             scenario: this.scenario,
             images: this.images,
+            dashboards: this.dashboards,
         });
     }
 }

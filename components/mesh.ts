@@ -18,6 +18,8 @@ export interface MeshArgs {
     istio: LabConfig["istio"];
     mirrors: Mirrors;
     clusterDomain: string;
+    /** Mesh config beyond the demo profile's: how the proxies trace. */
+    meshConfig: Record<string, unknown>;
     provider: k8s.Provider;
 }
 
@@ -33,6 +35,8 @@ export class Mesh extends pulumi.ComponentResource {
     /** The labels a Gateway selects the ingress gateway pods by. */
     readonly ingressGatewaySpec: GatewaySpec = INGRESS_GATEWAY;
     readonly namespace = ISTIO_NAMESPACE;
+    /** The istio-system Namespace, which the addons share. */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Mesh", name, {}, opts);
@@ -49,6 +53,7 @@ export class Mesh extends pulumi.ComponentResource {
         }
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE } }, child);
+        this.namespaceResource = namespace;
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues() },
@@ -56,7 +61,7 @@ export class Mesh extends pulumi.ComponentResource {
         );
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
-            { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain) },
+            { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.meshConfig) },
             { ...child, dependsOn: [base] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>

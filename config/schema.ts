@@ -3,14 +3,18 @@
  * Parsing is pure (no Pulumi, no I/O) so the program, the offline renderer and the tests share it.
  */
 import { z } from "zod";
+import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
 import { BOUTIQUE_RELEASES } from "../catalog/boutique";
 import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
 export const PROJECT = "boutique-mesh";
 
-/** Oldest Istio release whose charts and APIs the lab uses (networking.istio.io/v1 appeared in 1.22). */
-export const MIN_ISTIO_VERSION = "1.22.0";
+/**
+ * Oldest Istio release the lab installs: the reference lab's 1.14, whose Helm repository has the
+ * base, istiod and gateway charts the lab uses (and whose addons catalog/addons.ts knows).
+ */
+export const MIN_ISTIO_VERSION = "1.14.0";
 
 const semver = /^(\d+)\.(\d+)\.(\d+)$/;
 
@@ -51,7 +55,7 @@ const istioVersion = z
     .string()
     .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
     // Refinements run even when the pattern failed: compare only what is a version.
-    .refine((v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0, `must be ${MIN_ISTIO_VERSION} or newer (the lab uses networking.istio.io/v1)`);
+    .refine((v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0, `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`);
 
 const chartRepository = z
     .string()
@@ -74,7 +78,49 @@ const ingressService = z.discriminatedUnion("type", [
     z.strictObject({ type: z.literal("ClusterIP") }),
 ]);
 
-export const labConfigSchema = z.strictObject({
+/** An addon's dashboard stays ClusterIP unless a node port is given. */
+const addonExposure = { enabled: z.boolean().default(true), nodePort: nodePort.optional() };
+
+const addons = z
+    .strictObject({
+        /** Prometheus scraping the mesh (istiod, proxies, gateways) with Istio's standard configuration. */
+        prometheus: z.strictObject(addonExposure).prefault({}),
+        grafana: z
+            .strictObject({
+                ...addonExposure,
+                /** Anonymous visitors may look (Viewer), never edit. */
+                anonymousViewer: z.boolean().default(true),
+                /** Admin password; set it as a secret. Generated (and kept secret) when absent. */
+                adminPassword: z.string().min(12, "must be at least 12 characters").optional(),
+                /** Where Istio's dashboards are downloaded from at deploy time; {version} is the Istio version. */
+                dashboardsUrl: z.string().regex(/^https?:\/\/\S+[^/\s]$/, "must be an http(s) URL without a trailing '/'").default(ISTIO_DASHBOARDS_URL),
+            })
+            .prefault({}),
+        kiali: z
+            .strictObject({
+                ...addonExposure,
+                /** anonymous: no login, read-only; token: log in with a Kubernetes service account token. */
+                auth: z.enum(["anonymous", "token"]).default("anonymous"),
+            })
+            .prefault({}),
+        /** One tracer at a time: Jaeger and Zipkin both define the Services `tracing` and `zipkin`. */
+        tracer: z
+            .strictObject({
+                kind: z.enum(["zipkin", "jaeger", "none"]).default("zipkin"),
+                nodePort: nodePort.optional(),
+            })
+            .prefault({}),
+        chartRepositories: z
+            .strictObject({
+                prometheus: chartRepository.default(ADDON_CHART_REPOSITORIES.prometheus),
+                grafana: chartRepository.default(ADDON_CHART_REPOSITORIES.grafana),
+                kiali: chartRepository.default(ADDON_CHART_REPOSITORIES.kiali),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+const labObject = z.strictObject({
     /** The traffic scenario preset from stacks/. */
     scenario: z.enum(SCENARIO_NAMES).default("baseline"),
     /** Adjustments of the preset: a different split, more or other per-service policy. */
@@ -134,6 +180,33 @@ export const labConfigSchema = z.strictObject({
             frontendExternal: z.boolean().default(false),
         })
         .prefault({}),
+
+    /** Observability: Prometheus, Grafana, Kiali and a tracer, in istio-system. */
+    addons,
+});
+
+/** Rules across keys: what an addon needs, and node ports that would collide. */
+export const labConfigSchema = labObject.superRefine((config, ctx) => {
+    const { prometheus, grafana, kiali, tracer } = config.addons;
+    for (const [name, addon] of [["grafana", grafana], ["kiali", kiali]] as const) {
+        if (addon.enabled && !prometheus.enabled) {
+            ctx.addIssue({ code: "custom", path: ["addons", name, "enabled"], input: true, message: `needs boutique-mesh:addons.prometheus.enabled: ${name} reads the mesh's metrics from Prometheus` });
+        }
+    }
+    const ports: [PropertyKey[], number | undefined][] = [
+        [["istio", "ingress", "httpNodePort"], config.istio.ingress.type === "NodePort" ? config.istio.ingress.httpNodePort : undefined],
+        [["addons", "prometheus", "nodePort"], prometheus.enabled ? prometheus.nodePort : undefined],
+        [["addons", "grafana", "nodePort"], grafana.enabled ? grafana.nodePort : undefined],
+        [["addons", "kiali", "nodePort"], kiali.enabled ? kiali.nodePort : undefined],
+        [["addons", "tracer", "nodePort"], tracer.kind !== "none" ? tracer.nodePort : undefined],
+    ];
+    const seen = new Map<number, PropertyKey[]>();
+    for (const [path, port] of ports) {
+        if (port === undefined) continue;
+        const first = seen.get(port);
+        if (first) ctx.addIssue({ code: "custom", path, input: port, message: `node port ${port} is already taken by ${configKey(first)}` });
+        else seen.set(port, path);
+    }
 });
 
 /** The validated configuration with every default applied. */
@@ -160,7 +233,7 @@ function unwrap(schema: Schema): Schema {
 
 /** The keys an object at `path` may have, or undefined when the schema there is not an object or a keyed record. */
 function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[] | undefined {
-    let schema = unwrap(root);
+    let schema = unwrap(root instanceof z.ZodPipe ? root._zod.def.in : root);
     let value = input;
     for (const step of [...path, undefined]) {
         if (schema instanceof z.ZodDiscriminatedUnion) {

@@ -53,22 +53,66 @@ export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
     );
 }
 
-/** Validates Pulumi's flat config; throws ConfigError naming every bad key. */
-export function labConfigFrom(flat: FlatConfig): LabConfig {
-    return parseLabConfig(unflattenConfig(flat));
+/** Keys whose values must come from a secret (`pulumi config set --secret --path ...`). */
+const MUST_BE_SECRET: readonly string[][] = [["addons", "grafana", "adminPassword"]];
+
+/**
+ * Validates Pulumi's flat config; throws ConfigError naming every bad key. `secretKeys` are the
+ * top-level keys Pulumi holds as secrets: a password anywhere else would sit in the stack file in
+ * plain text.
+ */
+export function labConfigFrom(flat: FlatConfig, secretKeys: readonly string[] = []): LabConfig {
+    const nested = unflattenConfig(flat);
+    const config = parseLabConfig(nested);
+    const exposed = MUST_BE_SECRET.filter(
+        (path) => path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], nested) !== undefined && !secretKeys.includes(`${PROJECT}:${path[0]}`),
+    );
+    if (exposed.length > 0) {
+        throw new ConfigError(
+            exposed.map((path) => {
+                const key = `${PROJECT}:${path.join(".")}`;
+                return `${key} is in plain text; set it with: pulumi config set --secret --path '${key}' <value>`;
+            }),
+        );
+    }
+    return config;
+}
+
+/** A stack file as Pulumi hands it to the program: flat values, and which keys are secret. */
+export interface StackConfig {
+    config: FlatConfig;
+    secretKeys: string[];
+}
+
+/** Encrypted values cannot be read offline; they stand in as this (long enough for any length rule). */
+export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
+
+/** Replaces `{secure: ...}` leaves; reports whether there was one. */
+function withoutCiphertext(value: unknown): { value: unknown; secret: boolean } {
+    if (value === null || typeof value !== "object") return { value, secret: false };
+    if (!Array.isArray(value) && "secure" in value) return { value: SECRET_PLACEHOLDER, secret: true };
+    let secret = false;
+    const entries = Object.entries(value).map(([k, v]) => {
+        const inner = withoutCiphertext(v);
+        secret ||= inner.secret;
+        return [k, inner.value] as const;
+    });
+    return { value: Array.isArray(value) ? entries.map(([, v]) => v) : Object.fromEntries(entries), secret };
 }
 
 /**
  * Reads a `Pulumi.<stack>.yaml` file into Pulumi's flat form, as the CLI hands it to the program.
- * Values marked `secure` cannot be decrypted offline; they come through as a placeholder.
+ * Values marked `secure` cannot be decrypted offline; they come through as SECRET_PLACEHOLDER.
  */
-export function readStackFile(file: string): FlatConfig {
+export function readStackFile(file: string): StackConfig {
     const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    const flat: Record<string, string> = {};
-    for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, raw] of Object.entries(doc?.config ?? {})) {
         const qualified = key.includes(":") ? key : `${PROJECT}:${key}`;
-        if (value !== null && typeof value === "object" && "secure" in value) flat[qualified] = "[secret]";
-        else flat[qualified] = typeof value === "string" ? value : JSON.stringify(value);
+        const { value, secret } = withoutCiphertext(raw);
+        if (secret) secretKeys.push(qualified);
+        config[qualified] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return flat;
+    return { config, secretKeys };
 }

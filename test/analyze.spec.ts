@@ -121,7 +121,7 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             code: "BM011",
             what: "a namespace without the injection label",
             lab: () => broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = {})),
-            message: /Namespace online-boutique: has workloads but no istio-injection=enabled label/,
+            message: /Namespace online-boutique: has mesh workloads but no istio-injection=enabled label/,
         },
     ];
 

@@ -23,11 +23,20 @@ describe("footprint: what a lab requests from the cluster", () => {
         assert.deepEqual(f.sidecars, { cpu: 12 * 10, memory: 12 * 40 });
         assert.deepEqual(f.istiod, { cpu: 10, memory: 100 });
         assert.deepEqual(f.gateways, { cpu: 20, memory: 80 });
-        assert.deepEqual(f.total, { cpu: cpu + 120 + 10 + 20, memory: memory + 480 + 100 + 80 });
+        // Prometheus 50m/256Mi + reloader 10m/16Mi, Grafana 20m/64Mi, Kiali 10m/64Mi, Zipkin 20m/256Mi.
+        assert.deepEqual(f.addons, { cpu: 110, memory: 656 });
+        assert.deepEqual(f.total, { cpu: cpu + 110 + 120 + 10 + 20, memory: memory + 656 + 480 + 100 + 80 });
     });
 
     it("follows config: no load generator, no egress gateway, istiod values nested for old charts", async () => {
-        const f = footprint(await evaluateConfig({ boutique: { loadGenerator: { enabled: false } }, istio: { egressGateway: false, version: "1.23.2" } }));
+        const f = footprint(
+            await evaluateConfig({
+                boutique: { loadGenerator: { enabled: false } },
+                istio: { egressGateway: false, version: "1.23.2" },
+                addons: { grafana: { enabled: false }, kiali: { enabled: false }, tracer: { kind: "none" } },
+            }),
+        );
+        assert.deepEqual(f.addons, { cpu: 60, memory: 272 }, "Prometheus alone");
         assert.equal(f.injectedPods, 11);
         assert.deepEqual(f.gateways, { cpu: 10, memory: 40 });
         assert.deepEqual(f.istiod, { cpu: 10, memory: 100 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { honoursValidationFailurePolicy } from "../components/istio";
 import { Evaluation } from "../tools/evaluate";
-import { chart, charts, evaluateConfig, objectNamed } from "./support/lab";
+import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
 describe("mesh: Istio from its Helm charts", () => {
     let lab: Evaluation;
@@ -10,8 +10,8 @@ describe("mesh: Istio from its Helm charts", () => {
     });
 
     it("installs base, istiod and both gateways from the configured repository and version", () => {
-        assert.deepEqual([...charts(lab).keys()].sort(), ["istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod"]);
-        for (const c of charts(lab).values()) {
+        assert.deepEqual([...istioCharts(lab).keys()].sort(), ["istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod"]);
+        for (const c of istioCharts(lab).values()) {
             assert.equal(c.inputs.version, "1.30.3");
             assert.deepEqual(c.inputs.repositoryOpts, { repo: "https://istio-release.storage.googleapis.com/charts" });
             assert.equal(c.inputs.namespace, "istio-system");
@@ -101,7 +101,7 @@ describe("mesh: Istio from its Helm charts", () => {
 
     it("leaves the egress gateway out when it is turned off", async () => {
         const noEgress = await evaluateConfig({ istio: { egressGateway: false } });
-        assert.deepEqual([...charts(noEgress).keys()].sort(), ["istio-base", "istio-ingressgateway", "istiod"]);
+        assert.deepEqual([...istioCharts(noEgress).keys()].sort(), ["istio-base", "istio-ingressgateway", "istiod"]);
     });
 
     it("mirrors Istio's hub and takes charts from an OCI registry", async () => {

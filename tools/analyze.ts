@@ -28,7 +28,7 @@ export const RULES = {
     BM008: "route weights do not sum to 100",
     BM009: "Service port name does not tell Istio the protocol",
     BM010: "workload that listens has no Service in the injected namespace",
-    BM011: "namespace with workloads is not labelled for injection",
+    BM011: "namespace with mesh workloads is not labelled for injection",
 } as const;
 export type RuleCode = keyof typeof RULES;
 
@@ -223,10 +223,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
         }
     }
 
-    const workloadNamespaces = new Set(mesh.workloads.map((w) => w.namespace));
+    // Workloads that opt out of the mesh (as Istio's addons do) need no injection.
+    const optedOut = (w: Workload) => w.labels["sidecar.istio.io/inject"] === "false";
+    const workloadNamespaces = new Set(mesh.workloads.filter((w) => !optedOut(w)).map((w) => w.namespace));
     for (const ns of workloadNamespaces) {
         const namespace = mesh.namespaces.find((n) => n.metadata.name === ns);
-        if (namespace && !mesh.injected(ns)) report("error", "BM011", namespace, "has workloads but no istio-injection=enabled label: its pods get no sidecar");
+        if (namespace && !mesh.injected(ns)) report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
     }
     for (const w of mesh.workloads) {
         if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;

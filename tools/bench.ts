@@ -5,7 +5,7 @@
 import { performance } from "perf_hooks";
 import { readStackFile } from "../config/stack";
 import { diffEvaluations, summarize } from "./diff";
-import { Evaluation, evaluate, stackFile, stackNames } from "./evaluate";
+import { Evaluation, evaluateStackConfig, stackFile, stackNames } from "./evaluate";
 import { footprint } from "./footprint";
 import { DependencyGraph } from "./graph";
 
@@ -19,7 +19,7 @@ const pad = (text: string | number, width: number) => String(text).padStart(widt
 
 async function main() {
     // One warm-up evaluation loads and compiles the program's modules, which `pulumi up` also pays once.
-    await evaluate(readStackFile(stackFile("dev")), "dev");
+    await evaluateStackConfig("dev", readStackFile(stackFile("dev")));
     console.log(`stack            resources  eval ms (median of ${RUNS})  CPU requests  memory requests  injected pods`);
     const slow: string[] = [];
     const evaluations = new Map<string, Evaluation>();
@@ -29,7 +29,7 @@ async function main() {
         let last;
         for (let i = 0; i < RUNS; i++) {
             const start = performance.now();
-            last = await evaluate(config, stack);
+            last = await evaluateStackConfig(stack, config);
             times.push(performance.now() - start);
         }
         evaluations.set(stack, last!);
@@ -39,7 +39,7 @@ async function main() {
             `${stack.padEnd(16)} ${pad(last!.resources.length, 9)}  ${pad(median(times).toFixed(0), 24)}  ${pad(`${f.total.cpu}m`, 12)}  ${pad(`${f.total.memory.toFixed(0)}Mi`, 15)}  ${pad(f.injectedPods, 13)}`,
         );
         if (stack === "dev") {
-            const parts = (["workloads", "sidecars", "istiod", "gateways"] as const).map((k) => `${k} ${f[k].cpu}m/${f[k].memory.toFixed(0)}Mi`).join(", ");
+            const parts = (["workloads", "addons", "sidecars", "istiod", "gateways"] as const).map((k) => `${k} ${f[k].cpu}m/${f[k].memory.toFixed(0)}Mi`).join(", ");
             console.log(`  dev breakdown: ${parts}`);
             const fits = f.total.cpu <= BUDGET.cpu && f.total.memory <= BUDGET.memory;
             console.log(`  goal: dev requests <= ${BUDGET.cpu}m CPU and ${BUDGET.memory}Mi memory: ${fits ? "met" : "MISSED"}`);

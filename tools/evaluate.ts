@@ -5,8 +5,9 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { FetchText, setDownloader } from "../components/downloads";
 import { PROJECT } from "../config/schema";
-import { FlatConfig, labConfigFrom, readStackFile } from "../config/stack";
+import { FlatConfig, StackConfig, labConfigFrom, readStackFile } from "../config/stack";
 
 /** One declared resource, as the engine would receive it. */
 export interface DeclaredResource {
@@ -22,12 +23,43 @@ export interface DeclaredResource {
     dependsOn: string[];
     /** Name of the explicit provider, when one was given. */
     provider?: string;
+    /** Where in `inputs` Pulumi holds a secret ("stringData.admin-password"). */
+    secretPaths: string[];
+}
+
+/** How the engine's wire format marks a secret value (the SDK's specialSigKey and specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The inputs with secrets replaced by their values, and where the secrets were. */
+export function revealSecrets(value: unknown, path = "", found: string[] = []): { value: unknown; secretPaths: string[] } {
+    if (value === null || typeof value !== "object") return { value, secretPaths: found };
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) {
+        found.push(path);
+        return { value: revealSecrets(record.value, path, found).value, secretPaths: found };
+    }
+    const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+    const revealed = Array.isArray(value)
+        ? value.map((v, i) => revealSecrets(v, join(i), found).value)
+        : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revealSecrets(v, join(k), found).value]));
+    return { value: revealed, secretPaths: found };
 }
 
 /** What one evaluation of the program declared and exported. */
 export interface Evaluation {
     resources: DeclaredResource[];
     outputs: Record<string, unknown>;
+    /** Names of the outputs Pulumi holds as secrets. */
+    secretOutputs: string[];
+}
+
+/** Offline, a download at deploy time stands in as a note of what would be fetched. */
+export const offlineDownload: FetchText = async (url) => JSON.stringify({ title: "downloaded at deploy time", source: url });
+
+/** What a provider computes at deploy time, as the mocks answer it. */
+function computedState(type: string, name: string): Record<string, unknown> {
+    return type === "random:index/randomPassword:RandomPassword" ? { result: `offline-${name}` } : {};
 }
 
 /**
@@ -63,10 +95,15 @@ function isComponent(type: string): boolean {
  * Evaluates the program for a stack's flat config. Evaluations run one at a time: Pulumi's runtime
  * state is global to the process.
  */
-export async function evaluate(config: FlatConfig, stack = "test", preview = false): Promise<Evaluation> {
+export async function evaluate(
+    config: FlatConfig,
+    stack = "test",
+    secretKeys: readonly string[] = [],
+    download: FetchText = offlineDownload,
+): Promise<Evaluation> {
     // The program validates the same way; doing it first keeps a bad config from ever reaching
     // Pulumi's runtime, whose rejected stack promise would otherwise surface a second time.
-    labConfigFrom(config);
+    labConfigFrom(config, secretKeys);
     const declared = new Map<string, DeclaredResource>();
     const names = new Map<pulumi.Resource, string>();
     const key = (type: string, name: string) => `${type}::${name}`;
@@ -75,16 +112,21 @@ export async function evaluate(config: FlatConfig, stack = "test", preview = fal
         {
             newResource: (args) => {
                 const entry = declared.get(key(args.type, args.name));
-                if (entry) entry.inputs = args.inputs;
-                return { id: `${args.name}-id`, state: args.inputs };
+                if (entry) {
+                    const { value, secretPaths } = revealSecrets(args.inputs);
+                    entry.inputs = value as Record<string, any>;
+                    entry.secretPaths = secretPaths;
+                }
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name) } };
             },
             call: (args) => args.inputs,
         },
         PROJECT,
         stack,
-        preview,
+        false,
     );
-    pulumi.runtime.setAllConfig({ ...config });
+    setDownloader(download);
+    pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
 
     const resolveNames = async (deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined) => {
         if (deps === undefined) return [];
@@ -96,6 +138,7 @@ export async function evaluate(config: FlatConfig, stack = "test", preview = fal
     const pending: Promise<void>[] = [];
 
     delete require.cache[PROGRAM];
+    let exported: Record<string, unknown> = {};
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
             names.set(args.resource, args.name);
@@ -106,19 +149,30 @@ export async function evaluate(config: FlatConfig, stack = "test", preview = fal
                 parent: args.opts.parent ? names.get(args.opts.parent) : undefined,
                 dependsOn: [],
                 provider: args.opts.provider ? names.get(args.opts.provider) : undefined,
+                secretPaths: [],
             };
             declared.set(key(args.type, args.name), entry);
             pending.push(resolveNames(args.opts.dependsOn).then((d) => void (entry.dependsOn = d)));
             return undefined;
         });
-        return { ...require(PROGRAM) };
+        exported = { ...require(PROGRAM) };
+        return exported;
     });
     await waitForRPCs();
     await Promise.all(pending);
-    return { resources: [...declared.values()], outputs: outputs ?? {} };
+    const secretOutputs: string[] = [];
+    for (const [name, value] of Object.entries(exported)) {
+        if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secretOutputs.push(name);
+    }
+    return { resources: [...declared.values()], outputs: outputs ?? {}, secretOutputs };
+}
+
+/** Evaluates a stack's config as read from its file. */
+export function evaluateStackConfig(stack: string, { config, secretKeys }: StackConfig): Promise<Evaluation> {
+    return evaluate(config, stack, secretKeys);
 }
 
 /** Evaluates `Pulumi.<stack>.yaml`, or any file in that format. */
 export function evaluateStack(stack: string, file = stackFile(stack)): Promise<Evaluation> {
-    return evaluate(readStackFile(file), stack);
+    return evaluateStackConfig(stack, readStackFile(file));
 }

@@ -31,7 +31,10 @@ export interface Requests {
 }
 
 export interface Footprint {
+    /** The shop: Deployments in injected namespaces. */
     workloads: Requests;
+    /** Prometheus, Grafana, Kiali and the tracer. */
+    addons: Requests;
     sidecars: Requests;
     istiod: Requests;
     gateways: Requests;
@@ -49,6 +52,16 @@ const requestsOf = (r: ResourceRequirements, times = 1): Requests => ({
 const add = (a: Requests, b: Requests): Requests => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory });
 const ZERO: Requests = { cpu: 0, memory: 0 };
 
+/** Where each addon chart's values keep its containers' resources. */
+const ADDON_CHART_RESOURCES: Readonly<Record<string, string[][]>> = {
+    prometheus: [
+        ["server", "resources"],
+        ["configmapReload", "prometheus", "resources"],
+    ],
+    grafana: [["resources"]],
+    "kiali-server": [["deployment", "resources"]],
+};
+
 export function footprint(evaluation: Evaluation): Footprint {
     const objects = evaluation.resources.map((r) => r.inputs);
     const injected = new Set(objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name));
@@ -57,13 +70,26 @@ export function footprint(evaluation: Evaluation): Footprint {
     const sidecar = istiodValues.global?.proxy?.resources as ResourceRequirements;
 
     let workloads = ZERO;
+    let addons = ZERO;
     let injectedPods = 0;
     for (const deployment of objects.filter((o) => o.kind === "Deployment")) {
         const replicas = deployment.spec.replicas ?? 1;
         const pod = deployment.spec.template.spec;
+        const inMesh = injected.has(deployment.metadata.namespace);
         // Init containers run before the app and one at a time: they add nothing to the pod's steady request.
-        for (const container of pod.containers) workloads = add(workloads, requestsOf(container.resources, replicas));
-        if (injected.has(deployment.metadata.namespace)) injectedPods += replicas;
+        for (const container of pod.containers) {
+            const requests = requestsOf(container.resources, replicas);
+            if (inMesh) workloads = add(workloads, requests);
+            else addons = add(addons, requests);
+        }
+        if (inMesh) injectedPods += replicas;
+    }
+    // The addon charts keep their containers' requests in their values.
+    for (const chart of charts) {
+        const name = String(chart.chart).split("/").pop();
+        const values = chart.values ?? {};
+        const paths = ADDON_CHART_RESOURCES[name ?? ""] ?? [];
+        for (const path of paths) addons = add(addons, requestsOf(path.reduce((v: any, k: string) => v?.[k], values)));
     }
     const sidecars = requestsOf(sidecar, injectedPods);
     const pilot = istiodValues.pilot ?? istiodValues;
@@ -71,6 +97,6 @@ export function footprint(evaluation: Evaluation): Footprint {
     const gateways = charts
         .filter((c) => c.chart.endsWith("gateway"))
         .reduce<Requests>((sum, c) => add(sum, requestsOf(c.values.resources, c.values.replicaCount ?? 1)), ZERO);
-    const total = [workloads, sidecars, istiod, gateways].reduce(add, ZERO);
-    return { workloads, sidecars, istiod, gateways, total, injectedPods };
+    const total = [workloads, addons, sidecars, istiod, gateways].reduce(add, ZERO);
+    return { workloads, addons, sidecars, istiod, gateways, total, injectedPods };
 }

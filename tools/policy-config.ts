@@ -11,7 +11,8 @@ import { UsageError, parseCommandLine, runAsScript } from "./cli";
 
 /** The pack's config: every policy gets the same settings. */
 export function policyConfig(stackFile: string): Record<string, unknown> {
-    const config = labConfigFrom(readStackFile(stackFile));
+    const { config: flat, secretKeys } = readStackFile(stackFile);
+    const config = labConfigFrom(flat, secretKeys);
     const settings = { mirrors: config.images.mirrors };
     return Object.fromEntries(policies.filter((p) => p.configSchema !== undefined).map((p) => [p.name, settings]));
 }

@@ -8,13 +8,19 @@ export function evaluateConfig(config: LabConfigInput = {}, stack = "test"): Pro
     return evaluate(flattenConfig(config as Record<string, unknown>), stack);
 }
 
-/** Kubernetes objects of one kind, by `metadata.name`. */
-export function objectsOfKind(evaluation: Evaluation, kind: string): Map<string, Record<string, any>> {
+/** Kubernetes objects of one kind (in one namespace, when given), by `metadata.name`. */
+export function objectsOfKind(evaluation: Evaluation, kind: string, namespace?: string): Map<string, Record<string, any>> {
     return new Map(
         evaluation.resources
             .filter((r) => r.inputs.kind === kind && r.inputs.metadata?.name !== undefined)
+            .filter((r) => namespace === undefined || r.inputs.metadata.namespace === namespace)
             .map((r) => [r.inputs.metadata.name as string, r.inputs]),
     );
+}
+
+/** The Istio charts (base, istiod, gateways) by release name, leaving out the addons. */
+export function istioCharts(evaluation: Evaluation): Map<string, DeclaredResource> {
+    return new Map([...charts(evaluation)].filter(([, r]) => ["base", "istiod", "gateway"].includes(String(r.inputs.chart).split("/").pop()!)));
 }
 
 /** The one Kubernetes object of a kind and name; fails the test when missing. */

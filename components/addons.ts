@@ -1,0 +1,160 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { addonRelease } from "../catalog/addons";
+import { LabConfig } from "../config/schema";
+import { kubectlTarget } from "./cluster";
+import { FetchText, fetchText } from "./downloads";
+import { Mirrors, mirrorImage } from "./images";
+import { ISTIO_NAMESPACE, chartRef } from "./istio";
+import {
+    ADDON_SERVICES,
+    DASHBOARDS_CONFIGMAP,
+    GRAFANA_ADMIN_SECRET,
+    dashboardSources,
+    grafanaValues,
+    kialiValues,
+    prometheusValues,
+    tracerObjects,
+} from "./observability";
+import { tracingTelemetry } from "./tracing";
+
+export interface AddonsArgs {
+    config: LabConfig;
+    mirrors: Mirrors;
+    /** istio-system, where the addons live. */
+    namespace: pulumi.Resource;
+    /** istiod: the Telemetry resource needs its CRDs and validation. */
+    istiod: pulumi.Resource;
+    provider: k8s.Provider;
+}
+
+/** How to open one addon from a workstation. */
+export interface AddonAccess {
+    url: string;
+    portForward: string;
+    nodePort?: number;
+}
+
+/** Downloads a dashboard and compacts its JSON; a failure names the URL and the key that sets it. */
+async function dashboardJson(fetchText: FetchText, url: string, title: string): Promise<string> {
+    let text: string;
+    try {
+        text = await fetchText(url);
+    } catch (error) {
+        throw new Error(`could not download Istio's "${title}" from ${url} (${(error as Error).message}); set boutique-mesh:addons.grafana.dashboardsUrl to a reachable copy`);
+    }
+    try {
+        return JSON.stringify(JSON.parse(text));
+    } catch {
+        throw new Error(`${url} is not a Grafana dashboard (not JSON); check boutique-mesh:addons.grafana.dashboardsUrl`);
+    }
+}
+
+/**
+ * Prometheus, Grafana, Kiali and one tracer in istio-system, with the versions Istio's own addons use
+ * for the configured Istio release. They wait for the namespace (and the Telemetry for istiod) only,
+ * so they install in parallel with the shop.
+ */
+export class Addons extends pulumi.ComponentResource {
+    /** Per addon, how to reach it. */
+    readonly access: Record<string, AddonAccess> = {};
+    /** Grafana's admin password (a secret), when Grafana is on. */
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
+
+    constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("boutique-mesh:index:Addons", name, {}, opts);
+        const { config, mirrors, provider } = args;
+        const addons = config.addons;
+        const istioVersion = config.istio.version;
+        const { release, exact, minor } = addonRelease(istioVersion);
+        if (!exact) pulumi.log.warn(`no addon versions are known for Istio ${istioVersion}; installing those of Istio ${minor}`, this);
+        const child = { parent: this, provider, dependsOn: [args.namespace] };
+        const repos = addons.chartRepositories;
+        const target = kubectlTarget(config.cluster);
+        const expose = (key: keyof typeof ADDON_SERVICES, nodePort?: number) => {
+            const { service, port, localPort, path } = ADDON_SERVICES[key];
+            this.access[key] = {
+                url: `http://localhost:${localPort}${path}`,
+                portForward: ["kubectl", target, `-n ${ISTIO_NAMESPACE} port-forward svc/${service} ${localPort}:${port}`].filter(Boolean).join(" "),
+                ...(nodePort !== undefined ? { nodePort } : {}),
+            };
+        };
+
+        if (addons.prometheus.enabled) {
+            new k8s.helm.v4.Chart(
+                `${name}-prometheus`,
+                { ...chartRef(repos.prometheus, "prometheus", release.prometheus.chart), name: "prometheus", namespace: ISTIO_NAMESPACE, values: prometheusValues(release, addons, mirrors) },
+                child,
+            );
+            expose("prometheus", addons.prometheus.nodePort);
+        }
+
+        if (addons.grafana.enabled) {
+            const password =
+                addons.grafana.adminPassword !== undefined
+                    ? pulumi.secret(addons.grafana.adminPassword)
+                    : new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this }).result;
+            this.grafanaAdminPassword = pulumi.secret(password);
+            const secret = new k8s.core.v1.Secret(
+                `${name}-grafana-admin`,
+                {
+                    metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ISTIO_NAMESPACE },
+                    stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_SECRET.user, [GRAFANA_ADMIN_SECRET.passwordKey]: this.grafanaAdminPassword },
+                },
+                child,
+            );
+            const dashboards = new k8s.core.v1.ConfigMap(
+                `${name}-grafana-dashboards`,
+                {
+                    metadata: { name: DASHBOARDS_CONFIGMAP, namespace: ISTIO_NAMESPACE, labels: { app: "grafana" } },
+                    data: Object.fromEntries(
+                        dashboardSources(istioVersion, addons.grafana.dashboardsUrl).map(({ key, title, url }) => [key, pulumi.output(dashboardJson(fetchText, url, title))]),
+                    ),
+                },
+                child,
+            );
+            new k8s.helm.v4.Chart(
+                `${name}-grafana`,
+                { ...chartRef(repos.grafana, "grafana", release.grafana.chart), name: "grafana", namespace: ISTIO_NAMESPACE, values: grafanaValues(release, addons, mirrors) },
+                { ...child, dependsOn: [args.namespace, secret, dashboards] },
+            );
+            expose("grafana", addons.grafana.nodePort);
+        }
+
+        if (addons.kiali.enabled) {
+            const signingKey = new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
+            new k8s.helm.v4.Chart(
+                `${name}-kiali`,
+                { ...chartRef(repos.kiali, "kiali-server", release.kiali.chart), name: "kiali", namespace: ISTIO_NAMESPACE, values: kialiValues(release, addons, mirrors, signingKey) },
+                child,
+            );
+            expose("kiali", addons.kiali.nodePort);
+        }
+
+        const tracer = addons.tracer.kind;
+        if (tracer !== "none") {
+            const objects = tracerObjects(tracer, release, mirrors, addons.tracer.nodePort);
+            new k8s.apps.v1.Deployment(`${name}-${tracer}`, objects.deployment, child);
+            for (const [serviceName, service] of Object.entries(objects.services)) new k8s.core.v1.Service(`${name}-${serviceName}-service`, service, child);
+            expose(tracer, addons.tracer.nodePort);
+        }
+        const telemetry = tracingTelemetry(istioVersion, tracer, config.istio.traceSampling);
+        if (telemetry) new k8s.apiextensions.CustomResource(`${name}-tracing-telemetry`, telemetry, { ...child, dependsOn: [args.istiod] });
+
+        this.registerOutputs({ access: this.access });
+    }
+}
+
+/** Every image the enabled addons pull, after the mirrors. */
+export function addonImages(config: LabConfig, mirrors: Mirrors): string[] {
+    const { release } = addonRelease(config.istio.version);
+    const { prometheus, grafana, kiali, tracer } = config.addons;
+    const images = [
+        ...(prometheus.enabled ? [release.prometheus.image, release.prometheus.reloader] : []),
+        ...(grafana.enabled ? [release.grafana.image] : []),
+        ...(kiali.enabled ? [release.kiali.image] : []),
+        ...(tracer.kind === "zipkin" ? [release.zipkin] : tracer.kind === "jaeger" ? [release.jaeger] : []),
+    ];
+    return images.map((image) => mirrorImage(image, mirrors));
+}
