@@ -190,7 +190,7 @@ export const labConfigSchema = labObject.superRefine((config, ctx) => {
     const { prometheus, grafana, kiali, tracer } = config.addons;
     for (const [name, addon] of [["grafana", grafana], ["kiali", kiali]] as const) {
         if (addon.enabled && !prometheus.enabled) {
-            ctx.addIssue({ code: "custom", path: ["addons", name, "enabled"], input: true, message: `needs boutique-mesh:addons.prometheus.enabled: ${name} reads the mesh's metrics from Prometheus` });
+            ctx.addIssue({ code: "custom", path: ["addons", name, "enabled"], input: true, message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)` });
         }
     }
     const ports: [PropertyKey[], number | undefined][] = [
@@ -297,14 +297,19 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
             const expected = issue.message.startsWith("Invalid input") ? `expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}` : issue.message;
             return `${key} = ${got}: ${expected}`;
         }
-        default:
-            return `${key} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;
+        default: {
+            // Cross-key rules can fire on a value the stack left to its default.
+            const value = valueAt(input, issue.path);
+            const fallback = (issue as { input?: unknown }).input;
+            const shown = value !== undefined ? JSON.stringify(value) : fallback !== undefined ? `${JSON.stringify(fallback)} (the default)` : "nothing";
+            return `${key} = ${shown}: ${issue.message}`;
+        }
     }
 }
 
 /** Validates a configuration and applies defaults; throws ConfigError naming every bad key. */
 export function parseLabConfig(input: unknown): LabConfig {
-    const result = labConfigSchema.safeParse(input);
+    const result = labConfigSchema.safeParse(input, { reportInput: true });
     if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input)));
     return result.data;
 }

@@ -60,6 +60,15 @@ describe("policy: the CrossGuard pack", () => {
         assert.deepEqual(stackViolations(await evaluateConfig({ scenario: "canary", images: { mirrors } }), { mirrors }), []);
     });
 
+    it("passes a lab whose config asks for NodePorts, Jaeger and Istio 1.21", async () => {
+        const lab = await evaluateConfig({
+            istio: { version: "1.21.6" },
+            addons: { prometheus: { nodePort: 30090 }, grafana: { nodePort: 30300 }, kiali: { nodePort: 30201 }, tracer: { kind: "jaeger", nodePort: 30686 } },
+            boutique: { frontendExternal: true },
+        });
+        assert.deepEqual(stackViolations(lab, {}), []);
+    });
+
     it("passes a well-formed container, and leaves injected gateway images to istiod's hub", () => {
         assert.deepEqual(violations(DEPLOYMENT, deployment(goodContainer)), []);
         assert.deepEqual(violations(DEPLOYMENT, deployment({ ...goodContainer, image: "auto" }), { mirrors: { "docker.io": "m" } }), []);

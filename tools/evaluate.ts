@@ -101,6 +101,20 @@ export async function evaluate(
     secretKeys: readonly string[] = [],
     download: FetchText = offlineDownload,
 ): Promise<Evaluation> {
+    // A failing input (a download, say) rejects inside the SDK, unhandled; the Pulumi CLI's runner
+    // reports the first such error and stops, and so does this.
+    let fail: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const onRejection = (reason: unknown) => fail(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+        return await Promise.race([run(config, stack, secretKeys, download), failed]);
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+}
+
+async function run(config: FlatConfig, stack: string, secretKeys: readonly string[], download: FetchText): Promise<Evaluation> {
     // The program validates the same way; doing it first keeps a bad config from ever reaching
     // Pulumi's runtime, whose rejected stack promise would otherwise surface a second time.
     labConfigFrom(config, secretKeys);

@@ -1,0 +1,295 @@
+import { strict as assert } from "assert";
+import { ADDON_RELEASES, addonRelease } from "../catalog/addons";
+import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { labConfigFrom } from "../config/stack";
+import { flattenConfig } from "../config/stack";
+import { isPinned } from "../components/images";
+import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
+import { chart, charts, evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
+
+const SYSTEM = "istio-system";
+const ADDON_CHARTS = ["prometheus", "grafana", "kiali"];
+
+/** Grafana's password as the mocks generate it (tools/evaluate.ts). */
+const GENERATED_PASSWORD = "offline-lab-addons-grafana-admin-password";
+
+const addonCharts = (lab: Evaluation) => [...charts(lab).keys()].filter((release) => ADDON_CHARTS.includes(release)).sort();
+const istiodMeshConfig = (lab: Evaluation) => chart(lab, "istiod").inputs.values.meshConfig;
+
+describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
+    let dev: Evaluation;
+    before(async () => {
+        dev = await evaluateConfig();
+    });
+
+    it("installs all four by default, in istio-system, outside the mesh", () => {
+        assert.deepEqual(addonCharts(dev), ["grafana", "kiali", "prometheus"]);
+        for (const release of ADDON_CHARTS) assert.equal(chart(dev, release).inputs.namespace, SYSTEM);
+        const zipkin = objectNamed(dev, "Deployment", "zipkin");
+        assert.equal(zipkin.metadata.namespace, SYSTEM);
+        assert.equal(zipkin.spec.template.metadata.labels["sidecar.istio.io/inject"], "false");
+        assert.equal(chart(dev, "prometheus").inputs.values.server.podLabels["sidecar.istio.io/inject"], "false");
+    });
+
+    it("turns each addon off on its own", async () => {
+        for (const off of ADDON_CHARTS) {
+            const lab = await evaluateConfig({ addons: { [off]: { enabled: false }, ...(off === "prometheus" ? { grafana: { enabled: false }, kiali: { enabled: false } } : {}) } });
+            assert.ok(!addonCharts(lab).includes(off), `${off} is off`);
+            assert.equal((lab.outputs.dashboards as Record<string, unknown>)[off], undefined);
+        }
+        const quiet = await evaluateConfig({ addons: { tracer: { kind: "none" } } });
+        assert.ok(!objectsOfKind(quiet, "Deployment", SYSTEM).has("zipkin"));
+        assert.ok(!objectsOfKind(quiet, "Service", SYSTEM).has("tracing"));
+    });
+
+    it("pins the charts to the versions Istio's own addons use for the Istio version", async () => {
+        const expected = ADDON_RELEASES["1.30"];
+        assert.equal(chart(dev, "prometheus").inputs.version, expected.prometheus.chart);
+        assert.equal(chart(dev, "grafana").inputs.version, expected.grafana.chart);
+        assert.equal(chart(dev, "kiali").inputs.version, expected.kiali.chart);
+        assert.equal(chart(dev, "kiali").inputs.chart, "kiali-server");
+        const older = await evaluateConfig({ istio: { version: "1.22.8" } });
+        assert.equal(chart(older, "prometheus").inputs.version, "25.19.1");
+        assert.equal(chart(older, "grafana").inputs.version, "7.3.7");
+        assert.equal(chart(older, "kiali").inputs.version, "1.86.0");
+    });
+
+    it("falls back to the newest known addons for an Istio minor the catalog does not have yet", () => {
+        const newer = addonRelease("1.31.0");
+        assert.equal(newer.exact, false);
+        assert.equal(newer.minor, "1.30");
+        assert.equal(addonRelease("1.18.7").release.prometheus.chart, "19.6.1");
+    });
+
+    describe("the tracer", () => {
+        it("Zipkin by default: one Deployment, the Services tracing and zipkin", () => {
+            assert.ok(objectsOfKind(dev, "Deployment", SYSTEM).has("zipkin"));
+            assert.ok(!objectsOfKind(dev, "Deployment", SYSTEM).has("jaeger"));
+            const services = objectsOfKind(dev, "Service", SYSTEM);
+            assert.deepEqual(services.get("zipkin")!.spec.ports.map((p: { port: number }) => p.port), [9411]);
+            assert.deepEqual(services.get("tracing")!.spec.selector, { app: "zipkin" });
+        });
+
+        it("Jaeger as the alternative, never both: the Services tracing and zipkin exist once", async () => {
+            const jaeger = await evaluateConfig({ addons: { tracer: { kind: "jaeger" } } });
+            const deployments = objectsOfKind(jaeger, "Deployment", SYSTEM);
+            assert.ok(deployments.has("jaeger") && !deployments.has("zipkin"));
+            for (const name of ["tracing", "zipkin", "jaeger-collector"]) {
+                assert.deepEqual(objectNamed(jaeger, "Service", name).spec.selector, { app: "jaeger" }, name);
+            }
+            const names = jaeger.resources.filter((r) => r.inputs.kind === "Service" && r.inputs.metadata.namespace === SYSTEM).map((r) => r.inputs.metadata.name);
+            assert.equal(new Set(names).size, names.length);
+            const env = Object.fromEntries(deployments.get("jaeger")!.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.equal(env.COLLECTOR_ZIPKIN_HOST_PORT, ":9411", "Jaeger takes the proxies' Zipkin-format spans");
+        });
+
+        it("wires the mesh to it since Istio 1.22: an extension provider and a Telemetry with the sampling rate", async () => {
+            const lab = await evaluateConfig({ istio: { traceSampling: 25 } });
+            const mesh = istiodMeshConfig(lab);
+            assert.equal(mesh.enableTracing, true);
+            assert.deepEqual(mesh.extensionProviders, [{ name: "zipkin", zipkin: { service: "zipkin.istio-system.svc.cluster.local", port: 9411 } }]);
+            const telemetry = objectNamed(lab, "Telemetry", "mesh-default");
+            assert.equal(telemetry.apiVersion, "telemetry.istio.io/v1");
+            assert.equal(telemetry.metadata.namespace, SYSTEM, "the root namespace: mesh-wide");
+            assert.deepEqual(telemetry.spec.tracing, [{ providers: [{ name: "zipkin" }], randomSamplingPercentage: 25 }]);
+            // The provider points at a Service the lab declares, on a port it has.
+            const [host, port] = [mesh.extensionProviders[0].zipkin.service.split(".")[0], mesh.extensionProviders[0].zipkin.port];
+            assert.ok(objectNamed(lab, "Service", host).spec.ports.some((p: { port: number }) => p.port === port));
+        });
+
+        it("wires the mesh to it before Istio 1.22 through the proxies' Zipkin address, with no Telemetry", async () => {
+            const lab = await evaluateConfig({ istio: { version: "1.21.6", traceSampling: 50 } });
+            const mesh = istiodMeshConfig(lab);
+            assert.equal(mesh.enableTracing, true);
+            assert.deepEqual(mesh.defaultConfig.tracing, { sampling: 50, zipkin: { address: "zipkin.istio-system:9411" } });
+            assert.equal(mesh.extensionProviders, undefined);
+            assert.equal(objectsOfKind(lab, "Telemetry").size, 0);
+            assert.equal(objectNamed(lab, "VirtualService", "frontend").apiVersion, "networking.istio.io/v1beta1", "Istio 1.21 serves v1beta1");
+            assert.equal(chart(lab, "istiod").inputs.values.pilot.traceSampling, 50);
+        });
+
+        it("points nothing at a tracer when there is none", async () => {
+            for (const version of ["1.30.3", "1.18.7"]) {
+                const lab = await evaluateConfig({ istio: { version }, addons: { tracer: { kind: "none" } } });
+                const mesh = istiodMeshConfig(lab);
+                assert.deepEqual({ enableTracing: mesh.enableTracing, providers: mesh.extensionProviders, defaultConfig: mesh.defaultConfig }, { enableTracing: false, providers: undefined, defaultConfig: undefined });
+                assert.equal(objectsOfKind(lab, "Telemetry").size, 0);
+                assert.deepEqual(chart(lab, "kiali").inputs.values.external_services.tracing, { enabled: false });
+                assert.ok(!JSON.stringify(lab.resources.map((r) => r.inputs)).includes("zipkin.istio-system"), version);
+            }
+        });
+    });
+
+    describe("wiring between the addons", () => {
+        it("Grafana reads Prometheus at the Service the Prometheus chart creates", () => {
+            const prometheus = chart(dev, "prometheus").inputs.values.server;
+            const datasource = chart(dev, "grafana").inputs.values.datasources["datasources.yaml"].datasources[0];
+            assert.equal(datasource.url, `http://${prometheus.fullnameOverride}:${prometheus.service.servicePort}`);
+            assert.equal(datasource.isDefault, true);
+        });
+
+        it("Kiali reads Prometheus, links to Grafana with its admin account, and reads Jaeger's traces", async () => {
+            const kiali = chart(dev, "kiali").inputs.values.external_services;
+            assert.equal(kiali.prometheus.url, "http://prometheus.istio-system:9090");
+            assert.equal(kiali.grafana.internal_url, "http://grafana.istio-system:3000");
+            assert.equal(kiali.grafana.auth.password, "secret:grafana-admin:admin-password");
+            assert.deepEqual(kiali.tracing, { enabled: false }, "Kiali cannot read Zipkin's API");
+            const jaeger = chart(await evaluateConfig({ addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values.external_services.tracing;
+            assert.deepEqual(jaeger, { enabled: true, provider: "jaeger", use_grpc: true, internal_url: "http://tracing.istio-system:16685/jaeger", external_url: "http://localhost:16686/jaeger" });
+            const kiali1 = chart(await evaluateConfig({ istio: { version: "1.22.8" }, addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values.external_services;
+            assert.equal(kiali1.tracing.in_cluster_url, "http://tracing.istio-system:16685/jaeger", "Kiali 1 spells it in_cluster_url");
+            assert.equal(kiali1.grafana.in_cluster_url, "http://grafana.istio-system:3000");
+        });
+
+        it("Prometheus scrapes the mesh with Istio's standard setup: the server alone, proxies' metrics merged", () => {
+            const values = chart(dev, "prometheus").inputs.values;
+            for (const off of ["alertmanager", "prometheus-pushgateway", "kube-state-metrics", "prometheus-node-exporter"]) assert.equal(values[off].enabled, false, off);
+            assert.equal(values.server.global.scrape_interval, "15s");
+            assert.equal(values.serverFiles, undefined, "the chart's kubernetes-pods job, which reads Istio's prometheus.io annotations, stays as is");
+            assert.equal(istiodMeshConfig(dev).enablePrometheusMerge, true);
+        });
+    });
+
+    describe("Grafana", () => {
+        it("provisions Istio's mesh, service, workload and control plane dashboards for the Istio version", async () => {
+            const titles: Record<string, string> = {
+                "istio-mesh-dashboard.gen.json": "Istio Mesh Dashboard",
+                "istio-service-dashboard.json": "Istio Service Dashboard",
+                "istio-workload-dashboard.json": "Istio Workload Dashboard",
+                "pilot-dashboard.gen.json": "Istio Control Plane Dashboard",
+            };
+            const fetched: string[] = [];
+            const lab = await evaluate(flattenConfig({}), "test", [], async (url) => {
+                fetched.push(url);
+                return JSON.stringify({ title: titles[url.split("/").pop()!] }, null, 2);
+            });
+            assert.deepEqual(fetched.sort(), Object.keys(titles).map((f) => `https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/${f}`).sort());
+            const data = objectNamed(lab, "ConfigMap", "istio-grafana-dashboards").data;
+            assert.deepEqual(Object.values(data).map((json) => JSON.parse(json as string).title).sort(), Object.values(titles).sort());
+            assert.ok(Object.values(data).every((json) => !(json as string).includes("\n")), "compacted");
+            assert.deepEqual(chart(lab, "grafana").inputs.values.dashboardsConfigMaps, { istio: "istio-grafana-dashboards" });
+            const provider = chart(lab, "grafana").inputs.values.dashboardProviders["dashboardproviders.yaml"].providers[0];
+            assert.equal(provider.options.path, "/var/lib/grafana/dashboards/istio");
+        });
+
+        it("downloads the file names older releases used", async () => {
+            const fetched: string[] = [];
+            await evaluate(flattenConfig({ istio: { version: "1.22.8" } }), "test", [], async (url) => (fetched.push(url), "{}"));
+            assert.ok(fetched.some((u) => u.endsWith("/1.22.8/manifests/addons/dashboards/istio-mesh-dashboard.json")));
+            assert.ok(fetched.some((u) => u.endsWith("/pilot-dashboard.json")));
+        });
+
+        it("names the dashboard and the key to change when a download fails", async () => {
+            const lab = evaluate(flattenConfig({ addons: { grafana: { dashboardsUrl: "https://mirror.lab/istio/{version}" } } }), "test", [], async () => {
+                throw new Error("ECONNREFUSED");
+            });
+            await assert.rejects(lab, /could not download Istio's "Istio Mesh Dashboard" from https:\/\/mirror\.lab\/istio\/1\.30\.3\/istio-mesh-dashboard\.gen\.json \(ECONNREFUSED\); set boutique-mesh:addons\.grafana\.dashboardsUrl/);
+        });
+
+        it("lets anonymous visitors look but never administer", () => {
+            const ini = chart(dev, "grafana").inputs.values["grafana.ini"];
+            assert.deepEqual(ini["auth.anonymous"], { enabled: true, org_role: "Viewer" });
+            assert.ok(!JSON.stringify(dev.resources.map((r) => r.inputs)).includes('"org_role":"Admin"'));
+        });
+
+        it("keeps the admin password a secret: generated, in a Secret only, exported only as a secret", () => {
+            assert.ok(dev.secretOutputs.includes("grafanaAdminPassword"));
+            const secret = dev.resources.find((r) => r.inputs.kind === "Secret" && r.inputs.metadata.name === "grafana-admin")!;
+            assert.ok(secret.secretPaths.includes("stringData"), "Pulumi holds the Secret's data as a secret");
+            assert.equal(secret.inputs.stringData["admin-password"], GENERATED_PASSWORD);
+            const holders = dev.resources.filter((r: DeclaredResource) => JSON.stringify(r.inputs).includes(GENERATED_PASSWORD) && r !== secret && r.type !== "random:index/randomPassword:RandomPassword");
+            assert.deepEqual(holders.map((r) => r.name), [], "no other resource carries the password");
+            const plainOutputs = Object.entries(dev.outputs).filter(([name]) => !dev.secretOutputs.includes(name));
+            assert.ok(!JSON.stringify(plainOutputs).includes(GENERATED_PASSWORD), "no plain output shows it");
+            assert.deepEqual(chart(dev, "grafana").inputs.values.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        });
+
+        it("takes a configured password only as a Pulumi secret", async () => {
+            const addons = { grafana: { adminPassword: "correct-horse-battery" } };
+            assert.throws(() => labConfigFrom(flattenConfig({ addons })), /boutique-mesh:addons\.grafana\.adminPassword is in plain text; set it with: pulumi config set --secret --path 'boutique-mesh:addons\.grafana\.adminPassword' <value>/);
+            const lab = await evaluate(flattenConfig({ addons }), "test", ["boutique-mesh:addons"]);
+            const secret = lab.resources.find((r) => r.inputs.kind === "Secret")!;
+            assert.equal(secret.inputs.stringData["admin-password"], "correct-horse-battery");
+            assert.ok(secret.secretPaths.includes("stringData"));
+            assert.ok(!lab.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.includes("grafana")));
+        });
+    });
+
+    describe("access", () => {
+        it("keeps every dashboard ClusterIP and prints the port-forward command and local URL for each", () => {
+            assert.deepEqual(dev.outputs.dashboards, {
+                prometheus: { url: "http://localhost:9090/", portForward: "kubectl -n istio-system port-forward svc/prometheus 9090:9090" },
+                grafana: { url: "http://localhost:3000/", portForward: "kubectl -n istio-system port-forward svc/grafana 3000:3000" },
+                kiali: { url: "http://localhost:20001/kiali", portForward: "kubectl -n istio-system port-forward svc/kiali 20001:20001" },
+                zipkin: { url: "http://localhost:9411/zipkin/", portForward: "kubectl -n istio-system port-forward svc/tracing 9411:80" },
+            });
+            assert.equal(chart(dev, "prometheus").inputs.values.server.service.type, "ClusterIP");
+            assert.equal(chart(dev, "grafana").inputs.values.service.type, "ClusterIP");
+            assert.equal(chart(dev, "kiali").inputs.values.deployment.service_type, undefined);
+            assert.equal(objectNamed(dev, "Service", "tracing").spec.type, "ClusterIP");
+        });
+
+        it("opens NodePorts only where asked, on the configured ports", async () => {
+            const lab = await evaluateConfig({
+                addons: { prometheus: { nodePort: 30090 }, grafana: { nodePort: 30300 }, kiali: { nodePort: 30201 }, tracer: { kind: "zipkin", nodePort: 30411 } },
+            });
+            assert.deepEqual(chart(lab, "prometheus").inputs.values.server.service, { servicePort: 9090, type: "NodePort", nodePort: 30090, annotations: { "boutique-mesh.io/exposure": "config" } });
+            assert.equal(chart(lab, "grafana").inputs.values.service.nodePort, 30300);
+            assert.equal(chart(lab, "kiali").inputs.values.deployment.service_type, "NodePort");
+            assert.equal(chart(lab, "kiali").inputs.values.server.node_port, 30201);
+            assert.equal(objectNamed(lab, "Service", "tracing").spec.ports[0].nodePort, 30411);
+            assert.equal((lab.outputs.dashboards as Record<string, { nodePort?: number }>).grafana.nodePort, 30300);
+        });
+
+        it("rejects two addons on one node port, and Grafana or Kiali without Prometheus", () => {
+            const problems = (input: LabConfigInput) => {
+                try {
+                    parseLabConfig(input);
+                } catch (error) {
+                    return (error as ConfigError).problems.join("\n");
+                }
+                return "";
+            };
+            assert.match(problems({ addons: { grafana: { nodePort: 30080 } } }), /boutique-mesh:addons\.grafana\.nodePort = 30080: node port 30080 is already taken by boutique-mesh:istio\.ingress\.httpNodePort/);
+            assert.match(problems({ addons: { prometheus: { enabled: false } } }), /boutique-mesh:addons\.grafana\.enabled = true \(the default\): needs boutique-mesh:addons\.prometheus\.enabled \(grafana reads the mesh's metrics from Prometheus\)/);
+            assert.match(problems({ addons: { tracer: { kind: "skywalking" as never } } }), /boutique-mesh:addons\.tracer\.kind = "skywalking" is not allowed; allowed: "zipkin" \| "jaeger" \| "none"/);
+        });
+    });
+
+    describe("images and charts through the mirrors", () => {
+        it("rewrites every addon image and takes the charts from the configured repositories", async () => {
+            const mirrors = { "docker.io": "m.lab/hub", "quay.io": "m.lab/quay", "ghcr.io": "m.lab/ghcr" };
+            const lab = await evaluateConfig({
+                images: { mirrors },
+                addons: { chartRepositories: { prometheus: "oci://m.lab/charts", grafana: "https://m.lab/grafana", kiali: "https://m.lab/kiali" } },
+            });
+            const values = (release: string) => chart(lab, release).inputs.values;
+            assert.deepEqual(values("prometheus").server.image, { repository: "m.lab/hub/prom/prometheus", tag: "v3.10.0" });
+            assert.deepEqual(values("prometheus").configmapReload.prometheus.image, { repository: "m.lab/ghcr/prometheus-operator/prometheus-config-reloader", tag: "v0.89.0" });
+            assert.deepEqual(values("grafana").image, { registry: "m.lab", repository: "hub/grafana/grafana", tag: "12.0.1" });
+            assert.equal(values("kiali").deployment.image_name, "m.lab/quay/kiali/kiali");
+            assert.equal(objectNamed(lab, "Deployment", "zipkin").spec.template.spec.containers[0].image, "m.lab/hub/openzipkin/zipkin-slim:3.4.0");
+            assert.equal(chart(lab, "prometheus").inputs.chart, "oci://m.lab/charts/prometheus");
+            assert.deepEqual(chart(lab, "grafana").inputs.repositoryOpts, { repo: "https://m.lab/grafana" });
+            for (const image of lab.outputs.images as string[]) {
+                assert.ok(image.startsWith("m.lab/") || image.startsWith("us-central1-docker.pkg.dev/"), `${image} goes through a mirror`);
+                assert.ok(isPinned(image), `${image} is pinned`);
+            }
+        });
+
+        it("keeps Grafana's image in one path for charts before 6.61", async () => {
+            const lab = await evaluateConfig({ istio: { version: "1.17.8" }, images: { mirrors: { "docker.io": "m.lab/hub" } } });
+            assert.deepEqual(chart(lab, "grafana").inputs.values.image, { repository: "m.lab/hub/grafana/grafana", tag: "9.0.1" });
+        });
+    });
+
+    it("waits for istio-system only (and the Telemetry for istiod), so it installs beside the shop", () => {
+        const namespace = dev.resources.find((r) => r.inputs.kind === "Namespace" && r.inputs.metadata.name === SYSTEM)!.name;
+        const addonResources = dev.resources.filter((r) => r.parent === "lab-addons" && r.type.startsWith("kubernetes:"));
+        assert.ok(addonResources.length >= 9);
+        for (const r of addonResources) {
+            const allowed = new Set([namespace, "lab-addons-grafana-admin", "lab-addons-grafana-dashboards", ...(r.inputs.kind === "Telemetry" ? [chart(dev, "istiod").name] : [])]);
+            assert.ok(r.dependsOn.length > 0 && r.dependsOn.every((d) => allowed.has(d)), `${r.name} waits for ${r.dependsOn.join(", ")}`);
+        }
+    });
+});
