@@ -20,13 +20,7 @@ export interface AddonRelease {
     jaeger: string;
 }
 
-const release = (
-    prometheus: [string, string, string],
-    grafana: [string, string],
-    kiali: [string, string],
-    zipkin: string,
-    jaeger: string,
-): AddonRelease => ({
+const release = (prometheus: [string, string, string], grafana: [string, string], kiali: [string, string], zipkin: string, jaeger: string): AddonRelease => ({
     prometheus: { chart: prometheus[0], image: prometheus[1], reloader: prometheus[2] },
     grafana: { chart: grafana[0], image: grafana[1] },
     kiali: { chart: kiali[0], image: kiali[1] },
@@ -42,23 +36,125 @@ const JAEGER_LAST_V1 = "docker.io/jaegertracing/all-in-one:1.70.0";
 
 /** By Istio minor version ("1.30"). */
 export const ADDON_RELEASES: Readonly<Record<string, AddonRelease>> = {
-    "1.14": release(["15.0.1", "docker.io/prom/prometheus:v2.31.1", RELOADER_05], ["6.18.2", "docker.io/grafana/grafana:8.3.1"], ["1.50.0", "quay.io/kiali/kiali:v1.50"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.29"),
-    "1.15": release(["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05], ["6.31.1", "docker.io/grafana/grafana:9.0.1"], ["1.55.1", "quay.io/kiali/kiali:v1.55"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.35"),
-    "1.16": release(["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05], ["6.31.1", "docker.io/grafana/grafana:9.0.1"], ["1.59.1", "quay.io/kiali/kiali:v1.59"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.35"),
-    "1.17": release(["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05], ["6.31.1", "docker.io/grafana/grafana:9.0.1"], ["1.63.1", "quay.io/kiali/kiali:v1.63"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.35"),
-    "1.18": release(["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08], ["6.31.1", "docker.io/grafana/grafana:9.0.1"], ["1.67.0", "quay.io/kiali/kiali:v1.67"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.35"),
-    "1.19": release(["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08], ["6.57.4", "docker.io/grafana/grafana:9.5.5"], ["1.72.0", "quay.io/kiali/kiali:v1.72"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.46"),
-    "1.20": release(["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08], ["6.57.4", "docker.io/grafana/grafana:9.5.5"], ["1.76.0", "quay.io/kiali/kiali:v1.76"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.46"),
-    "1.21": release(["25.8.0", "docker.io/prom/prometheus:v2.48.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.67.0"], ["6.61.1", "docker.io/grafana/grafana:10.1.5"], ["1.79.0", "quay.io/kiali/kiali:v1.79"], ZIPKIN_2, "docker.io/jaegertracing/all-in-one:1.46"),
-    "1.22": release(["25.19.1", "docker.io/prom/prometheus:v2.51.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.72.0"], ["7.3.7", "docker.io/grafana/grafana:10.4.0"], ["1.86.0", "quay.io/kiali/kiali:v1.86"], "docker.io/openzipkin/zipkin-slim:3.1.1", "docker.io/jaegertracing/all-in-one:1.56"),
-    "1.23": release(["25.21.0", "docker.io/prom/prometheus:v2.52.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.73.2"], ["8.0.1", "docker.io/grafana/grafana:11.0.0"], ["1.87.0", "quay.io/kiali/kiali:v1.87"], ZIPKIN_3, "docker.io/jaegertracing/all-in-one:1.58"),
-    "1.24": release(["25.27.0", "docker.io/prom/prometheus:v2.54.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.76.0"], ["8.5.8", "docker.io/grafana/grafana:11.2.2-security-01"], ["2.0.0", "quay.io/kiali/kiali:v2.0"], ZIPKIN_3, "docker.io/jaegertracing/all-in-one:1.58"),
-    "1.25": release(["26.1.0", "docker.io/prom/prometheus:v3.1.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.78.2"], ["8.6.3", "docker.io/grafana/grafana:11.3.1"], ["2.5.0", "quay.io/kiali/kiali:v2.5"], ZIPKIN_3, "docker.io/jaegertracing/all-in-one:1.63.0"),
-    "1.26": release(["27.8.0", "docker.io/prom/prometheus:v3.2.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.81.0"], ["8.6.3", "docker.io/grafana/grafana:11.3.1"], ["2.8.0", "quay.io/kiali/kiali:v2.8"], ZIPKIN_3, "docker.io/jaegertracing/all-in-one:1.67.0"),
-    "1.27": release(["27.23.0", "docker.io/prom/prometheus:v3.4.2", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.83.0"], ["9.2.2", "docker.io/grafana/grafana:12.0.1"], ["2.12.0", "quay.io/kiali/kiali:v2.12"], ZIPKIN_3, JAEGER_LAST_V1),
-    "1.28": release(["27.37.0", "docker.io/prom/prometheus:v3.5.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.85.0"], ["9.2.2", "docker.io/grafana/grafana:12.0.1"], ["2.17.0", "quay.io/kiali/kiali:v2.17"], ZIPKIN_3, JAEGER_LAST_V1),
-    "1.29": release(["28.0.0", "docker.io/prom/prometheus:v3.8.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.87.1"], ["9.2.2", "docker.io/grafana/grafana:12.0.1"], ["2.21.0", "quay.io/kiali/kiali:v2.21"], ZIPKIN_3, JAEGER_LAST_V1),
-    "1.30": release(["28.13.0", "docker.io/prom/prometheus:v3.10.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0"], ["9.2.2", "docker.io/grafana/grafana:12.0.1"], ["2.26.0", "quay.io/kiali/kiali:v2.26"], ZIPKIN_3, JAEGER_LAST_V1),
+    "1.14": release(
+        ["15.0.1", "docker.io/prom/prometheus:v2.31.1", RELOADER_05],
+        ["6.18.2", "docker.io/grafana/grafana:8.3.1"],
+        ["1.50.0", "quay.io/kiali/kiali:v1.50"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.29",
+    ),
+    "1.15": release(
+        ["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05],
+        ["6.31.1", "docker.io/grafana/grafana:9.0.1"],
+        ["1.55.1", "quay.io/kiali/kiali:v1.55"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.35",
+    ),
+    "1.16": release(
+        ["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05],
+        ["6.31.1", "docker.io/grafana/grafana:9.0.1"],
+        ["1.59.1", "quay.io/kiali/kiali:v1.59"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.35",
+    ),
+    "1.17": release(
+        ["15.9.0", "docker.io/prom/prometheus:v2.34.0", RELOADER_05],
+        ["6.31.1", "docker.io/grafana/grafana:9.0.1"],
+        ["1.63.1", "quay.io/kiali/kiali:v1.63"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.35",
+    ),
+    "1.18": release(
+        ["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08],
+        ["6.31.1", "docker.io/grafana/grafana:9.0.1"],
+        ["1.67.0", "quay.io/kiali/kiali:v1.67"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.35",
+    ),
+    "1.19": release(
+        ["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08],
+        ["6.57.4", "docker.io/grafana/grafana:9.5.5"],
+        ["1.72.0", "quay.io/kiali/kiali:v1.72"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.46",
+    ),
+    "1.20": release(
+        ["19.6.1", "docker.io/prom/prometheus:v2.41.0", RELOADER_08],
+        ["6.57.4", "docker.io/grafana/grafana:9.5.5"],
+        ["1.76.0", "quay.io/kiali/kiali:v1.76"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.46",
+    ),
+    "1.21": release(
+        ["25.8.0", "docker.io/prom/prometheus:v2.48.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.67.0"],
+        ["6.61.1", "docker.io/grafana/grafana:10.1.5"],
+        ["1.79.0", "quay.io/kiali/kiali:v1.79"],
+        ZIPKIN_2,
+        "docker.io/jaegertracing/all-in-one:1.46",
+    ),
+    "1.22": release(
+        ["25.19.1", "docker.io/prom/prometheus:v2.51.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.72.0"],
+        ["7.3.7", "docker.io/grafana/grafana:10.4.0"],
+        ["1.86.0", "quay.io/kiali/kiali:v1.86"],
+        "docker.io/openzipkin/zipkin-slim:3.1.1",
+        "docker.io/jaegertracing/all-in-one:1.56",
+    ),
+    "1.23": release(
+        ["25.21.0", "docker.io/prom/prometheus:v2.52.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.73.2"],
+        ["8.0.1", "docker.io/grafana/grafana:11.0.0"],
+        ["1.87.0", "quay.io/kiali/kiali:v1.87"],
+        ZIPKIN_3,
+        "docker.io/jaegertracing/all-in-one:1.58",
+    ),
+    "1.24": release(
+        ["25.27.0", "docker.io/prom/prometheus:v2.54.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.76.0"],
+        ["8.5.8", "docker.io/grafana/grafana:11.2.2-security-01"],
+        ["2.0.0", "quay.io/kiali/kiali:v2.0"],
+        ZIPKIN_3,
+        "docker.io/jaegertracing/all-in-one:1.58",
+    ),
+    "1.25": release(
+        ["26.1.0", "docker.io/prom/prometheus:v3.1.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.78.2"],
+        ["8.6.3", "docker.io/grafana/grafana:11.3.1"],
+        ["2.5.0", "quay.io/kiali/kiali:v2.5"],
+        ZIPKIN_3,
+        "docker.io/jaegertracing/all-in-one:1.63.0",
+    ),
+    "1.26": release(
+        ["27.8.0", "docker.io/prom/prometheus:v3.2.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.81.0"],
+        ["8.6.3", "docker.io/grafana/grafana:11.3.1"],
+        ["2.8.0", "quay.io/kiali/kiali:v2.8"],
+        ZIPKIN_3,
+        "docker.io/jaegertracing/all-in-one:1.67.0",
+    ),
+    "1.27": release(
+        ["27.23.0", "docker.io/prom/prometheus:v3.4.2", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.83.0"],
+        ["9.2.2", "docker.io/grafana/grafana:12.0.1"],
+        ["2.12.0", "quay.io/kiali/kiali:v2.12"],
+        ZIPKIN_3,
+        JAEGER_LAST_V1,
+    ),
+    "1.28": release(
+        ["27.37.0", "docker.io/prom/prometheus:v3.5.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.85.0"],
+        ["9.2.2", "docker.io/grafana/grafana:12.0.1"],
+        ["2.17.0", "quay.io/kiali/kiali:v2.17"],
+        ZIPKIN_3,
+        JAEGER_LAST_V1,
+    ),
+    "1.29": release(
+        ["28.0.0", "docker.io/prom/prometheus:v3.8.1", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.87.1"],
+        ["9.2.2", "docker.io/grafana/grafana:12.0.1"],
+        ["2.21.0", "quay.io/kiali/kiali:v2.21"],
+        ZIPKIN_3,
+        JAEGER_LAST_V1,
+    ),
+    "1.30": release(
+        ["28.13.0", "docker.io/prom/prometheus:v3.10.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0"],
+        ["9.2.2", "docker.io/grafana/grafana:12.0.1"],
+        ["2.26.0", "quay.io/kiali/kiali:v2.26"],
+        ZIPKIN_3,
+        JAEGER_LAST_V1,
+    ),
 };
 
 const minorOf = (version: string) => version.split(".").slice(0, 2).join(".");

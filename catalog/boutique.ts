@@ -6,9 +6,7 @@
 
 /** A container probe in the shapes the upstream manifests use. */
 export type ProbeCheck =
-    | { grpc: { port: number } }
-    | { tcpSocket: { port: number } }
-    | { httpGet: { path: string; port: number; httpHeaders: { name: string; value: string }[] } };
+    { grpc: { port: number } } | { tcpSocket: { port: number } } | { httpGet: { path: string; port: number; httpHeaders: { name: string; value: string }[] } };
 
 export type Probe = ProbeCheck & { initialDelaySeconds?: number; periodSeconds?: number };
 

@@ -42,7 +42,9 @@ async function dashboardJson(fetchText: FetchText, url: string, title: string): 
     try {
         text = await fetchText(url);
     } catch (error) {
-        throw new Error(`could not download Istio's "${title}" from ${url} (${(error as Error).message}); set boutique-mesh:addons.grafana.dashboardsUrl to a reachable copy`);
+        throw new Error(
+            `could not download Istio's "${title}" from ${url} (${(error as Error).message}); set boutique-mesh:addons.grafana.dashboardsUrl to a reachable copy`,
+        );
     }
     try {
         return JSON.stringify(JSON.parse(text));
@@ -84,7 +86,12 @@ export class Addons extends pulumi.ComponentResource {
         if (addons.prometheus.enabled) {
             new k8s.helm.v4.Chart(
                 `${name}-prometheus`,
-                { ...chartRef(repos.prometheus, "prometheus", release.prometheus.chart), name: "prometheus", namespace: ISTIO_NAMESPACE, values: prometheusValues(release, addons, mirrors) },
+                {
+                    ...chartRef(repos.prometheus, "prometheus", release.prometheus.chart),
+                    name: "prometheus",
+                    namespace: ISTIO_NAMESPACE,
+                    values: prometheusValues(release, addons, mirrors),
+                },
                 child,
             );
             expose("prometheus", addons.prometheus.nodePort);
@@ -109,14 +116,22 @@ export class Addons extends pulumi.ComponentResource {
                 {
                     metadata: { name: DASHBOARDS_CONFIGMAP, namespace: ISTIO_NAMESPACE, labels: { app: "grafana" } },
                     data: Object.fromEntries(
-                        dashboardSources(istioVersion, addons.grafana.dashboardsUrl).map(({ key, title, url }) => [key, pulumi.output(dashboardJson(fetchText, url, title))]),
+                        dashboardSources(istioVersion, addons.grafana.dashboardsUrl).map(({ key, title, url }) => [
+                            key,
+                            pulumi.output(dashboardJson(fetchText, url, title)),
+                        ]),
                     ),
                 },
                 child,
             );
             new k8s.helm.v4.Chart(
                 `${name}-grafana`,
-                { ...chartRef(repos.grafana, "grafana", release.grafana.chart), name: "grafana", namespace: ISTIO_NAMESPACE, values: grafanaValues(release, addons, mirrors) },
+                {
+                    ...chartRef(repos.grafana, "grafana", release.grafana.chart),
+                    name: "grafana",
+                    namespace: ISTIO_NAMESPACE,
+                    values: grafanaValues(release, addons, mirrors),
+                },
                 { ...child, dependsOn: [args.namespace, secret, dashboards] },
             );
             expose("grafana", addons.grafana.nodePort);
@@ -126,7 +141,12 @@ export class Addons extends pulumi.ComponentResource {
             const signingKey = new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
             new k8s.helm.v4.Chart(
                 `${name}-kiali`,
-                { ...chartRef(repos.kiali, "kiali-server", release.kiali.chart), name: "kiali", namespace: ISTIO_NAMESPACE, values: kialiValues(release, addons, mirrors, signingKey) },
+                {
+                    ...chartRef(repos.kiali, "kiali-server", release.kiali.chart),
+                    name: "kiali",
+                    namespace: ISTIO_NAMESPACE,
+                    values: kialiValues(release, addons, mirrors, signingKey),
+                },
                 child,
             );
             expose("kiali", addons.kiali.nodePort);

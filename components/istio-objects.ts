@@ -49,15 +49,18 @@ export function serviceHost(service: string, place: MeshPlace): string {
 
 /** The Gateway the ingress gateway pods serve the shop through, on plain HTTP for any host. */
 export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, string>): IGateway {
-    return served({
-        apiVersion: NETWORKING,
-        kind: "Gateway",
-        metadata: { name: FRONTEND_GATEWAY, namespace: place.namespace },
-        spec: {
-            selector: { istio: gatewayLabels.istio },
-            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+    return served(
+        {
+            apiVersion: NETWORKING,
+            kind: "Gateway",
+            metadata: { name: FRONTEND_GATEWAY, namespace: place.namespace },
+            spec: {
+                selector: { istio: gatewayLabels.istio },
+                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            },
         },
-    }, place);
+        place,
+    );
 }
 
 /** Upstream's egress allowances: Google APIs (tokens, profiler) and the GCE metadata server. */
@@ -153,26 +156,35 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
     // A frontend fault or timeout holds for ingress and in-mesh callers alike.
     const http = [{ ...routePolicy(scenario.services[FRONTEND]), route }];
     return {
-        destinationRule: served({
-            apiVersion: NETWORKING,
-            kind: "DestinationRule",
-            metadata: meta(FRONTEND),
-            spec: {
-                host,
-                subsets: versions.map(({ version }) => ({ name: version, labels: { version: FRONTEND_VERSIONS[version].label } })),
+        destinationRule: served(
+            {
+                apiVersion: NETWORKING,
+                kind: "DestinationRule",
+                metadata: meta(FRONTEND),
+                spec: {
+                    host,
+                    subsets: versions.map(({ version }) => ({ name: version, labels: { version: FRONTEND_VERSIONS[version].label } })),
+                },
             },
-        }, place),
-        ingress: served({
-            apiVersion: NETWORKING,
-            kind: "VirtualService",
-            metadata: meta(FRONTEND_INGRESS),
-            spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http },
-        }, place),
-        mesh: served({
-            apiVersion: NETWORKING,
-            kind: "VirtualService",
-            metadata: meta(FRONTEND),
-            spec: { hosts: [host], http },
-        }, place),
+            place,
+        ),
+        ingress: served(
+            {
+                apiVersion: NETWORKING,
+                kind: "VirtualService",
+                metadata: meta(FRONTEND_INGRESS),
+                spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http },
+            },
+            place,
+        ),
+        mesh: served(
+            {
+                apiVersion: NETWORKING,
+                kind: "VirtualService",
+                metadata: meta(FRONTEND),
+                spec: { hosts: [host], http },
+            },
+            place,
+        ),
     };
 }

@@ -31,7 +31,11 @@ export function shopAccess(config: LabConfig, loadBalancerAddress?: string): { u
         return { url: `http://${loadBalancerAddress}/`, portForward, note: "served by the ingress gateway's load balancer" };
     }
     if (ingress.type === "NodePort") {
-        return { url: forwarded, portForward, note: `also at http://<any node address>:${ingress.httpNodePort}/ (NodePort); ${forwarded} after the port-forward` };
+        return {
+            url: forwarded,
+            portForward,
+            note: `also at http://<any node address>:${ingress.httpNodePort}/ (NodePort); ${forwarded} after the port-forward`,
+        };
     }
     return { url: forwarded, portForward, note: `run the port-forward, then open ${forwarded}` };
 }
@@ -41,14 +45,22 @@ export function workloadSettings(config: LabConfig, scenario: Scenario): Workloa
     const latency = Object.fromEntries(
         Object.entries(scenario.services).flatMap(([service, policy]) => (policy?.extraLatency !== undefined ? [[service, policy.extraLatency]] : [])),
     );
-    return { namespace: config.boutique.namespace, release: config.boutique.release, mirrors: config.images.mirrors, loadGenerator: config.boutique.loadGenerator, latency };
+    return {
+        namespace: config.boutique.namespace,
+        release: config.boutique.release,
+        mirrors: config.images.mirrors,
+        loadGenerator: config.boutique.loadGenerator,
+        latency,
+    };
 }
 
 /** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, frontend versions routed to, the addons'. */
 export function labImages(config: LabConfig, scenario: Scenario): string[] {
     const versions = routedVersions(scenario).map(({ version }) => version);
     const mirrors = config.images.mirrors;
-    return [...new Set([...istioImages(config.istio, mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions), ...addonImages(config, mirrors)])];
+    return [
+        ...new Set([...istioImages(config.istio, mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions), ...addonImages(config, mirrors)]),
+    ];
 }
 
 /** The external address of the ingress gateway's Service, once a load balancer has assigned one. */

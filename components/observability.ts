@@ -125,7 +125,9 @@ export function grafanaValues(release: AddonRelease, addons: Addons, mirrors: Mi
         dashboardProviders: {
             "dashboardproviders.yaml": {
                 apiVersion: 1,
-                providers: [{ name: "istio", orgId: 1, folder: "Istio", type: "file", disableDeletion: true, options: { path: "/var/lib/grafana/dashboards/istio" } }],
+                providers: [
+                    { name: "istio", orgId: 1, folder: "Istio", type: "file", disableDeletion: true, options: { path: "/var/lib/grafana/dashboards/istio" } },
+                ],
             },
         },
         dashboardsConfigMaps: { istio: DASHBOARDS_CONFIGMAP },
@@ -134,7 +136,9 @@ export function grafanaValues(release: AddonRelease, addons: Addons, mirrors: Mi
 
 /** Kiali 2 renamed in_cluster_url/url to internal_url/external_url. */
 function kialiUrls(release: AddonRelease, internal: string, external: string) {
-    return compareVersions(release.kiali.chart, "2.0.0") >= 0 ? { internal_url: internal, external_url: external } : { in_cluster_url: internal, url: external };
+    return compareVersions(release.kiali.chart, "2.0.0") >= 0
+        ? { internal_url: internal, external_url: external }
+        : { in_cluster_url: internal, url: external };
 }
 
 /**
@@ -169,7 +173,11 @@ export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirr
                 ? {
                       enabled: true,
                       ...kialiUrls(release, inCluster(grafana.service, grafana.port), `http://localhost:${grafana.port}`),
-                      auth: { type: "basic", username: GRAFANA_ADMIN_SECRET.user, password: `secret:${GRAFANA_ADMIN_SECRET.name}:${GRAFANA_ADMIN_SECRET.passwordKey}` },
+                      auth: {
+                          type: "basic",
+                          username: GRAFANA_ADMIN_SECRET.user,
+                          password: `secret:${GRAFANA_ADMIN_SECRET.name}:${GRAFANA_ADMIN_SECRET.passwordKey}`,
+                      },
                   }
                 : { enabled: false },
             tracing:
@@ -232,7 +240,9 @@ export function tracerObjects(
                             image: mirrorImage(zipkin ? release.zipkin : release.jaeger, mirrors),
                             env,
                             ports,
-                            readinessProbe: zipkin ? { httpGet: { path: "/health", port: ZIPKIN_PORT }, initialDelaySeconds: 5, periodSeconds: 5 } : { httpGet: { path: "/", port: 14269 } },
+                            readinessProbe: zipkin
+                                ? { httpGet: { path: "/health", port: ZIPKIN_PORT }, initialDelaySeconds: 5, periodSeconds: 5 }
+                                : { httpGet: { path: "/", port: 14269 } },
                             securityContext: HARDENED,
                             // Spans live in memory: the lab keeps a few minutes of traffic, not history.
                             resources: { requests: { cpu: "20m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },

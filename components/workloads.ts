@@ -121,7 +121,14 @@ export function deploymentFor(service: BoutiqueService, settings: WorkloadSettin
                             image: mirrorImage(image, settings.mirrors),
                             securityContext: containerSecurityContext,
                             ...(service.containerPort
-                                ? { ports: [{ containerPort: service.containerPort.port, ...(service.containerPort.name ? { name: service.containerPort.name } : {}) }] }
+                                ? {
+                                      ports: [
+                                          {
+                                              containerPort: service.containerPort.port,
+                                              ...(service.containerPort.name ? { name: service.containerPort.name } : {}),
+                                          },
+                                      ],
+                                  }
                                 : {}),
                             ...(env.length > 0 ? { env } : {}),
                             ...(service.readinessProbe ? { readinessProbe: service.readinessProbe } : {}),
@@ -168,7 +175,10 @@ export function frontendExternalService(namespace: string): Service {
 }
 
 /** Every image the shop pulls with these settings and frontend versions, mirrored, in catalog order. */
-export function boutiqueImages(settings: Pick<WorkloadSettings, "release" | "mirrors" | "loadGenerator">, versions: FrontendVersion[] = ["original"]): string[] {
+export function boutiqueImages(
+    settings: Pick<WorkloadSettings, "release" | "mirrors" | "loadGenerator">,
+    versions: FrontendVersion[] = ["original"],
+): string[] {
     const images = deployedServices(settings).map((s) => s.image(settings.release));
     for (const version of versions) {
         const image = FRONTEND_VERSIONS[version].image;

@@ -11,7 +11,10 @@ export { ConfigError, LabConfig, PROJECT, parseLabConfig } from "./schema";
 export function loadLabConfig(): LabConfig {
     try {
         const flat = pulumi.runtime.allConfig();
-        return labConfigFrom(flat, Object.keys(flat).filter((key) => isConfigSecret(key)));
+        return labConfigFrom(
+            flat,
+            Object.keys(flat).filter((key) => isConfigSecret(key)),
+        );
     } catch (error) {
         if (error instanceof ConfigError) {
             throw new pulumi.RunError(`stack "${pulumi.getStack()}" has an ${error.message}`);

@@ -31,17 +31,13 @@ const dnsLabel = z
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")
     .max(63, "must be at most 63 characters (a DNS-1123 label)");
 
-const dnsDomain = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS domain such as cluster.local");
+const dnsDomain = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS domain such as cluster.local");
 
 const hostPart = "[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*(:[0-9]{1,5})?";
 const pathPart = "(/[a-z0-9]+([._-][a-z0-9]+)*)*";
 
 /** A registry host as it appears first in an image reference: "gcr.io", "localhost:5000". */
-const registryHost = z
-    .string()
-    .regex(new RegExp(`^${hostPart}$`), "must be a registry host such as gcr.io or localhost:5000 (no scheme, no path)");
+const registryHost = z.string().regex(new RegExp(`^${hostPart}$`), "must be a registry host such as gcr.io or localhost:5000 (no scheme, no path)");
 
 /** Where images of a registry are pulled from instead: "mirror.example.com/gcr" (no scheme, no tag). */
 const mirrorPrefix = z
@@ -55,7 +51,10 @@ const istioVersion = z
     .string()
     .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
     // Refinements run even when the pattern failed: compare only what is a version.
-    .refine((v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0, `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`);
+    .refine(
+        (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
+        `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
+    );
 
 const chartRepository = z
     .string()
@@ -93,7 +92,10 @@ const addons = z
                 /** Admin password; set it as a secret. Generated (and kept secret) when absent. */
                 adminPassword: z.string().min(12, "must be at least 12 characters").optional(),
                 /** Where Istio's dashboards are downloaded from at deploy time; {version} is the Istio version. */
-                dashboardsUrl: z.string().regex(/^https?:\/\/\S+[^/\s]$/, "must be an http(s) URL without a trailing '/'").default(ISTIO_DASHBOARDS_URL),
+                dashboardsUrl: z
+                    .string()
+                    .regex(/^https?:\/\/\S+[^/\s]$/, "must be an http(s) URL without a trailing '/'")
+                    .default(ISTIO_DASHBOARDS_URL),
             })
             .prefault({}),
         kiali: z
@@ -188,9 +190,17 @@ const labObject = z.strictObject({
 /** Rules across keys: what an addon needs, and node ports that would collide. */
 export const labConfigSchema = labObject.superRefine((config, ctx) => {
     const { prometheus, grafana, kiali, tracer } = config.addons;
-    for (const [name, addon] of [["grafana", grafana], ["kiali", kiali]] as const) {
+    for (const [name, addon] of [
+        ["grafana", grafana],
+        ["kiali", kiali],
+    ] as const) {
         if (addon.enabled && !prometheus.enabled) {
-            ctx.addIssue({ code: "custom", path: ["addons", name, "enabled"], input: true, message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["addons", name, "enabled"],
+                input: true,
+                message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)`,
+            });
         }
     }
     const ports: [PropertyKey[], number | undefined][] = [
@@ -239,7 +249,9 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
         if (schema instanceof z.ZodDiscriminatedUnion) {
             const def = schema._zod.def;
             const tag = (value as Record<string, unknown> | undefined)?.[def.discriminator];
-            const option = def.options.find((o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]?._zod.def.values?.includes(tag as never));
+            const option = def.options.find(
+                (o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]?._zod.def.values?.includes(tag as never),
+            );
             if (option === undefined) return undefined;
             schema = unwrap(option);
         }
@@ -294,7 +306,9 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
             const value = valueAt(input, issue.path);
             const got = value === undefined ? "nothing" : `${JSON.stringify(value)} (${Array.isArray(value) ? "array" : typeof value})`;
             // A schema's own message says more than zod's generic one.
-            const expected = issue.message.startsWith("Invalid input") ? `expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}` : issue.message;
+            const expected = issue.message.startsWith("Invalid input")
+                ? `expected ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`
+                : issue.message;
             return `${key} = ${got}: ${expected}`;
         }
         default: {

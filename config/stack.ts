@@ -48,9 +48,7 @@ export function unflattenConfig(flat: FlatConfig): Record<string, unknown> {
 
 /** The inverse of unflattenConfig: a nested config object in Pulumi's flat form. */
 export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
-    return Object.fromEntries(
-        Object.entries(nested).map(([name, value]) => [`${PROJECT}:${name}`, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
+    return Object.fromEntries(Object.entries(nested).map(([name, value]) => [`${PROJECT}:${name}`, typeof value === "string" ? value : JSON.stringify(value)]));
 }
 
 /** Keys whose values must come from a secret (`pulumi config set --secret --path ...`). */
@@ -65,7 +63,9 @@ export function labConfigFrom(flat: FlatConfig, secretKeys: readonly string[] = 
     const nested = unflattenConfig(flat);
     const config = parseLabConfig(nested);
     const exposed = MUST_BE_SECRET.filter(
-        (path) => path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], nested) !== undefined && !secretKeys.includes(`${PROJECT}:${path[0]}`),
+        (path) =>
+            path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], nested) !== undefined &&
+            !secretKeys.includes(`${PROJECT}:${path[0]}`),
     );
     if (exposed.length > 0) {
         throw new ConfigError(

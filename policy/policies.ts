@@ -96,7 +96,9 @@ export const policies: ResourceValidationPolicy[] = [
         return missing.length === 0 ? undefined : `set resources ${missing.join(", ")}`;
     }),
     containerPolicy("pinned-images", "Images name one immutable version: a digest or a versioned tag, never latest.", (c) =>
-        c.image === INJECTED_IMAGE || (c.image !== undefined && isPinned(c.image)) ? undefined : `image ${c.image ?? "(none)"} is not pinned; use a versioned tag or a digest`,
+        c.image === INJECTED_IMAGE || (c.image !== undefined && isPinned(c.image))
+            ? undefined
+            : `image ${c.image ?? "(none)"} is not pinned; use a versioned tag or a digest`,
     ),
     containerPolicy("images-through-mirrors", "Images come through the configured mirrors, never from a mirrored registry directly.", (c, _pod, settings) => {
         if (c.image === undefined || c.image === INJECTED_IMAGE) return undefined;
@@ -113,7 +115,9 @@ export const policies: ResourceValidationPolicy[] = [
             const type = args.props.spec?.type;
             if (type !== "NodePort" && type !== "LoadBalancer") return;
             if (args.props.metadata?.annotations?.[EXPOSURE_ANNOTATION] === "config") return;
-            reportViolation(`Service ${args.props.metadata?.name ?? args.name} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`);
+            reportViolation(
+                `Service ${args.props.metadata?.name ?? args.name} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`,
+            );
         },
     },
     {
@@ -130,7 +134,9 @@ export const policies: ResourceValidationPolicy[] = [
             for (const c of spec ? containers(spec) : []) {
                 for (const env of (c.env ?? []) as Obj[]) {
                     if (env.value !== undefined && sensitive(env.name)) {
-                        reportViolation(`${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${c.name}: env ${env.name} is a plain value; use valueFrom.secretKeyRef`);
+                        reportViolation(
+                            `${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${c.name}: env ${env.name} is a plain value; use valueFrom.secretKeyRef`,
+                        );
                     }
                 }
             }

@@ -69,7 +69,11 @@ export const servicePolicySchema = z.strictObject({
     retries: z
         .strictObject({
             /** Retries after the first try (Istio's `attempts`). */
-            attempts: z.number({ error: "retries need attempts: the number of retries after the first try" }).int().min(1, "must be at least 1").max(10, "must be at most 10"),
+            attempts: z
+                .number({ error: "retries need attempts: the number of retries after the first try" })
+                .int()
+                .min(1, "must be at least 1")
+                .max(10, "must be at most 10"),
             perTryTimeout: meshDuration.optional(),
             /** Envoy's conditions; Istio's default is connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes. */
             retryOn: retryOn.optional(),

@@ -33,7 +33,9 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
 
     it("turns each addon off on its own", async () => {
         for (const off of ADDON_CHARTS) {
-            const lab = await evaluateConfig({ addons: { [off]: { enabled: false }, ...(off === "prometheus" ? { grafana: { enabled: false }, kiali: { enabled: false } } : {}) } });
+            const lab = await evaluateConfig({
+                addons: { [off]: { enabled: false }, ...(off === "prometheus" ? { grafana: { enabled: false }, kiali: { enabled: false } } : {}) },
+            });
             assert.ok(!addonCharts(lab).includes(off), `${off} is off`);
             assert.equal((lab.outputs.dashboards as Record<string, unknown>)[off], undefined);
         }
@@ -66,7 +68,10 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.ok(objectsOfKind(dev, "Deployment", SYSTEM).has("zipkin"));
             assert.ok(!objectsOfKind(dev, "Deployment", SYSTEM).has("jaeger"));
             const services = objectsOfKind(dev, "Service", SYSTEM);
-            assert.deepEqual(services.get("zipkin")!.spec.ports.map((p: { port: number }) => p.port), [9411]);
+            assert.deepEqual(
+                services.get("zipkin")!.spec.ports.map((p: { port: number }) => p.port),
+                [9411],
+            );
             assert.deepEqual(services.get("tracing")!.spec.selector, { app: "zipkin" });
         });
 
@@ -77,9 +82,13 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             for (const name of ["tracing", "zipkin", "jaeger-collector"]) {
                 assert.deepEqual(objectNamed(jaeger, "Service", name).spec.selector, { app: "jaeger" }, name);
             }
-            const names = jaeger.resources.filter((r) => r.inputs.kind === "Service" && r.inputs.metadata.namespace === SYSTEM).map((r) => r.inputs.metadata.name);
+            const names = jaeger.resources
+                .filter((r) => r.inputs.kind === "Service" && r.inputs.metadata.namespace === SYSTEM)
+                .map((r) => r.inputs.metadata.name);
             assert.equal(new Set(names).size, names.length);
-            const env = Object.fromEntries(deployments.get("jaeger")!.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+            const env = Object.fromEntries(
+                deployments.get("jaeger")!.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+            );
             assert.equal(env.COLLECTOR_ZIPKIN_HOST_PORT, ":9411", "Jaeger takes the proxies' Zipkin-format spans");
         });
 
@@ -112,7 +121,10 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             for (const version of ["1.30.3", "1.18.7"]) {
                 const lab = await evaluateConfig({ istio: { version }, addons: { tracer: { kind: "none" } } });
                 const mesh = istiodMeshConfig(lab);
-                assert.deepEqual({ enableTracing: mesh.enableTracing, providers: mesh.extensionProviders, defaultConfig: mesh.defaultConfig }, { enableTracing: false, providers: undefined, defaultConfig: undefined });
+                assert.deepEqual(
+                    { enableTracing: mesh.enableTracing, providers: mesh.extensionProviders, defaultConfig: mesh.defaultConfig },
+                    { enableTracing: false, providers: undefined, defaultConfig: undefined },
+                );
                 assert.equal(objectsOfKind(lab, "Telemetry").size, 0);
                 assert.deepEqual(chart(lab, "kiali").inputs.values.external_services.tracing, { enabled: false });
                 assert.ok(!JSON.stringify(lab.resources.map((r) => r.inputs)).includes("zipkin.istio-system"), version);
@@ -135,15 +147,23 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.equal(kiali.grafana.auth.password, "secret:grafana-admin:admin-password");
             assert.deepEqual(kiali.tracing, { enabled: false }, "Kiali cannot read Zipkin's API");
             const jaeger = chart(await evaluateConfig({ addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values.external_services.tracing;
-            assert.deepEqual(jaeger, { enabled: true, provider: "jaeger", use_grpc: true, internal_url: "http://tracing.istio-system:16685/jaeger", external_url: "http://localhost:16686/jaeger" });
-            const kiali1 = chart(await evaluateConfig({ istio: { version: "1.22.8" }, addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values.external_services;
+            assert.deepEqual(jaeger, {
+                enabled: true,
+                provider: "jaeger",
+                use_grpc: true,
+                internal_url: "http://tracing.istio-system:16685/jaeger",
+                external_url: "http://localhost:16686/jaeger",
+            });
+            const kiali1 = chart(await evaluateConfig({ istio: { version: "1.22.8" }, addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values
+                .external_services;
             assert.equal(kiali1.tracing.in_cluster_url, "http://tracing.istio-system:16685/jaeger", "Kiali 1 spells it in_cluster_url");
             assert.equal(kiali1.grafana.in_cluster_url, "http://grafana.istio-system:3000");
         });
 
         it("Prometheus scrapes the mesh with Istio's standard setup: the server alone, proxies' metrics merged", () => {
             const values = chart(dev, "prometheus").inputs.values;
-            for (const off of ["alertmanager", "prometheus-pushgateway", "kube-state-metrics", "prometheus-node-exporter"]) assert.equal(values[off].enabled, false, off);
+            for (const off of ["alertmanager", "prometheus-pushgateway", "kube-state-metrics", "prometheus-node-exporter"])
+                assert.equal(values[off].enabled, false, off);
             assert.equal(values.server.global.scrape_interval, "15s");
             assert.equal(values.serverFiles, undefined, "the chart's kubernetes-pods job, which reads Istio's prometheus.io annotations, stays as is");
             assert.equal(istiodMeshConfig(dev).enablePrometheusMerge, true);
@@ -163,10 +183,23 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 fetched.push(url);
                 return JSON.stringify({ title: titles[url.split("/").pop()!] }, null, 2);
             });
-            assert.deepEqual(fetched.sort(), Object.keys(titles).map((f) => `https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/${f}`).sort());
+            assert.deepEqual(
+                fetched.sort(),
+                Object.keys(titles)
+                    .map((f) => `https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/${f}`)
+                    .sort(),
+            );
             const data = objectNamed(lab, "ConfigMap", "istio-grafana-dashboards").data;
-            assert.deepEqual(Object.values(data).map((json) => JSON.parse(json as string).title).sort(), Object.values(titles).sort());
-            assert.ok(Object.values(data).every((json) => !(json as string).includes("\n")), "compacted");
+            assert.deepEqual(
+                Object.values(data)
+                    .map((json) => JSON.parse(json as string).title)
+                    .sort(),
+                Object.values(titles).sort(),
+            );
+            assert.ok(
+                Object.values(data).every((json) => !(json as string).includes("\n")),
+                "compacted",
+            );
             assert.deepEqual(chart(lab, "grafana").inputs.values.dashboardsConfigMaps, { istio: "istio-grafana-dashboards" });
             const provider = chart(lab, "grafana").inputs.values.dashboardProviders["dashboardproviders.yaml"].providers[0];
             assert.equal(provider.options.path, "/var/lib/grafana/dashboards/istio");
@@ -183,7 +216,10 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             const lab = evaluate(flattenConfig({ addons: { grafana: { dashboardsUrl: "https://mirror.lab/istio/{version}" } } }), "test", [], async () => {
                 throw new Error("ECONNREFUSED");
             });
-            await assert.rejects(lab, /could not download Istio's "Istio Mesh Dashboard" from https:\/\/mirror\.lab\/istio\/1\.30\.3\/istio-mesh-dashboard\.gen\.json \(ECONNREFUSED\); set boutique-mesh:addons\.grafana\.dashboardsUrl/);
+            await assert.rejects(
+                lab,
+                /could not download Istio's "Istio Mesh Dashboard" from https:\/\/mirror\.lab\/istio\/1\.30\.3\/istio-mesh-dashboard\.gen\.json \(ECONNREFUSED\); set boutique-mesh:addons\.grafana\.dashboardsUrl/,
+            );
         });
 
         it("lets anonymous visitors look but never administer", () => {
@@ -197,16 +233,30 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             const secret = dev.resources.find((r) => r.inputs.kind === "Secret" && r.inputs.metadata.name === "grafana-admin")!;
             assert.ok(secret.secretPaths.includes("stringData"), "Pulumi holds the Secret's data as a secret");
             assert.equal(secret.inputs.stringData["admin-password"], GENERATED_PASSWORD);
-            const holders = dev.resources.filter((r: DeclaredResource) => JSON.stringify(r.inputs).includes(GENERATED_PASSWORD) && r !== secret && r.type !== "random:index/randomPassword:RandomPassword");
-            assert.deepEqual(holders.map((r) => r.name), [], "no other resource carries the password");
+            const holders = dev.resources.filter(
+                (r: DeclaredResource) =>
+                    JSON.stringify(r.inputs).includes(GENERATED_PASSWORD) && r !== secret && r.type !== "random:index/randomPassword:RandomPassword",
+            );
+            assert.deepEqual(
+                holders.map((r) => r.name),
+                [],
+                "no other resource carries the password",
+            );
             const plainOutputs = Object.entries(dev.outputs).filter(([name]) => !dev.secretOutputs.includes(name));
             assert.ok(!JSON.stringify(plainOutputs).includes(GENERATED_PASSWORD), "no plain output shows it");
-            assert.deepEqual(chart(dev, "grafana").inputs.values.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            assert.deepEqual(chart(dev, "grafana").inputs.values.admin, {
+                existingSecret: "grafana-admin",
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            });
         });
 
         it("takes a configured password only as a Pulumi secret", async () => {
             const addons = { grafana: { adminPassword: "correct-horse-battery" } };
-            assert.throws(() => labConfigFrom(flattenConfig({ addons })), /boutique-mesh:addons\.grafana\.adminPassword is in plain text; set it with: pulumi config set --secret --path 'boutique-mesh:addons\.grafana\.adminPassword' <value>/);
+            assert.throws(
+                () => labConfigFrom(flattenConfig({ addons })),
+                /boutique-mesh:addons\.grafana\.adminPassword is in plain text; set it with: pulumi config set --secret --path 'boutique-mesh:addons\.grafana\.adminPassword' <value>/,
+            );
             const lab = await evaluate(flattenConfig({ addons }), "test", ["boutique-mesh:addons"]);
             const secret = lab.resources.find((r) => r.inputs.kind === "Secret")!;
             assert.equal(secret.inputs.stringData["admin-password"], "correct-horse-battery");
@@ -231,9 +281,19 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
 
         it("opens NodePorts only where asked, on the configured ports", async () => {
             const lab = await evaluateConfig({
-                addons: { prometheus: { nodePort: 30090 }, grafana: { nodePort: 30300 }, kiali: { nodePort: 30201 }, tracer: { kind: "zipkin", nodePort: 30411 } },
+                addons: {
+                    prometheus: { nodePort: 30090 },
+                    grafana: { nodePort: 30300 },
+                    kiali: { nodePort: 30201 },
+                    tracer: { kind: "zipkin", nodePort: 30411 },
+                },
             });
-            assert.deepEqual(chart(lab, "prometheus").inputs.values.server.service, { servicePort: 9090, type: "NodePort", nodePort: 30090, annotations: { "boutique-mesh.io/exposure": "config" } });
+            assert.deepEqual(chart(lab, "prometheus").inputs.values.server.service, {
+                servicePort: 9090,
+                type: "NodePort",
+                nodePort: 30090,
+                annotations: { "boutique-mesh.io/exposure": "config" },
+            });
             assert.equal(chart(lab, "grafana").inputs.values.service.nodePort, 30300);
             assert.equal(chart(lab, "kiali").inputs.values.deployment.service_type, "NodePort");
             assert.equal(chart(lab, "kiali").inputs.values.server.node_port, 30201);
@@ -250,9 +310,18 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 }
                 return "";
             };
-            assert.match(problems({ addons: { grafana: { nodePort: 30080 } } }), /boutique-mesh:addons\.grafana\.nodePort = 30080: node port 30080 is already taken by boutique-mesh:istio\.ingress\.httpNodePort/);
-            assert.match(problems({ addons: { prometheus: { enabled: false } } }), /boutique-mesh:addons\.grafana\.enabled = true \(the default\): needs boutique-mesh:addons\.prometheus\.enabled \(grafana reads the mesh's metrics from Prometheus\)/);
-            assert.match(problems({ addons: { tracer: { kind: "skywalking" as never } } }), /boutique-mesh:addons\.tracer\.kind = "skywalking" is not allowed; allowed: "zipkin" \| "jaeger" \| "none"/);
+            assert.match(
+                problems({ addons: { grafana: { nodePort: 30080 } } }),
+                /boutique-mesh:addons\.grafana\.nodePort = 30080: node port 30080 is already taken by boutique-mesh:istio\.ingress\.httpNodePort/,
+            );
+            assert.match(
+                problems({ addons: { prometheus: { enabled: false } } }),
+                /boutique-mesh:addons\.grafana\.enabled = true \(the default\): needs boutique-mesh:addons\.prometheus\.enabled \(grafana reads the mesh's metrics from Prometheus\)/,
+            );
+            assert.match(
+                problems({ addons: { tracer: { kind: "skywalking" as never } } }),
+                /boutique-mesh:addons\.tracer\.kind = "skywalking" is not allowed; allowed: "zipkin" \| "jaeger" \| "none"/,
+            );
         });
     });
 
@@ -265,7 +334,10 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             });
             const values = (release: string) => chart(lab, release).inputs.values;
             assert.deepEqual(values("prometheus").server.image, { repository: "m.lab/hub/prom/prometheus", tag: "v3.10.0" });
-            assert.deepEqual(values("prometheus").configmapReload.prometheus.image, { repository: "m.lab/ghcr/prometheus-operator/prometheus-config-reloader", tag: "v0.89.0" });
+            assert.deepEqual(values("prometheus").configmapReload.prometheus.image, {
+                repository: "m.lab/ghcr/prometheus-operator/prometheus-config-reloader",
+                tag: "v0.89.0",
+            });
             assert.deepEqual(values("grafana").image, { registry: "m.lab", repository: "hub/grafana/grafana", tag: "12.0.1" });
             assert.equal(values("kiali").deployment.image_name, "m.lab/quay/kiali/kiali");
             assert.equal(objectNamed(lab, "Deployment", "zipkin").spec.template.spec.containers[0].image, "m.lab/hub/openzipkin/zipkin-slim:3.4.0");
@@ -288,7 +360,12 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
         const addonResources = dev.resources.filter((r) => r.parent === "lab-addons" && r.type.startsWith("kubernetes:"));
         assert.ok(addonResources.length >= 9);
         for (const r of addonResources) {
-            const allowed = new Set([namespace, "lab-addons-grafana-admin", "lab-addons-grafana-dashboards", ...(r.inputs.kind === "Telemetry" ? [chart(dev, "istiod").name] : [])]);
+            const allowed = new Set([
+                namespace,
+                "lab-addons-grafana-admin",
+                "lab-addons-grafana-dashboards",
+                ...(r.inputs.kind === "Telemetry" ? [chart(dev, "istiod").name] : []),
+            ]);
             assert.ok(r.dependsOn.length > 0 && r.dependsOn.every((d) => allowed.has(d)), `${r.name} waits for ${r.dependsOn.join(", ")}`);
         }
     });

@@ -42,7 +42,8 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         {
             code: "BM001",
             what: "a destination host that resolves nowhere",
-            lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[0].destination.host = "frontend.online-boutique")),
+            lab: () =>
+                broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[0].destination.host = "frontend.online-boutique")),
             message: /destination frontend\.online-boutique .*requests will fail with 503/,
         },
         {
@@ -72,10 +73,15 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         {
             code: "BM005",
             what: "a gateway chart released under a name that changes its pod labels",
-            lab: () => broken(canary, (o) => o.chart === "gateway" && o.name === "istio-ingressgateway", (chart) => {
-                chart.name = "ingress";
-                chart.values = { ...chart.values, name: "ingress", labels: {} };
-            }),
+            lab: () =>
+                broken(
+                    canary,
+                    (o) => o.chart === "gateway" && o.name === "istio-ingressgateway",
+                    (chart) => {
+                        chart.name = "ingress";
+                        chart.values = { ...chart.values, name: "ingress", labels: {} };
+                    },
+                ),
             message: /matches no gateway deployment/,
         },
         {
@@ -90,7 +96,11 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             lab: () => {
                 const lab: Evaluation = structuredClone(canary);
                 const vs = lab.resources.find((r) => named("VirtualService", "frontend")(r.inputs))!;
-                lab.resources.push({ ...structuredClone(vs), name: "duplicate", inputs: { ...structuredClone(vs.inputs), metadata: { ...vs.inputs.metadata, name: "frontend-copy" } } });
+                lab.resources.push({
+                    ...structuredClone(vs),
+                    name: "duplicate",
+                    inputs: { ...structuredClone(vs.inputs), metadata: { ...vs.inputs.metadata, name: "frontend-copy" } },
+                });
                 return lab;
             },
             message: /2 mesh VirtualServices for frontend\.online-boutique\.svc\.cluster\.local/,

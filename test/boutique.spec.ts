@@ -33,7 +33,11 @@ describe("boutique: the shop's namespace and workloads", () => {
         const shop = new Set(BOUTIQUE_SERVICES.map((s) => s.name));
         for (const kind of ["Deployment", "Service", "ServiceAccount"]) {
             const elsewhere = lab.resources.filter((r) => r.inputs.kind === kind && shop.has(r.inputs.metadata.name) && r.inputs.metadata.namespace !== NS);
-            assert.deepEqual(elsewhere.map((r) => r.name), [], `no ${kind} of the shop outside ${NS}`);
+            assert.deepEqual(
+                elsewhere.map((r) => r.name),
+                [],
+                `no ${kind} of the shop outside ${NS}`,
+            );
         }
     });
 
@@ -42,7 +46,9 @@ describe("boutique: the shop's namespace and workloads", () => {
         for (const [name, svc] of objectsOfKind(lab, "Service", NS)) {
             const pod = deployments.get(name)!.spec.template;
             for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(pod.metadata.labels[k], v, `${name} selects ${k}=${v}`);
-            const ports = pod.spec.containers.flatMap((c: { ports?: { containerPort: number }[] }) => c.ports ?? []).map((p: { containerPort: number }) => p.containerPort);
+            const ports = pod.spec.containers
+                .flatMap((c: { ports?: { containerPort: number }[] }) => c.ports ?? [])
+                .map((p: { containerPort: number }) => p.containerPort);
             for (const port of svc.spec.ports) {
                 assert.ok(ports.includes(port.targetPort), `${name} targets ${port.targetPort}`);
                 assert.match(port.name, /^(http|grpc|tcp)(-|$)/, "Istio picks the protocol from the port name");

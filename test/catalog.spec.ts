@@ -42,7 +42,8 @@ describe("catalog: Online Boutique v0.10.6 as data", () => {
     it("probes: native gRPC for the gRPC services, HTTP /_healthz with a Cookie for the frontend, TCP for redis", () => {
         for (const s of BOUTIQUE_SERVICES) {
             const probe = s.readinessProbe;
-            if (s.name === "frontend") assert.ok(probe && "httpGet" in probe && probe.httpGet.path === "/_healthz" && probe.httpGet.httpHeaders[0].name === "Cookie");
+            if (s.name === "frontend")
+                assert.ok(probe && "httpGet" in probe && probe.httpGet.path === "/_healthz" && probe.httpGet.httpHeaders[0].name === "Cookie");
             else if (s.name === "redis-cart") assert.ok(probe && "tcpSocket" in probe);
             else if (s.service) assert.ok(probe && "grpc" in probe, `${s.name} uses a native gRPC probe`);
         }

@@ -17,7 +17,10 @@ function problems(input: unknown): string[] {
 function rejects(input: LabConfigInput | Record<string, unknown>, ...expected: RegExp[]) {
     const found = problems(input);
     for (const pattern of expected) {
-        assert.ok(found.some((p) => pattern.test(p)), `no problem matches ${pattern}:\n${found.join("\n")}`);
+        assert.ok(
+            found.some((p) => pattern.test(p)),
+            `no problem matches ${pattern}:\n${found.join("\n")}`,
+        );
     }
 }
 
@@ -48,9 +51,15 @@ describe("config: one schema, parsed once", () => {
 
     describe("rejects bad input naming the key, the value and what is allowed", () => {
         it("unknown keys at every level, with the keys that are allowed", () => {
-            rejects({ bogus: 1 }, /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons$/);
+            rejects(
+                { bogus: 1 },
+                /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons$/,
+            );
             rejects({ istio: { verison: "1.30.3" } }, /^boutique-mesh:istio\.verison: unknown key; allowed under boutique-mesh:istio: version, .*ingress/);
-            rejects({ istio: { ingress: { type: "ClusterIP", httpNodePort: 30080 } } }, /boutique-mesh:istio\.ingress\.httpNodePort: unknown key; allowed under boutique-mesh:istio\.ingress: type$/);
+            rejects(
+                { istio: { ingress: { type: "ClusterIP", httpNodePort: 30080 } } },
+                /boutique-mesh:istio\.ingress\.httpNodePort: unknown key; allowed under boutique-mesh:istio\.ingress: type$/,
+            );
             rejects({ boutique: { loadGenerator: { user: 5 } } }, /boutique-mesh:boutique\.loadGenerator\.user: unknown key; allowed .*: enabled, users, rate/);
         });
 
@@ -72,13 +81,22 @@ describe("config: one schema, parsed once", () => {
                 /boutique-mesh:scenario = "canary-typo" is not allowed; allowed: "baseline" \| "canary" \| "fault-delay" \| "fault-abort" \| "timeout" \| "retry"$/,
             );
             rejects({ cluster: { domain: "Cluster.Local." } }, /boutique-mesh:cluster\.domain = "Cluster.Local.": must be a DNS domain/);
-            rejects({ istio: { chartRepository: "istio-release.storage.googleapis.com/charts" } }, /boutique-mesh:istio\.chartRepository = .*: must be an http\(s\):\/\/ Helm repository URL or an oci:\/\//);
+            rejects(
+                { istio: { chartRepository: "istio-release.storage.googleapis.com/charts" } },
+                /boutique-mesh:istio\.chartRepository = .*: must be an http\(s\):\/\/ Helm repository URL or an oci:\/\//,
+            );
         });
 
         it("bad mirror entries", () => {
-            rejects({ images: { mirrors: { "https://gcr.io": "m.example" } } }, /boutique-mesh:images\.mirrors: key "https:\/\/gcr.io" must be a registry host/);
+            rejects(
+                { images: { mirrors: { "https://gcr.io": "m.example" } } },
+                /boutique-mesh:images\.mirrors: key "https:\/\/gcr.io" must be a registry host/,
+            );
             rejects({ images: { mirrors: { "gcr.io/google-samples": "m.example" } } }, /key "gcr.io\/google-samples" must be a registry host .*no path/);
-            rejects({ images: { mirrors: { "gcr.io": "https://m.example" } } }, /boutique-mesh:images\.mirrors\["gcr.io"\] = "https:\/\/m.example": must be a registry host with an optional path/);
+            rejects(
+                { images: { mirrors: { "gcr.io": "https://m.example" } } },
+                /boutique-mesh:images\.mirrors\["gcr.io"\] = "https:\/\/m.example": must be a registry host with an optional path/,
+            );
             rejects({ images: { mirrors: { "gcr.io": "m.example/gcr/" } } }, /no trailing '\/'/);
             rejects({ images: { mirrors: { "gcr.io": "m.example/gcr:v1" } } }, /mirrors\["gcr.io"\] = "m.example\/gcr:v1"/);
             rejects({ images: { mirrors: { "gcr.io": 5 } } }, /mirrors\["gcr.io"\] = 5 \(number\): expected a string/);
@@ -86,7 +104,10 @@ describe("config: one schema, parsed once", () => {
 
         it("out-of-range numbers and unknown union members", () => {
             rejects({ istio: { ingress: { type: "NodePort", httpNodePort: 8080 } } }, /httpNodePort = 8080: must be a node port from 30000 to 32767/);
-            rejects({ istio: { ingress: { type: "LB" } } }, /boutique-mesh:istio\.ingress\.type = "LB" is not allowed; allowed: "NodePort" \| "LoadBalancer" \| "ClusterIP"/);
+            rejects(
+                { istio: { ingress: { type: "LB" } } },
+                /boutique-mesh:istio\.ingress\.type = "LB" is not allowed; allowed: "NodePort" \| "LoadBalancer" \| "ClusterIP"/,
+            );
             rejects({ istio: { traceSampling: 101 } }, /traceSampling = 101: must be a percentage from 0 to 100/);
             rejects({ boutique: { loadGenerator: { users: 0 } } }, /users = 0: must be a whole number from 1 to 1000/);
             rejects({ boutique: { loadGenerator: { users: 2.5 } } }, /users = 2.5/);
@@ -108,7 +129,10 @@ describe("config: one schema, parsed once", () => {
         });
 
         it("rejects kubernetes:* provider keys, which the explicit provider would silently ignore", () => {
-            assert.throws(() => labConfigFrom({ "kubernetes:context": "kind-lab" }), /kubernetes:context is not used .*; set boutique-mesh:cluster\.context instead/);
+            assert.throws(
+                () => labConfigFrom({ "kubernetes:context": "kind-lab" }),
+                /kubernetes:context is not used .*; set boutique-mesh:cluster\.context instead/,
+            );
         });
 
         it("rejects a structured value that is not JSON", () => {

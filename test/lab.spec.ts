@@ -20,7 +20,10 @@ describe("lab: cluster target and outputs", () => {
         const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         assert.equal(provider.inputs.kubeconfig, path.join(os.homedir(), ".kube/lab.yaml"));
         assert.equal(provider.inputs.context, "kind-lab");
-        assert.equal(lab.outputs.shopPortForward, "kubectl --kubeconfig ~/.kube/lab.yaml --context kind-lab -n istio-system port-forward svc/istio-ingressgateway 8080:80");
+        assert.equal(
+            lab.outputs.shopPortForward,
+            "kubectl --kubeconfig ~/.kube/lab.yaml --context kind-lab -n istio-system port-forward svc/istio-ingressgateway 8080:80",
+        );
         assert.equal(expandHome("/abs/path"), "/abs/path");
     });
 

@@ -79,7 +79,10 @@ describe("mesh: Istio from its Helm charts", () => {
             assert.equal(svc.type, "NodePort");
             const http = svc.ports.find((p: { name: string }) => p.name === "http2");
             assert.deepEqual(http, { name: "http2", port: 80, protocol: "TCP", targetPort: 80, nodePort: 31080 });
-            assert.deepEqual(svc.ports.map((p: { name: string }) => p.name), ["status-port", "http2", "https"]);
+            assert.deepEqual(
+                svc.ports.map((p: { name: string }) => p.name),
+                ["status-port", "http2", "https"],
+            );
         });
 
         it("LoadBalancer does not wait for an address unless asked (kind, minikube and kubeadm never get one)", async () => {

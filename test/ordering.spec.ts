@@ -26,7 +26,9 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
             });
 
             it("creates the injected namespace's workloads and the gateways after istiod", () => {
-                const injected = new Set(objects((o) => o.kind === "Namespace" && o.metadata.labels?.["istio-injection"] === "enabled").map((r) => r.inputs.metadata.name));
+                const injected = new Set(
+                    objects((o) => o.kind === "Namespace" && o.metadata.labels?.["istio-injection"] === "enabled").map((r) => r.inputs.metadata.name),
+                );
                 const workloads = objects((o) => o.kind === "Deployment" && injected.has(o.metadata.namespace));
                 assert.ok(workloads.length >= 11);
                 for (const r of workloads) assert.ok(graph.waitsFor(r.name).has(chart("istiod")), r.name);
@@ -40,7 +42,10 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
                 const deployments = objects((o) => o.kind === "Deployment");
                 const services = objects((o) => o.kind === "Service");
                 for (const r of objects((o) => o.kind === "VirtualService" || o.kind === "DestinationRule")) {
-                    const hosts: string[] = r.inputs.kind === "DestinationRule" ? [r.inputs.spec.host] : r.inputs.spec.http.flatMap((h: Obj) => h.route.map((d: Obj) => d.destination.host));
+                    const hosts: string[] =
+                        r.inputs.kind === "DestinationRule"
+                            ? [r.inputs.spec.host]
+                            : r.inputs.spec.http.flatMap((h: Obj) => h.route.map((d: Obj) => d.destination.host));
                     for (const host of hosts) {
                         const name = host.split(".")[0];
                         const service = services.find((s) => s.inputs.metadata.name === name)!;
@@ -62,10 +67,7 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
 
 describe("determinism: evaluating a stack twice declares the same thing", () => {
     /** Declarations as an order-independent, comparable form. */
-    const canonical = (lab: Evaluation) =>
-        lab.resources
-            .map((r) => JSON.stringify({ ...r, dependsOn: [...r.dependsOn].sort() }))
-            .sort();
+    const canonical = (lab: Evaluation) => lab.resources.map((r) => JSON.stringify({ ...r, dependsOn: [...r.dependsOn].sort() })).sort();
 
     for (const stack of stackNames()) {
         it(stack, async () => {

@@ -75,23 +75,59 @@ describe("policy: the CrossGuard pack", () => {
     });
 
     const bad: [string, Record<string, any>, RegExp, PolicySettings?][] = [
-        ["root", deployment({ ...goodContainer, securityContext: { ...goodContainer.securityContext, runAsNonRoot: false } }), /containers-run-as-non-root: .*set runAsNonRoot/],
-        ["root by uid 0", deployment({ ...goodContainer, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 0 } }), /containers-run-as-non-root/],
-        ["privilege escalation", deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true } }), /no-privilege-escalation: .*allowPrivilegeEscalation: false/],
+        [
+            "root",
+            deployment({ ...goodContainer, securityContext: { ...goodContainer.securityContext, runAsNonRoot: false } }),
+            /containers-run-as-non-root: .*set runAsNonRoot/,
+        ],
+        [
+            "root by uid 0",
+            deployment({ ...goodContainer, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 0 } }),
+            /containers-run-as-non-root/,
+        ],
+        [
+            "privilege escalation",
+            deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true } }),
+            /no-privilege-escalation: .*allowPrivilegeEscalation: false/,
+        ],
         ["privileged", deployment({ ...goodContainer, securityContext: { ...goodContainer.securityContext, privileged: true } }), /no-privilege-escalation/],
-        ["a writable root filesystem", deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false } }), /read-only-root-filesystem/],
-        ["missing limits", deployment({ ...goodContainer, resources: { requests: goodContainer.resources.requests } }), /requests-and-limits: .*set resources limits\.cpu, limits\.memory/],
-        ["an init container without requests", deployment(goodContainer, { initContainers: [{ ...goodContainer, name: "init", resources: undefined }] }), /container init: set resources requests\.cpu/],
+        [
+            "a writable root filesystem",
+            deployment({ ...goodContainer, securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false } }),
+            /read-only-root-filesystem/,
+        ],
+        [
+            "missing limits",
+            deployment({ ...goodContainer, resources: { requests: goodContainer.resources.requests } }),
+            /requests-and-limits: .*set resources limits\.cpu, limits\.memory/,
+        ],
+        [
+            "an init container without requests",
+            deployment(goodContainer, { initContainers: [{ ...goodContainer, name: "init", resources: undefined }] }),
+            /container init: set resources requests\.cpu/,
+        ],
         ["latest", deployment({ ...goodContainer, image: "registry.lab/app:latest" }), /pinned-images: .*image registry\.lab\/app:latest is not pinned/],
         ["a missing tag", deployment({ ...goodContainer, image: "redis" }), /pinned-images: .*image redis is not pinned/],
         ["a floating tag", deployment({ ...goodContainer, image: "redis:alpine" }), /pinned-images/],
-        ["an unmirrored image", deployment({ ...goodContainer, image: "gcr.io/x/app:1.0.0" }), /images-through-mirrors: .*pulled from gcr\.io although its mirror is m\.lab\/gcr/, { mirrors: { "gcr.io": "m.lab/gcr" } }],
-        ["a plain-text password in env", deployment({ ...goodContainer, env: [{ name: "DB_PASSWORD", value: "hunter2" }] }), /no-plain-text-secrets: .*env DB_PASSWORD is a plain value/],
+        [
+            "an unmirrored image",
+            deployment({ ...goodContainer, image: "gcr.io/x/app:1.0.0" }),
+            /images-through-mirrors: .*pulled from gcr\.io although its mirror is m\.lab\/gcr/,
+            { mirrors: { "gcr.io": "m.lab/gcr" } },
+        ],
+        [
+            "a plain-text password in env",
+            deployment({ ...goodContainer, env: [{ name: "DB_PASSWORD", value: "hunter2" }] }),
+            /no-plain-text-secrets: .*env DB_PASSWORD is a plain value/,
+        ],
     ];
     for (const [what, props, pattern, settings] of bad) {
         it(`fires on ${what}`, () => {
             const found = violations(DEPLOYMENT, props, settings);
-            assert.ok(found.some((v) => pattern.test(v)), `no violation matches ${pattern}:\n${found.join("\n")}`);
+            assert.ok(
+                found.some((v) => pattern.test(v)),
+                `no violation matches ${pattern}:\n${found.join("\n")}`,
+            );
         });
     }
 
@@ -102,7 +138,10 @@ describe("policy: the CrossGuard pack", () => {
     });
 
     it("fires on a secret in a ConfigMap but not on a reference to one", () => {
-        assert.match(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data: { API_KEY: "abc" } })[0], /ConfigMap cfg holds API_KEY in plain text/);
+        assert.match(
+            violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data: { API_KEY: "abc" } })[0],
+            /ConfigMap cfg holds API_KEY in plain text/,
+        );
         assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data: { TOKEN_FILE: "/var/run/token" } }), []);
         const fromSecret = deployment({ ...goodContainer, env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }] });
         assert.deepEqual(violations(DEPLOYMENT, fromSecret), []);
@@ -110,7 +149,10 @@ describe("policy: the CrossGuard pack", () => {
 
     it("fires on a NodePort or LoadBalancer Service the config did not ask for", () => {
         const service = (type: string, annotations?: Record<string, string>) => ({ metadata: { name: "svc", annotations }, spec: { type } });
-        assert.match(violations("kubernetes:core/v1:Service", service("LoadBalancer"))[0], /no-unrequested-exposure: Service svc is LoadBalancer but the config did not ask for it/);
+        assert.match(
+            violations("kubernetes:core/v1:Service", service("LoadBalancer"))[0],
+            /no-unrequested-exposure: Service svc is LoadBalancer but the config did not ask for it/,
+        );
         assert.match(violations("kubernetes:core/v1:Service", service("NodePort"))[0], /is NodePort/);
         assert.deepEqual(violations("kubernetes:core/v1:Service", service("NodePort", { "boutique-mesh.io/exposure": "config" })), []);
         assert.deepEqual(violations("kubernetes:core/v1:Service", service("ClusterIP")), []);

@@ -43,7 +43,15 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
         assert.equal(documents.filter((d) => d.kind === "Deployment" && d.metadata.namespace === "online-boutique").length, 12);
         assert.ok(kinds.includes("Gateway") && kinds.includes("VirtualService") && kinds.includes("DestinationRule"));
         const charts = documents.filter((d) => d.chart);
-        assert.deepEqual(charts.map((c) => c.release).sort(), ["grafana", "istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod", "kiali", "prometheus"]);
+        assert.deepEqual(charts.map((c) => c.release).sort(), [
+            "grafana",
+            "istio-base",
+            "istio-egressgateway",
+            "istio-ingressgateway",
+            "istiod",
+            "kiali",
+            "prometheus",
+        ]);
         assert.equal(charts.find((c) => c.release === "istiod").values.global.tag, "1.30.3");
     });
 

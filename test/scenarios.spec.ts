@@ -38,7 +38,10 @@ describe("scenarios: one stack per step of the reference lab", () => {
 
     it("dev: all frontend traffic to original, no v1, no other VirtualService", () => {
         const routes = httpRoute(lab("dev"), "frontend-ingress").route;
-        assert.deepEqual(routes.map((r: any) => [r.destination.subset, r.weight]), [["original", 100]]);
+        assert.deepEqual(
+            routes.map((r: any) => [r.destination.subset, r.weight]),
+            [["original", 100]],
+        );
         assert.ok(!objectsOfKind(lab("dev"), "Deployment").has("frontend-v1"));
         assert.deepEqual([...objectsOfKind(lab("dev"), "VirtualService").keys()].sort(), ["frontend", "frontend-ingress"]);
     });
@@ -46,8 +49,16 @@ describe("scenarios: one stack per step of the reference lab", () => {
     it("canary: 70% original / 30% v1 through the ingress and inside the mesh, each answer naming its version", () => {
         for (const name of ["frontend-ingress", "frontend"]) {
             assert.deepEqual(httpRoute(lab("canary"), name).route, [
-                { destination: { host: host("frontend"), port: { number: 80 }, subset: "original" }, weight: 70, headers: { response: { set: { "x-boutique-version": "original" } } } },
-                { destination: { host: host("frontend"), port: { number: 80 }, subset: "v1" }, weight: 30, headers: { response: { set: { "x-boutique-version": "v1" } } } },
+                {
+                    destination: { host: host("frontend"), port: { number: 80 }, subset: "original" },
+                    weight: 70,
+                    headers: { response: { set: { "x-boutique-version": "original" } } },
+                },
+                {
+                    destination: { host: host("frontend"), port: { number: 80 }, subset: "v1" },
+                    weight: 30,
+                    headers: { response: { set: { "x-boutique-version": "v1" } } },
+                },
             ]);
         }
         assert.deepEqual(objectNamed(lab("canary"), "DestinationRule", "frontend").spec.subsets, [
@@ -62,7 +73,9 @@ describe("scenarios: one stack per step of the reference lab", () => {
         // Each subset selects pods of exactly one Deployment, and the frontend Service spans both.
         const deployments = [...objectsOfKind(lab("canary"), "Deployment").values()];
         for (const subset of objectNamed(lab("canary"), "DestinationRule", "frontend").spec.subsets) {
-            const selected = deployments.filter((d) => d.spec.template.metadata.labels.app === "frontend" && d.spec.template.metadata.labels.version === subset.labels.version);
+            const selected = deployments.filter(
+                (d) => d.spec.template.metadata.labels.app === "frontend" && d.spec.template.metadata.labels.version === subset.labels.version,
+            );
             assert.equal(selected.length, 1, `subset ${subset.name}`);
         }
     });
@@ -109,7 +122,11 @@ describe("scenarios: one stack per step of the reference lab", () => {
             for (const to of stackNames()) {
                 if (from === to) continue;
                 const changes = diffEvaluations(lab(from), lab(to));
-                assert.deepEqual(changes.filter((c) => c.kind === "replaced"), [], `${from} -> ${to}`);
+                assert.deepEqual(
+                    changes.filter((c) => c.kind === "replaced"),
+                    [],
+                    `${from} -> ${to}`,
+                );
                 for (const c of changes) {
                     const scenarioObject = scenarioTypes.has(c.type) || c.name.startsWith("lab-traffic-");
                     const latencyOnly = c.kind === "changed" && c.name === "lab-boutique-productcatalogservice";
@@ -138,7 +155,10 @@ describe("scenarios: one stack per step of the reference lab", () => {
             for (const name of ["frontend", "frontend-ingress"]) {
                 const frontend = httpRoute(combined, name);
                 assert.equal(frontend.timeout, "10s");
-                assert.deepEqual(frontend.route.map((r: any) => r.weight), [70, 30]);
+                assert.deepEqual(
+                    frontend.route.map((r: any) => r.weight),
+                    [70, 30],
+                );
             }
             const hosts = [...objectsOfKind(combined, "VirtualService").values()].flatMap((vs) => vs.spec.hosts);
             assert.equal(new Set(hosts).size, hosts.length, "no two VirtualServices share a host");
@@ -155,13 +175,21 @@ describe("scenarios: one stack per step of the reference lab", () => {
         it("warns when a per-try timeout would not be retried, and only then", () => {
             for (const name of SCENARIO_NAMES) assert.deepEqual(scenarioWarnings(SCENARIOS[name]), [], name);
             const istioDefault = resolveScenario("retry", { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s" } } } });
-            assert.match(scenarioWarnings(istioDefault)[0], /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(Istio's default\) has neither 5xx nor gateway-error/);
-            const grpcOnly = resolveScenario("retry", { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } } });
+            assert.match(
+                scenarioWarnings(istioDefault)[0],
+                /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(Istio's default\) has neither 5xx nor gateway-error/,
+            );
+            const grpcOnly = resolveScenario("retry", {
+                services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } },
+            });
             assert.equal(scenarioWarnings(grpcOnly).length, 1);
         });
 
         it("writes durations the way Istio's examples do", async () => {
-            const custom = await evaluateConfig({ scenario: "fault-delay", traffic: { services: { recommendationservice: { delay: { percentage: 25, fixedDelay: "1500ms" } } } } });
+            const custom = await evaluateConfig({
+                scenario: "fault-delay",
+                traffic: { services: { recommendationservice: { delay: { percentage: 25, fixedDelay: "1500ms" } } } },
+            });
             assert.deepEqual(httpRoute(custom, "recommendationservice").fault.delay, { percentage: { value: 25 }, fixedDelay: "1.5s" });
         });
     });
@@ -172,30 +200,53 @@ describe("scenarios: one stack per step of the reference lab", () => {
                 parseLabConfig(input);
             } catch (error) {
                 assert.ok(error instanceof ConfigError);
-                assert.ok(error.problems.some((p) => pattern.test(p)), `no problem matches ${pattern}:\n${error.problems.join("\n")}`);
+                assert.ok(
+                    error.problems.some((p) => pattern.test(p)),
+                    `no problem matches ${pattern}:\n${error.problems.join("\n")}`,
+                );
                 return;
             }
             assert.fail(`accepted ${JSON.stringify(input)}`);
         }
-        const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } } as LabConfigInput);
+        const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
 
-        it("an unknown preset", () => rejects({ scenario: "chaos" as never }, /boutique-mesh:scenario = "chaos" is not allowed; allowed: "baseline" \| "canary"/));
-        it("weights that are negative", () => rejects({ traffic: { frontend: { original: 110, v1: -10 } } }, /boutique-mesh:traffic\.frontend\.v1 = -10: must be a percentage from 0 to 100/));
+        it("an unknown preset", () =>
+            rejects({ scenario: "chaos" as never }, /boutique-mesh:scenario = "chaos" is not allowed; allowed: "baseline" \| "canary"/));
+        it("weights that are negative", () =>
+            rejects({ traffic: { frontend: { original: 110, v1: -10 } } }, /boutique-mesh:traffic\.frontend\.v1 = -10: must be a percentage from 0 to 100/));
         it("weights that do not sum to 100", () =>
-            rejects({ traffic: { frontend: { original: 60, v1: 30 } } }, /boutique-mesh:traffic\.frontend = \{"original":60,"v1":30\}: the shares must sum to 100/));
+            rejects(
+                { traffic: { frontend: { original: 60, v1: 30 } } },
+                /boutique-mesh:traffic\.frontend = \{"original":60,"v1":30\}: the shares must sum to 100/,
+            ));
         it("a subset with no version behind it", () =>
-            rejects({ traffic: { frontend: { original: 50, v2: 50 } as never } }, /boutique-mesh:traffic\.frontend\.v2: unknown key; allowed under boutique-mesh:traffic\.frontend: original, v1/));
-        it("a percentage outside 0-100", () => rejects(pcs({ delay: { percentage: 150, fixedDelay: "5s" } }), /productcatalogservice\.delay\.percentage = 150: must be a percentage from 0 to 100/));
+            rejects(
+                { traffic: { frontend: { original: 50, v2: 50 } as never } },
+                /boutique-mesh:traffic\.frontend\.v2: unknown key; allowed under boutique-mesh:traffic\.frontend: original, v1/,
+            ));
+        it("a percentage outside 0-100", () =>
+            rejects(
+                pcs({ delay: { percentage: 150, fixedDelay: "5s" } }),
+                /productcatalogservice\.delay\.percentage = 150: must be a percentage from 0 to 100/,
+            ));
         it("durations Go or Istio would not parse", () => {
             rejects(pcs({ delay: { percentage: 50, fixedDelay: "5x" } }), /productcatalogservice\.delay\.fixedDelay = "5x": must be a duration such as 5s/);
             rejects(pcs({ timeout: "-1s" }), /productcatalogservice\.timeout = "-1s": must be a duration such as 5s/);
             rejects(pcs({ extraLatency: "6 s" }), /productcatalogservice\.extraLatency = "6 s": must be a duration/);
             rejects(pcs({ timeout: "500us" }), /productcatalogservice\.timeout = "500us": must be at least 1ms/);
         });
-        it("retries without attempts", () => rejects(pcs({ retries: { perTryTimeout: "1s" } }), /productcatalogservice\.retries\.attempts = nothing: retries need attempts/));
-        it("unknown retry conditions", () => rejects(pcs({ retries: { attempts: 2, retryOn: "5xx,timeouts" } }), /retries\.retryOn = "5xx,timeouts": must be a comma-separated list of Envoy retry conditions/));
+        it("retries without attempts", () =>
+            rejects(pcs({ retries: { perTryTimeout: "1s" } }), /productcatalogservice\.retries\.attempts = nothing: retries need attempts/));
+        it("unknown retry conditions", () =>
+            rejects(
+                pcs({ retries: { attempts: 2, retryOn: "5xx,timeouts" } }),
+                /retries\.retryOn = "5xx,timeouts": must be a comma-separated list of Envoy retry conditions/,
+            ));
         it("a target service that is not in the catalog, or not reached over HTTP or gRPC", () => {
-            rejects({ traffic: { services: { productcatalog: { timeout: "2s" } } } }, /^boutique-mesh:traffic\.services\.productcatalog: unknown key; allowed under boutique-mesh:traffic\.services: frontend, adservice, currencyservice, cartservice, recommendationservice, checkoutservice, emailservice, paymentservice, shippingservice, productcatalogservice$/);
+            rejects(
+                { traffic: { services: { productcatalog: { timeout: "2s" } } } },
+                /^boutique-mesh:traffic\.services\.productcatalog: unknown key; allowed under boutique-mesh:traffic\.services: frontend, adservice, currencyservice, cartservice, recommendationservice, checkoutservice, emailservice, paymentservice, shippingservice, productcatalogservice$/,
+            );
             rejects({ traffic: { services: { "redis-cart": { timeout: "2s" } } } }, /traffic\.services\.redis-cart: unknown key/);
             rejects({ traffic: { services: { loadgenerator: { timeout: "2s" } } } }, /traffic\.services\.loadgenerator: unknown key/);
         });
@@ -204,7 +255,11 @@ describe("scenarios: one stack per step of the reference lab", () => {
             rejects(pcs({ abort: { percentage: 50, httpStatus: 199 } }), /abort\.httpStatus = 199: must be an HTTP status from 200 to 599/);
         });
         it("latency on a service that cannot add it", () =>
-            rejects({ traffic: { services: { cartservice: { extraLatency: "1s" } } } }, /boutique-mesh:traffic\.services\.cartservice\.extraLatency = "1s": only productcatalogservice can add latency/));
-        it("an unknown policy field", () => rejects(pcs({ dealy: {} }), /productcatalogservice\.dealy: unknown key; allowed .*: delay, abort, timeout, retries, extraLatency/));
+            rejects(
+                { traffic: { services: { cartservice: { extraLatency: "1s" } } } },
+                /boutique-mesh:traffic\.services\.cartservice\.extraLatency = "1s": only productcatalogservice can add latency/,
+            ));
+        it("an unknown policy field", () =>
+            rejects(pcs({ dealy: {} }), /productcatalogservice\.dealy: unknown key; allowed .*: delay, abort, timeout, retries, extraLatency/));
     });
 });

@@ -36,6 +36,9 @@ describe("schemas: the validator rejects broken objects", () => {
     });
 
     it("knows no model for an unknown kind", async () => {
-        await assert.rejects(schemaError({ apiVersion: "networking.istio.io/v1", kind: "VirtualSevrice" }), /no schema for networking.istio.io\/v1 VirtualSevrice/);
+        await assert.rejects(
+            schemaError({ apiVersion: "networking.istio.io/v1", kind: "VirtualSevrice" }),
+            /no schema for networking.istio.io\/v1 VirtualSevrice/,
+        );
     });
 });

@@ -59,9 +59,15 @@ describe("traffic: the baseline scenario's routing", () => {
     it("routes only to versions with a share, and the shares sum to 100", () => {
         for (const scenario of Object.values(SCENARIOS)) {
             const versions = routedVersions(scenario);
-            assert.equal(versions.reduce((sum, v) => sum + v.weight, 0), 100);
+            assert.equal(
+                versions.reduce((sum, v) => sum + v.weight, 0),
+                100,
+            );
             const routing = frontendRouting(scenario, { namespace: "ns", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" });
-            assert.deepEqual(routing.destinationRule.spec!.subsets!.map((s) => s.name), versions.map((v) => v.version));
+            assert.deepEqual(
+                routing.destinationRule.spec!.subsets!.map((s) => s.name),
+                versions.map((v) => v.version),
+            );
         }
     });
 });

@@ -19,14 +19,20 @@ ${Object.entries(RULES)
     .join("\n")}`;
 
 export function main(argv: string[]): Promise<number> {
-    return runOnStack("analyze", USAGE, argv, (args) => parseCommandLine(args), (evaluation, line) => {
-        const findings = analyze(evaluation);
-        for (const finding of findings) console.log(formatFinding(finding));
-        const errors = findings.filter((f) => f.severity === "error").length;
-        const warnings = findings.length - errors;
-        console.log(`${line.target.shown}: ${errors} error(s), ${warnings} warning(s), ${evaluation.resources.length} resources checked`);
-        return errors > 0 ? 1 : 0;
-    });
+    return runOnStack(
+        "analyze",
+        USAGE,
+        argv,
+        (args) => parseCommandLine(args),
+        (evaluation, line) => {
+            const findings = analyze(evaluation);
+            for (const finding of findings) console.log(formatFinding(finding));
+            const errors = findings.filter((f) => f.severity === "error").length;
+            const warnings = findings.length - errors;
+            console.log(`${line.target.shown}: ${errors} error(s), ${warnings} warning(s), ${evaluation.resources.length} resources checked`);
+            return errors > 0 ? 1 : 0;
+        },
+    );
 }
 
 runAsScript(module, main);

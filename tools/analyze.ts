@@ -45,8 +45,7 @@ interface Workload {
 /** Protocols Istio reads from a port name (`<protocol>[-<suffix>]`). */
 const PROTOCOL_PREFIXES = ["http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"];
 
-const matches = (selector: Labels | undefined, labels: Labels) =>
-    selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+const matches = (selector: Labels | undefined, labels: Labels) => selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
 
@@ -134,7 +133,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
         const host = mesh.fqdn(dr.spec?.host ?? "", ns);
         const service = mesh.serviceFor(host);
         if (!service && !mesh.serviceEntryHost(host)) {
-            report("error", "BM001", dr, `host ${dr.spec?.host} (${host}) is no Service or ServiceEntry host of the lab; use the Service's name in namespace ${ns} or its full name`);
+            report(
+                "error",
+                "BM001",
+                dr,
+                `host ${dr.spec?.host} (${host}) is no Service or ServiceEntry host of the lab; use the Service's name in namespace ${ns} or its full name`,
+            );
         }
         const defined = subsets.get(host) ?? new Map<string, Labels>();
         for (const subset of dr.spec?.subsets ?? []) {
@@ -145,7 +149,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
                 (w) => w.namespace === svcNs && matches(service.spec?.selector, w.labels) && matches(subset.labels ?? {}, w.labels),
             );
             if (selected.length === 0) {
-                report("error", "BM004", dr, `subset ${subset.name} (${JSON.stringify(subset.labels ?? {})}) selects no pod behind Service ${svcNs}/${service.metadata.name}; label a Deployment's pods with it or fix the subset's labels`);
+                report(
+                    "error",
+                    "BM004",
+                    dr,
+                    `subset ${subset.name} (${JSON.stringify(subset.labels ?? {})}) selects no pod behind Service ${svcNs}/${service.metadata.name}; label a Deployment's pods with it or fix the subset's labels`,
+                );
             }
         }
         subsets.set(host, defined);
@@ -182,24 +191,45 @@ export function analyze(evaluation: Evaluation): Finding[] {
                 const host = mesh.fqdn(d.destination?.host ?? "", ns);
                 const service = mesh.serviceFor(host);
                 if (!service && !mesh.serviceEntryHost(host)) {
-                    report("error", "BM001", vs, `destination ${d.destination?.host} (${host}) is no Service or ServiceEntry host of the lab; requests will fail with 503`);
+                    report(
+                        "error",
+                        "BM001",
+                        vs,
+                        `destination ${d.destination?.host} (${host}) is no Service or ServiceEntry host of the lab; requests will fail with 503`,
+                    );
                     continue;
                 }
                 const port = d.destination?.port?.number;
                 if (service && port !== undefined && !(service.spec?.ports ?? []).some((p: Obj) => p.port === port)) {
                     const ports = (service.spec?.ports ?? []).map((p: Obj) => p.port).join(", ");
-                    report("error", "BM002", vs, `destination ${host} port ${port} is not a port of Service ${service.metadata.namespace}/${service.metadata.name} (${ports})`);
+                    report(
+                        "error",
+                        "BM002",
+                        vs,
+                        `destination ${host} port ${port} is not a port of Service ${service.metadata.namespace}/${service.metadata.name} (${ports})`,
+                    );
                 }
                 const subset = d.destination?.subset;
                 if (subset !== undefined && !subsets.get(host)?.has(subset)) {
-                    report("error", "BM003", vs, `route to subset ${subset} of ${host}, which no DestinationRule defines; add it to a DestinationRule for ${host}`);
+                    report(
+                        "error",
+                        "BM003",
+                        vs,
+                        `route to subset ${subset} of ${host}, which no DestinationRule defines; add it to a DestinationRule for ${host}`,
+                    );
                 }
             }
         }
     }
     for (const [host, list] of meshHosts) {
         if (list.length > 1) {
-            for (const vs of list) report("error", "BM007", vs, `${list.length} mesh VirtualServices for ${host} (${list.map(nameOf).join(", ")}); Istio applies one at random: merge them`);
+            for (const vs of list)
+                report(
+                    "error",
+                    "BM007",
+                    vs,
+                    `${list.length} mesh VirtualServices for ${host} (${list.map(nameOf).join(", ")}); Istio applies one at random: merge them`,
+                );
         }
     }
 
@@ -207,7 +237,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
         const selector: Labels = gw.spec?.selector ?? {};
         const pods = [...mesh.gatewayPods, ...mesh.workloads];
         if (!pods.some((p) => matches(selector, p.labels))) {
-            report("error", "BM005", gw, `selector ${JSON.stringify(selector)} matches no gateway deployment of the lab (${mesh.gatewayPods.map((p) => JSON.stringify({ app: p.labels.app, istio: p.labels.istio })).join(", ") || "none"})`);
+            report(
+                "error",
+                "BM005",
+                gw,
+                `selector ${JSON.stringify(selector)} matches no gateway deployment of the lab (${mesh.gatewayPods.map((p) => JSON.stringify({ app: p.labels.app, istio: p.labels.istio })).join(", ") || "none"})`,
+            );
         }
     }
 
@@ -218,7 +253,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
             const protocol = String(port.name ?? "").split("-")[0];
             const grpcWeb = String(port.name ?? "").startsWith("grpc-web");
             if (port.appProtocol === undefined && !grpcWeb && !PROTOCOL_PREFIXES.includes(protocol)) {
-                report("warning", "BM009", service, `port ${port.port} is named ${JSON.stringify(port.name ?? "")}; name it <protocol>[-suffix] (http, grpc, tcp, ...) or set appProtocol so Istio does not treat it as opaque TCP`);
+                report(
+                    "warning",
+                    "BM009",
+                    service,
+                    `port ${port.port} is named ${JSON.stringify(port.name ?? "")}; name it <protocol>[-suffix] (http, grpc, tcp, ...) or set appProtocol so Istio does not treat it as opaque TCP`,
+                );
             }
         }
     }
@@ -228,7 +268,8 @@ export function analyze(evaluation: Evaluation): Finding[] {
     const workloadNamespaces = new Set(mesh.workloads.filter((w) => !optedOut(w)).map((w) => w.namespace));
     for (const ns of workloadNamespaces) {
         const namespace = mesh.namespaces.find((n) => n.metadata.name === ns);
-        if (namespace && !mesh.injected(ns)) report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
+        if (namespace && !mesh.injected(ns))
+            report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
     }
     for (const w of mesh.workloads) {
         if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;

@@ -39,7 +39,9 @@ async function main() {
             `${stack.padEnd(16)} ${pad(last!.resources.length, 9)}  ${pad(median(times).toFixed(0), 24)}  ${pad(`${f.total.cpu}m`, 12)}  ${pad(`${f.total.memory.toFixed(0)}Mi`, 15)}  ${pad(f.injectedPods, 13)}`,
         );
         if (stack === "dev") {
-            const parts = (["workloads", "addons", "sidecars", "istiod", "gateways"] as const).map((k) => `${k} ${f[k].cpu}m/${f[k].memory.toFixed(0)}Mi`).join(", ");
+            const parts = (["workloads", "addons", "sidecars", "istiod", "gateways"] as const)
+                .map((k) => `${k} ${f[k].cpu}m/${f[k].memory.toFixed(0)}Mi`)
+                .join(", ");
             console.log(`  dev breakdown: ${parts}`);
             const fits = f.total.cpu <= BUDGET.cpu && f.total.memory <= BUDGET.memory;
             console.log(`  goal: dev requests <= ${BUDGET.cpu}m CPU and ${BUDGET.memory}Mi memory: ${fits ? "met" : "MISSED"}`);

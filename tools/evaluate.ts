@@ -3,6 +3,7 @@
  * stand in for the engine, and every resource the program declares is recorded with its inputs,
  * parent, dependencies and provider. Used by the tests, `npm run render` and `npm run bench`.
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { FetchText, setDownloader } from "../components/downloads";
@@ -78,7 +79,6 @@ export function stackFile(stack: string): string {
 
 /** Every stack file in the project, by stack name. */
 export function stackNames(): string[] {
-    const fs = require("fs") as typeof import("fs");
     return fs
         .readdirSync(PROJECT_DIR)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

@@ -64,7 +64,9 @@ const ADDON_CHART_RESOURCES: Readonly<Record<string, string[][]>> = {
 
 export function footprint(evaluation: Evaluation): Footprint {
     const objects = evaluation.resources.map((r) => r.inputs);
-    const injected = new Set(objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name));
+    const injected = new Set(
+        objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name),
+    );
     const charts = evaluation.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
     const istiodValues = charts.find((c) => c.chart.endsWith("istiod"))?.values ?? {};
     const sidecar = istiodValues.global?.proxy?.resources as ResourceRequirements;
