@@ -15,4 +15,4 @@ export const images = lab.images;
 /** Per addon: the local URL, the port-forward command that serves it there, and its node port if any. */
 export const dashboards = lab.dashboards;
 /** Grafana's admin password, a secret: `pulumi stack output --show-secrets grafanaAdminPassword`. */
-export const grafanaAdminPassword = lab.grafanaAdminPassword;
+export const grafanaAdminPassword = lab.grafanaAdminPassword ?? null;

@@ -1,0 +1,45 @@
+/** The statistics verify relies on, small enough to check by hand. */
+
+/** z for a two-sided 95% interval. */
+export const Z95 = 1.959963984540054;
+
+/**
+ * Wilson score interval for a proportion: `successes` out of `trials`, at confidence z. Unlike the
+ * normal approximation it stays inside [0, 1] and behaves at 0% and 100%.
+ */
+export function wilson(successes: number, trials: number, z = Z95): [number, number] {
+    if (trials === 0) return [0, 1];
+    const p = successes / trials;
+    const z2 = z * z;
+    const centre = p + z2 / (2 * trials);
+    const spread = z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
+    const denominator = 1 + z2 / trials;
+    // At 0% and 100% the bound is exact; rounding must not lift it off 0 or 1.
+    const low = successes === 0 ? 0 : Math.max(0, (centre - spread) / denominator);
+    const high = successes === trials ? 1 : Math.min(1, (centre + spread) / denominator);
+    return [low, high];
+}
+
+/** The chance that at least one of `calls` independent calls is hit, each with probability p. */
+export function atLeastOnce(p: number, calls: number): number {
+    return 1 - Math.pow(1 - p, calls);
+}
+
+/** The q-quantile (0..1) of a list of numbers, by nearest rank. */
+export function quantile(values: number[], q: number): number {
+    if (values.length === 0) return NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** A deterministic pseudo-random generator (mulberry32) for reproducible tests. */
+export function seededRandom(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
