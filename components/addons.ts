@@ -21,11 +21,15 @@ import { tracingTelemetry } from "./tracing";
 
 export interface AddonsArgs {
     config: LabConfig;
+    /** The stack, which names a kind cluster's kubectl context. */
+    stack: string;
     mirrors: Mirrors;
     /** istio-system, where the addons live. */
     namespace: pulumi.Resource;
     /** istiod: the Telemetry resource needs its CRDs and validation. */
     istiod: pulumi.Resource;
+    /** What must finish before anything pulls an image: the copies into the mirrors. */
+    imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
 }
 
@@ -72,8 +76,10 @@ export class Addons extends pulumi.ComponentResource {
         const { release, exact, minor } = addonRelease(istioVersion);
         if (!exact) pulumi.log.warn(`no addon versions are known for Istio ${istioVersion}; installing those of Istio ${minor}`, this);
         const child = { parent: this, provider, dependsOn: [args.namespace] };
+        // Whatever starts pods also waits for their images to be in the mirrors.
+        const pulling = { ...child, dependsOn: [args.namespace, ...args.imagesReady] };
         const repos = addons.chartRepositories;
-        const target = kubectlTarget(config.cluster);
+        const target = kubectlTarget(config.cluster, args.stack);
         const expose = (key: keyof typeof ADDON_SERVICES, nodePort?: number) => {
             const { service, port, localPort, path } = ADDON_SERVICES[key];
             this.access[key] = {
@@ -92,7 +98,7 @@ export class Addons extends pulumi.ComponentResource {
                     namespace: ISTIO_NAMESPACE,
                     values: prometheusValues(release, addons, mirrors),
                 },
-                child,
+                pulling,
             );
             expose("prometheus", addons.prometheus.nodePort);
         }
@@ -132,7 +138,7 @@ export class Addons extends pulumi.ComponentResource {
                     namespace: ISTIO_NAMESPACE,
                     values: grafanaValues(release, addons, mirrors),
                 },
-                { ...child, dependsOn: [args.namespace, secret, dashboards] },
+                { ...pulling, dependsOn: [...pulling.dependsOn, secret, dashboards] },
             );
             expose("grafana", addons.grafana.nodePort);
         }
@@ -147,7 +153,7 @@ export class Addons extends pulumi.ComponentResource {
                     namespace: ISTIO_NAMESPACE,
                     values: kialiValues(release, addons, mirrors, signingKey),
                 },
-                child,
+                pulling,
             );
             expose("kiali", addons.kiali.nodePort);
         }
@@ -155,7 +161,7 @@ export class Addons extends pulumi.ComponentResource {
         const tracer = addons.tracer.kind;
         if (tracer !== "none") {
             const objects = tracerObjects(tracer, release, mirrors, addons.tracer.nodePort);
-            new k8s.apps.v1.Deployment(`${name}-${tracer}`, objects.deployment, child);
+            new k8s.apps.v1.Deployment(`${name}-${tracer}`, objects.deployment, pulling);
             for (const [serviceName, service] of Object.entries(objects.services)) new k8s.core.v1.Service(`${name}-${serviceName}-service`, service, child);
             expose(tracer, addons.tracer.nodePort);
         }

@@ -8,6 +8,8 @@ export interface BoutiqueArgs {
     frontendExternal: boolean;
     /** What pods must wait for: istiod serving its injection webhook, so every pod gets a sidecar. */
     injector: pulumi.Resource;
+    /** What must finish before anything pulls an image: the copies into the mirrors. */
+    imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
 }
 
@@ -40,7 +42,7 @@ export class Boutique extends pulumi.ComponentResource {
             if (svc) this.services[service.name] = new k8s.core.v1.Service(`${id}-service`, svc, inNamespace);
             this.deployments[service.name] = new k8s.apps.v1.Deployment(id, deploymentFor(service, settings), {
                 ...child,
-                dependsOn: [this.namespace, args.injector, ...(accountResource ? [accountResource] : [])],
+                dependsOn: [this.namespace, args.injector, ...(accountResource ? [accountResource] : []), ...args.imagesReady],
             });
         }
         if (args.frontendExternal) {

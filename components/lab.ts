@@ -4,10 +4,11 @@ import { LabConfig } from "../config/schema";
 import { Scenario, resolveScenario } from "../stacks";
 import { Addons, AddonAccess, addonImages } from "./addons";
 import { Boutique } from "./boutique";
-import { clusterProvider, kubectlTarget } from "./cluster";
+import { Cluster, kubectlTarget } from "./cluster";
 import { Ingress } from "./ingress";
 import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
 import { Mesh } from "./mesh";
+import { Mirroring } from "./mirroring";
 import { Traffic } from "./traffic";
 import { tracingMeshConfig } from "./tracing";
 import { FRONTEND } from "../catalog/boutique";
@@ -22,11 +23,14 @@ export interface LabArgs {
 const LOCAL_PORT = 8080;
 
 /** How to open the shop, given the ingress exposure and, for a LoadBalancer, its address if known. */
-export function shopAccess(config: LabConfig, loadBalancerAddress?: string): { url: string; portForward: string; note: string } {
-    const target = kubectlTarget(config.cluster);
+export function shopAccess(config: LabConfig, stack: string, loadBalancerAddress?: string): { url: string; portForward: string; note: string } {
+    const target = kubectlTarget(config.cluster, stack);
     const portForward = ["kubectl", target, `-n ${ISTIO_NAMESPACE} port-forward svc/${INGRESS_GATEWAY.release} ${LOCAL_PORT}:80`].filter(Boolean).join(" ");
     const forwarded = `http://localhost:${LOCAL_PORT}/`;
     const ingress = config.istio.ingress;
+    if (config.cluster.kind.enabled) {
+        return { url: `http://localhost:${config.cluster.kind.hostPort}/`, portForward, note: "kind publishes the ingress gateway's node port on 127.0.0.1" };
+    }
     if (ingress.type === "LoadBalancer" && loadBalancerAddress) {
         return { url: `http://${loadBalancerAddress}/`, portForward, note: "served by the ingress gateway's load balancer" };
     }
@@ -63,6 +67,11 @@ export function labImages(config: LabConfig, scenario: Scenario): string[] {
     ];
 }
 
+/** The same images as upstream names them, before the mirrors: what a copy reads. */
+export function upstreamImages(config: LabConfig, scenario: Scenario): string[] {
+    return labImages({ ...config, images: { ...config.images, mirrors: {} } }, scenario);
+}
+
 /** The external address of the ingress gateway's Service, once a load balancer has assigned one. */
 function loadBalancerAddress(gateway: k8s.helm.v4.Chart): pulumi.Output<string | undefined> {
     return pulumi.output(gateway.resources).apply((resources) => {
@@ -90,21 +99,42 @@ export class Lab extends pulumi.ComponentResource {
     constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Lab", name, {}, opts);
         const { config } = args;
-        const provider = clusterProvider(`${name}-cluster`, config.cluster, { parent: this });
+        const stack = pulumi.getStack();
+        const { provider } = new Cluster(`${name}-cluster`, { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
         const mirrors = config.images.mirrors;
         const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain, networkingApi: networkingApi(config.istio.version) };
         const scenario = resolveScenario(config.scenario, config.traffic);
         const settings = workloadSettings(config, scenario);
 
+        // Copies happen before anything pulls: every pod-starting resource waits for them.
+        const copy = config.images.copy;
+        const imagesReady = copy.enabled
+            ? [
+                  new Mirroring(
+                      `${name}-mirroring`,
+                      { images: upstreamImages(config, scenario), mirrors, tlsVerify: copy.tlsVerify, credentials: copy.credentials },
+                      { parent: this },
+                  ),
+              ]
+            : [];
         const meshConfig = tracingMeshConfig(config.istio.version, config.addons.tracer.kind, config.istio.traceSampling, config.cluster.domain);
-        const mesh = new Mesh(`${name}-mesh`, { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, meshConfig, provider }, { parent: this });
-        const addons = new Addons(`${name}-addons`, { config, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, provider }, { parent: this });
+        const mesh = new Mesh(
+            `${name}-mesh`,
+            { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, meshConfig, imagesReady, provider },
+            { parent: this },
+        );
+        const addons = new Addons(
+            `${name}-addons`,
+            { config, stack, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, imagesReady, provider },
+            { parent: this },
+        );
         const boutique = new Boutique(
             `${name}-boutique`,
             {
                 settings,
                 frontendExternal: config.boutique.frontendExternal,
                 injector: mesh.istiod,
+                imagesReady,
                 provider,
             },
             { parent: this },
@@ -120,7 +150,7 @@ export class Lab extends pulumi.ComponentResource {
                 scenario,
                 place,
                 settings,
-                podPrerequisites: [boutique.namespace, mesh.istiod, boutique.accounts[FRONTEND]],
+                podPrerequisites: [boutique.namespace, mesh.istiod, boutique.accounts[FRONTEND], ...imagesReady],
                 routePrerequisites: [mesh.istiod, ingress.gateway],
                 workloads: boutique,
                 provider,
@@ -128,10 +158,10 @@ export class Lab extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const access = loadBalancerAddress(mesh.ingressGateway).apply((address) => shopAccess(config, address));
+        const access = loadBalancerAddress(mesh.ingressGateway).apply((address) => shopAccess(config, stack, address));
         this.shopUrl = access.url;
         this.shopAccess = access.note;
-        this.shopPortForward = shopAccess(config).portForward;
+        this.shopPortForward = shopAccess(config, stack).portForward;
         this.namespace = place.namespace;
         this.istioVersion = config.istio.version;
         this.scenario = config.scenario;

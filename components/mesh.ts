@@ -20,6 +20,8 @@ export interface MeshArgs {
     clusterDomain: string;
     /** Mesh config beyond the demo profile's: how the proxies trace. */
     meshConfig: Record<string, unknown>;
+    /** What must finish before anything pulls an image: the copies into the mirrors. */
+    imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
 }
 
@@ -62,7 +64,7 @@ export class Mesh extends pulumi.ComponentResource {
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
             { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.meshConfig) },
-            { ...child, dependsOn: [base] },
+            { ...child, dependsOn: [base, ...args.imagesReady] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(

@@ -136,6 +136,18 @@ const labObject = z.strictObject({
             context: z.string().min(1, "must name a kubeconfig context").optional(),
             /** The cluster's DNS domain, used in every fully qualified host. */
             domain: dnsDomain.default("cluster.local"),
+            /** A kind cluster of the lab's own, created with the stack and deleted with it. */
+            kind: z
+                .strictObject({
+                    enabled: z.boolean().default(false),
+                    /** Cluster name; `boutique-mesh-<stack>` when absent. */
+                    name: dnsLabel.optional(),
+                    /** Port on 127.0.0.1 that reaches the ingress gateway's HTTP node port. */
+                    hostPort: z.number().int().min(1, "must be a TCP port from 1 to 65535").max(65535, "must be a TCP port from 1 to 65535").default(8080),
+                    /** kindest/node image (pinned), when kind's default is not wanted. */
+                    nodeImage: z.string().min(1).optional(),
+                })
+                .prefault({}),
         })
         .prefault({}),
 
@@ -143,6 +155,16 @@ const labObject = z.strictObject({
         .strictObject({
             /** Upstream registry host -> mirror prefix. Applies to every image the lab pulls. */
             mirrors: z.record(registryHost, mirrorPrefix).default({}),
+            /** Copy every image the lab pulls into its mirror with skopeo before anything pulls it. */
+            copy: z
+                .strictObject({
+                    enabled: z.boolean().default(false),
+                    /** Verify registries' TLS certificates; off only for plain-HTTP lab registries. */
+                    tlsVerify: z.boolean().default(true),
+                    /** Registry host -> "user:password"; only accepted as a secret. REGISTRY_AUTH_FILE works too. */
+                    credentials: z.record(registryHost, z.string().regex(/^[^:\s]+:\S+$/, "must be user:password")).optional(),
+                })
+                .prefault({}),
         })
         .prefault({}),
 
@@ -189,6 +211,35 @@ const labObject = z.strictObject({
 
 /** Rules across keys: what an addon needs, and node ports that would collide. */
 export const labConfigSchema = labObject.superRefine((config, ctx) => {
+    const { kind } = config.cluster;
+    if (kind.enabled) {
+        for (const key of ["kubeconfig", "context"] as const) {
+            if (config.cluster[key] !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["cluster", key],
+                    input: config.cluster[key],
+                    message: "cannot be set with cluster.kind.enabled: kind creates the cluster and its kubeconfig",
+                });
+            }
+        }
+        if (config.istio.ingress.type !== "NodePort") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["istio", "ingress", "type"],
+                input: config.istio.ingress.type,
+                message: "must be NodePort with cluster.kind.enabled: kind reaches the ingress through its node port",
+            });
+        }
+    }
+    if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["images", "copy", "enabled"],
+            input: true,
+            message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
+        });
+    }
     const { prometheus, grafana, kiali, tracer } = config.addons;
     for (const [name, addon] of [
         ["grafana", grafana],

@@ -52,7 +52,10 @@ export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
 }
 
 /** Keys whose values must come from a secret (`pulumi config set --secret --path ...`). */
-const MUST_BE_SECRET: readonly string[][] = [["addons", "grafana", "adminPassword"]];
+const MUST_BE_SECRET: readonly string[][] = [
+    ["addons", "grafana", "adminPassword"],
+    ["images", "copy", "credentials"],
+];
 
 /**
  * Validates Pulumi's flat config; throws ConfigError naming every bad key. `secretKeys` are the

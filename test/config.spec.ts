@@ -39,7 +39,8 @@ describe("config: one schema, parsed once", () => {
         assert.equal(config.istio.traceSampling, 100);
         assert.deepEqual(config.istio.ingress, { type: "NodePort", httpNodePort: 30080 });
         assert.deepEqual(config.images.mirrors, {});
-        assert.deepEqual(config.cluster, { domain: "cluster.local" });
+        assert.deepEqual(config.cluster, { domain: "cluster.local", kind: { enabled: false, hostPort: 8080 } });
+        assert.deepEqual(config.images.copy, { enabled: false, tlsVerify: true });
     });
 
     it("fills defaults inside a partly written object", () => {

@@ -29,11 +29,11 @@ describe("lab: cluster target and outputs", () => {
 
     it("gives the load balancer's address as the shop URL once there is one, the port-forward otherwise", () => {
         const lb = parseLabConfig({ istio: { ingress: { type: "LoadBalancer" } } });
-        assert.equal(shopAccess(lb, "203.0.113.7").url, "http://203.0.113.7/");
-        assert.equal(shopAccess(lb, undefined).url, "http://localhost:8080/");
-        assert.match(shopAccess(lb, undefined).note, /run the port-forward/);
+        assert.equal(shopAccess(lb, "test", "203.0.113.7").url, "http://203.0.113.7/");
+        assert.equal(shopAccess(lb, "test", undefined).url, "http://localhost:8080/");
+        assert.match(shopAccess(lb, "test", undefined).note, /run the port-forward/);
         const nodePort = parseLabConfig({ istio: { ingress: { type: "NodePort", httpNodePort: 31000 } } });
-        assert.match(shopAccess(nodePort).note, /:31000\//);
+        assert.match(shopAccess(nodePort, "test").note, /:31000\//);
     });
 
     it("lists every image once, Istio's included, after the mirrors", () => {

@@ -60,7 +60,9 @@ export const offlineDownload: FetchText = async (url) => JSON.stringify({ title:
 
 /** What a provider computes at deploy time, as the mocks answer it. */
 function computedState(type: string, name: string): Record<string, unknown> {
-    return type === "random:index/randomPassword:RandomPassword" ? { result: `offline-${name}` } : {};
+    if (type === "random:index/randomPassword:RandomPassword") return { result: `offline-${name}` };
+    if (type === "command:local:Command") return { stdout: `offline stdout of ${name}`, stderr: "" };
+    return {};
 }
 
 /**

@@ -1,0 +1,192 @@
+import { strict as assert } from "assert";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { COPY_IMAGE_SCRIPT, copyPlan } from "../components/mirroring";
+import { flattenConfig, labConfigFrom } from "../config/stack";
+import { Evaluation } from "../tools/evaluate";
+import { evaluateConfig } from "./support/lab";
+
+const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+
+/** A port nobody listens on right now. */
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const server = net.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** A throwaway registry (Debian's docker-registry) on 127.0.0.1, storing under a temp folder. */
+async function startRegistry(): Promise<{ host: string; stop: () => Promise<void> }> {
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
+    const config = path.join(dir, "config.yml");
+    fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
+    const ready = async () => {
+        for (let i = 0; i < 100; i++) {
+            const ok = await new Promise<boolean>((resolve) =>
+                http.get(`http://127.0.0.1:${port}/v2/`, (r) => (r.resume(), resolve(r.statusCode === 200))).on("error", () => resolve(false)),
+            );
+            if (ok) return;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`registry on ${port} did not start`);
+    };
+    await ready();
+    return {
+        host: `127.0.0.1:${port}`,
+        stop: () =>
+            new Promise((resolve) => {
+                if (child.exitCode !== null || child.signalCode !== null) return resolve();
+                child.once("exit", () => resolve());
+                child.kill();
+            }),
+    };
+}
+
+/** A small OCI image layout made here: one layer holding one file, so no image has to be downloaded. */
+function ociImage(tag: string, content: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oci-"));
+    const blobs = path.join(dir, "blobs", "sha256");
+    fs.mkdirSync(blobs, { recursive: true });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "layer-"));
+    fs.writeFileSync(path.join(root, "hello.txt"), content);
+    const tar = execFileSync("tar", ["-C", root, "-c", "hello.txt"]);
+    const gz = execFileSync("gzip", ["-n", "-c"], { input: tar });
+    const blob = (data: Buffer | string) => {
+        const digest = sha256(data);
+        fs.writeFileSync(path.join(blobs, digest), data);
+        return { digest: `sha256:${digest}`, size: Buffer.byteLength(data) };
+    };
+    const layer = blob(gz);
+    const config = blob(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [`sha256:${sha256(tar)}`] }, config: {} }));
+    const manifest = blob(
+        JSON.stringify({
+            schemaVersion: 2,
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+            layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
+        }),
+    );
+    fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    fs.writeFileSync(
+        path.join(dir, "index.json"),
+        JSON.stringify({
+            schemaVersion: 2,
+            manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, annotations: { "org.opencontainers.image.ref.name": tag } }],
+        }),
+    );
+    return dir;
+}
+
+/** Runs the copy code exactly as the Pulumi program's Command does. */
+function copy(src: string, dst: string) {
+    return spawnSync("/bin/bash", ["-c", COPY_IMAGE_SCRIPT], { env: { ...process.env, SRC: src, DST: dst, TLS_VERIFY: "false" }, encoding: "utf8" });
+}
+
+/** The digest of the image's top-level manifest in a registry, or undefined when it is not there. */
+function registryDigest(image: string): string | undefined {
+    const result = spawnSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${image}`]);
+    return result.status === 0 ? sha256(result.stdout) : undefined;
+}
+
+describe("mirroring: images copied into their mirrors with skopeo", function () {
+    this.timeout(120_000);
+
+    describe("planned by the program", () => {
+        it("copies exactly the images whose registry has a mirror, to where the pods pull them", () => {
+            const plan = copyPlan(["docker.io/istio/pilot:1.30.3", "redis:alpine@sha256:abc", "quay.io/kiali/kiali:v2.26"], { "docker.io": "m.lab/hub" });
+            assert.deepEqual(plan, [
+                { source: "docker.io/istio/pilot:1.30.3", target: "m.lab/hub/istio/pilot:1.30.3" },
+                { source: "redis:alpine@sha256:abc", target: "m.lab/hub/library/redis:alpine@sha256:abc" },
+            ]);
+        });
+
+        describe("declared", () => {
+            let lab: Evaluation;
+            const mirrors = { "docker.io": "m.lab/hub", "us-central1-docker.pkg.dev": "m.lab/ar", "quay.io": "m.lab/quay", "ghcr.io": "m.lab/ghcr" };
+            before(async () => {
+                lab = await evaluateConfig({ images: { mirrors, copy: { enabled: true } } });
+            });
+
+            it("one copy per image of the images output, before anything pulls one", () => {
+                const copies = lab.resources.filter((r) => r.type === "command:local:Command" && r.parent === "lab-mirroring");
+                const targets = copies.map((c) => c.inputs.environment.DST).sort();
+                assert.deepEqual(targets, [...(lab.outputs.images as string[])].sort());
+                for (const c of copies) assert.equal(c.inputs.create, COPY_IMAGE_SCRIPT);
+                const pulling = lab.resources.filter(
+                    (r) => r.inputs.kind === "Deployment" || (r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name !== "istio-base"),
+                );
+                for (const r of pulling) {
+                    const waits = new Set(r.dependsOn);
+                    assert.ok(waits.has("lab-mirroring") || waits.has("lab-mesh-istiod") || waits.has("lab-mesh-base"), `${r.name} waits for the copies`);
+                }
+                assert.ok(lab.resources.find((r) => r.name === "lab-mesh-istiod")!.dependsOn.includes("lab-mirroring"));
+                assert.ok(lab.resources.find((r) => r.name === "lab-boutique-frontend")!.dependsOn.includes("lab-mirroring"));
+            });
+
+            it("takes registry credentials only from a secret", async () => {
+                const withCreds = await evaluateConfig({ images: { mirrors, copy: { enabled: true } } });
+                assert.ok(withCreds.resources.every((r) => r.type !== "command:local:Command" || r.inputs.environment.DEST_CREDS === undefined));
+                assert.throws(
+                    () => labConfigFrom(flattenConfig({ images: { mirrors, copy: { enabled: true, credentials: { "m.lab": "bot:s3cret" } } } })),
+                    /boutique-mesh:images\.copy\.credentials is in plain text; set it with: pulumi config set --secret/,
+                );
+            });
+        });
+    });
+
+    describe("for real, between two registries on 127.0.0.1", function () {
+        let source: { host: string; stop: () => Promise<void> };
+        let mirror: { host: string; stop: () => Promise<void> };
+        before(async function () {
+            const missing = ["skopeo", "docker-registry"].filter((tool) => !has(tool));
+            if (missing.length > 0) {
+                console.log(`      skipped: ${missing.join(" and ")} not installed here (.ci/run installs them: apt-get install skopeo docker-registry)`);
+                this.skip();
+            }
+            [source, mirror] = await Promise.all([startRegistry(), startRegistry()]);
+            for (const [tag, content] of [
+                ["1.0", "one"],
+                ["2.0", "two"],
+            ]) {
+                execFileSync("skopeo", ["copy", "--dest-tls-verify=false", `oci:${ociImage(tag, content)}:${tag}`, `docker://${source.host}/lab/app:${tag}`], {
+                    stdio: "pipe",
+                });
+            }
+        });
+        after(async () => {
+            await Promise.all([source?.stop(), mirror?.stop()]);
+        });
+
+        it("copies an image with its digest, and skips it once the mirror has that digest", () => {
+            const [src, dst] = [`${source.host}/lab/app:1.0`, `${mirror.host}/mirror/lab/app:1.0`];
+            const first = copy(src, dst);
+            assert.equal(first.status, 0, first.stderr);
+            assert.match(first.stdout, new RegExp(`copied: ${src} -> ${dst} sha256:[0-9a-f]{64}`));
+            assert.equal(registryDigest(dst), registryDigest(src));
+            const again = copy(src, dst);
+            assert.equal(again.status, 0, again.stderr);
+            assert.match(again.stdout, /^up to date: /m);
+        });
+
+        it("fails clearly when the source goes away, and leaves nothing reported as copied", async () => {
+            await source.stop();
+            const [src, dst] = [`${source.host}/lab/app:2.0`, `${mirror.host}/mirror/lab/app:2.0`];
+            const result = copy(src, dst);
+            assert.notEqual(result.status, 0);
+            assert.match(result.stderr, new RegExp(`cannot read ${src.replace(/\./g, "\\.")} from its registry`));
+            assert.doesNotMatch(result.stdout, /copied:|up to date:/);
+            assert.equal(registryDigest(dst), undefined, "the mirror has no such image");
+        });
+    });
+});
