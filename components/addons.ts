@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { addonRelease } from "../catalog/addons";
 import { LabConfig } from "../config/schema";
-import { kubectlTarget } from "./cluster";
-import { FetchText, fetchText } from "./downloads";
-import { Mirrors, mirrorImage } from "./images";
+import { portForward } from "./cluster";
+import { fetchText } from "./downloads";
+import { Mirrors } from "./images";
 import { ISTIO_NAMESPACE, chartRef } from "./istio";
 import {
     ADDON_SERVICES,
@@ -41,7 +41,7 @@ export interface AddonAccess {
 }
 
 /** Downloads a dashboard and compacts its JSON; a failure names the URL and the key that sets it. */
-async function dashboardJson(fetchText: FetchText, url: string, title: string): Promise<string> {
+async function dashboardJson(url: string, title: string): Promise<string> {
     let text: string;
     try {
         text = await fetchText(url);
@@ -79,12 +79,11 @@ export class Addons extends pulumi.ComponentResource {
         // Whatever starts pods also waits for their images to be in the mirrors.
         const pulling = { ...child, dependsOn: [args.namespace, ...args.imagesReady] };
         const repos = addons.chartRepositories;
-        const target = kubectlTarget(config.cluster, args.stack);
         const expose = (key: keyof typeof ADDON_SERVICES, nodePort?: number) => {
             const { service, port, localPort, path } = ADDON_SERVICES[key];
             this.access[key] = {
                 url: `http://localhost:${localPort}${path}`,
-                portForward: ["kubectl", target, `-n ${ISTIO_NAMESPACE} port-forward svc/${service} ${localPort}:${port}`].filter(Boolean).join(" "),
+                portForward: portForward(config.cluster, args.stack, ISTIO_NAMESPACE, service, localPort, port),
                 ...(nodePort !== undefined ? { nodePort } : {}),
             };
         };
@@ -124,7 +123,7 @@ export class Addons extends pulumi.ComponentResource {
                     data: Object.fromEntries(
                         dashboardSources(istioVersion, addons.grafana.dashboardsUrl).map(({ key, title, url }) => [
                             key,
-                            pulumi.output(dashboardJson(fetchText, url, title)),
+                            pulumi.output(dashboardJson(url, title)),
                         ]),
                     ),
                 },
@@ -170,17 +169,4 @@ export class Addons extends pulumi.ComponentResource {
 
         this.registerOutputs({ access: this.access });
     }
-}
-
-/** Every image the enabled addons pull, after the mirrors. */
-export function addonImages(config: LabConfig, mirrors: Mirrors): string[] {
-    const { release } = addonRelease(config.istio.version);
-    const { prometheus, grafana, kiali, tracer } = config.addons;
-    const images = [
-        ...(prometheus.enabled ? [release.prometheus.image, release.prometheus.reloader] : []),
-        ...(grafana.enabled ? [release.grafana.image] : []),
-        ...(kiali.enabled ? [release.kiali.image] : []),
-        ...(tracer.kind === "zipkin" ? [release.zipkin] : tracer.kind === "jaeger" ? [release.jaeger] : []),
-    ];
-    return images.map((image) => mirrorImage(image, mirrors));
 }

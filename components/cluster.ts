@@ -107,6 +107,11 @@ export class Cluster extends pulumi.ComponentResource {
     }
 }
 
+/** `kubectl port-forward` to a Service, against the same cluster as the provider. */
+export function portForward(cluster: LabConfig["cluster"], stack: string, namespace: string, service: string, localPort: number, port: number): string {
+    return ["kubectl", kubectlTarget(cluster, stack), `-n ${namespace} port-forward svc/${service} ${localPort}:${port}`].filter(Boolean).join(" ");
+}
+
 /** The kubectl flags that reach the same cluster as the provider. */
 export function kubectlTarget(cluster: LabConfig["cluster"], stack: string): string {
     if (cluster.kind.enabled) return `--context kind-${kindClusterName(cluster, stack)}`;

@@ -1,75 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { FRONTEND } from "../catalog/boutique";
 import { LabConfig } from "../config/schema";
-import { Scenario, resolveScenario } from "../stacks";
-import { Addons, AddonAccess, addonImages } from "./addons";
+import { resolveScenario } from "../stacks";
+import { AddonAccess, Addons } from "./addons";
 import { Boutique } from "./boutique";
-import { Cluster, kubectlTarget } from "./cluster";
+import { Cluster } from "./cluster";
 import { Ingress } from "./ingress";
-import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
+import { labImages, shopAccess, upstreamImages, workloadSettings } from "./inventory";
+import { INGRESS_GATEWAY } from "./istio";
+import { networkingApi } from "./istio-objects";
 import { Mesh } from "./mesh";
 import { Mirroring } from "./mirroring";
 import { Traffic } from "./traffic";
 import { tracingMeshConfig } from "./tracing";
-import { FRONTEND } from "../catalog/boutique";
-import { networkingApi, routedVersions } from "./istio-objects";
-import { WorkloadSettings, boutiqueImages } from "./workloads";
 
 export interface LabArgs {
     config: LabConfig;
-}
-
-/** Local port the shop is forwarded to when the ingress has no address of its own. */
-const LOCAL_PORT = 8080;
-
-/** How to open the shop, given the ingress exposure and, for a LoadBalancer, its address if known. */
-export function shopAccess(config: LabConfig, stack: string, loadBalancerAddress?: string): { url: string; portForward: string; note: string } {
-    const target = kubectlTarget(config.cluster, stack);
-    const portForward = ["kubectl", target, `-n ${ISTIO_NAMESPACE} port-forward svc/${INGRESS_GATEWAY.release} ${LOCAL_PORT}:80`].filter(Boolean).join(" ");
-    const forwarded = `http://localhost:${LOCAL_PORT}/`;
-    const ingress = config.istio.ingress;
-    if (config.cluster.kind.enabled) {
-        return { url: `http://localhost:${config.cluster.kind.hostPort}/`, portForward, note: "kind publishes the ingress gateway's node port on 127.0.0.1" };
-    }
-    if (ingress.type === "LoadBalancer" && loadBalancerAddress) {
-        return { url: `http://${loadBalancerAddress}/`, portForward, note: "served by the ingress gateway's load balancer" };
-    }
-    if (ingress.type === "NodePort") {
-        return {
-            url: forwarded,
-            portForward,
-            note: `also at http://<any node address>:${ingress.httpNodePort}/ (NodePort); ${forwarded} after the port-forward`,
-        };
-    }
-    return { url: forwarded, portForward, note: `run the port-forward, then open ${forwarded}` };
-}
-
-/** How the shop's workloads are built for this config and scenario. */
-export function workloadSettings(config: LabConfig, scenario: Scenario): WorkloadSettings {
-    const latency = Object.fromEntries(
-        Object.entries(scenario.services).flatMap(([service, policy]) => (policy?.extraLatency !== undefined ? [[service, policy.extraLatency]] : [])),
-    );
-    return {
-        namespace: config.boutique.namespace,
-        release: config.boutique.release,
-        mirrors: config.images.mirrors,
-        loadGenerator: config.boutique.loadGenerator,
-        latency,
-    };
-}
-
-/** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, frontend versions routed to, the addons'. */
-export function labImages(config: LabConfig, scenario: Scenario): string[] {
-    const versions = routedVersions(scenario).map(({ version }) => version);
-    const mirrors = config.images.mirrors;
-    return [
-        ...new Set([...istioImages(config.istio, mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions), ...addonImages(config, mirrors)]),
-    ];
-}
-
-/** The same images as upstream names them, before the mirrors: what a copy reads. */
-export function upstreamImages(config: LabConfig, scenario: Scenario): string[] {
-    return labImages({ ...config, images: { ...config.images, mirrors: {} } }, scenario);
 }
 
 /** The external address of the ingress gateway's Service, once a load balancer has assigned one. */

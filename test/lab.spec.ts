@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as os from "os";
 import * as path from "path";
 import { expandHome } from "../components/cluster";
-import { labImages, shopAccess } from "../components/lab";
+import { labImages, shopAccess } from "../components/inventory";
 import { parseLabConfig } from "../config/schema";
 import { SCENARIOS } from "../stacks";
 import { evaluateConfig } from "./support/lab";
