@@ -88,20 +88,21 @@ export class Addons extends pulumi.ComponentResource {
             };
         };
 
-        if (addons.prometheus.enabled) {
+        // The release is named after the addon, which names its Service as ADDON_SERVICES expects.
+        const chart = (addon: "prometheus" | "grafana" | "kiali", chartName: string, values: Record<string, unknown>, waitFor: pulumi.Resource[] = []) =>
             new k8s.helm.v4.Chart(
-                `${name}-prometheus`,
-                {
-                    ...chartRef(repos.prometheus, "prometheus", release.prometheus.chart),
-                    name: "prometheus",
-                    namespace: ISTIO_NAMESPACE,
-                    values: prometheusValues(release, addons, mirrors),
-                },
-                pulling,
+                `${name}-${addon}`,
+                { ...chartRef(repos[addon], chartName, release[addon].chart), name: addon, namespace: ISTIO_NAMESPACE, values },
+                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor] },
             );
+
+        if (addons.prometheus.enabled) {
+            chart("prometheus", "prometheus", prometheusValues(release, addons, mirrors));
             expose("prometheus", addons.prometheus.nodePort);
         }
 
+        // Kiali mounts Grafana's admin Secret to log in to Grafana.
+        let grafanaAdmin: pulumi.Resource | undefined;
         if (addons.grafana.enabled) {
             const password =
                 addons.grafana.adminPassword !== undefined
@@ -129,31 +130,14 @@ export class Addons extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new k8s.helm.v4.Chart(
-                `${name}-grafana`,
-                {
-                    ...chartRef(repos.grafana, "grafana", release.grafana.chart),
-                    name: "grafana",
-                    namespace: ISTIO_NAMESPACE,
-                    values: grafanaValues(release, addons, mirrors),
-                },
-                { ...pulling, dependsOn: [...pulling.dependsOn, secret, dashboards] },
-            );
+            chart("grafana", "grafana", grafanaValues(release, addons, mirrors), [secret, dashboards]);
+            grafanaAdmin = secret;
             expose("grafana", addons.grafana.nodePort);
         }
 
         if (addons.kiali.enabled) {
             const signingKey = new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
-            new k8s.helm.v4.Chart(
-                `${name}-kiali`,
-                {
-                    ...chartRef(repos.kiali, "kiali-server", release.kiali.chart),
-                    name: "kiali",
-                    namespace: ISTIO_NAMESPACE,
-                    values: kialiValues(release, addons, mirrors, signingKey),
-                },
-                pulling,
-            );
+            chart("kiali", "kiali-server", kialiValues(release, addons, mirrors, signingKey), grafanaAdmin ? [grafanaAdmin] : []);
             expose("kiali", addons.kiali.nodePort);
         }
 
