@@ -47,6 +47,9 @@ const PROTOCOL_PREFIXES = ["http", "http2", "https", "grpc", "grpc-web", "mongo"
 
 const matches = (selector: Labels | undefined, labels: Labels) => selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+/** An object's namespace as Kubernetes reads it. */
+const nsOf = (o: Obj): string => o.metadata?.namespace ?? "default";
+
 const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
 
 /** What the lab declares, indexed for the rules. */
@@ -66,7 +69,7 @@ class Mesh {
         this.namespaces = this.of("Namespace");
         this.services = this.of("Service");
         this.workloads = this.of("Deployment").map((d) => ({
-            namespace: d.metadata.namespace ?? "default",
+            namespace: nsOf(d),
             name: d.metadata.name,
             labels: d.spec?.template?.metadata?.labels ?? {},
             ports: (d.spec?.template?.spec?.containers ?? []).flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => p.containerPort)),
@@ -96,7 +99,12 @@ class Mesh {
     }
 
     serviceFor(fqdn: string): Obj | undefined {
-        return this.services.find((s) => `${s.metadata.name}.${s.metadata.namespace ?? "default"}.svc.${this.domain}` === fqdn);
+        return this.services.find((s) => `${s.metadata.name}.${nsOf(s)}.svc.${this.domain}` === fqdn);
+    }
+
+    /** True when a host is a Service of the lab or covered by a ServiceEntry. */
+    known(fqdn: string): boolean {
+        return this.serviceFor(fqdn) !== undefined || this.serviceEntryHost(fqdn);
     }
 
     serviceEntryHost(fqdn: string): boolean {
@@ -129,10 +137,10 @@ export function analyze(evaluation: Evaluation): Finding[] {
     // Subsets defined per resolved host.
     const subsets = new Map<string, Map<string, Labels>>();
     for (const dr of destinationRules) {
-        const ns = dr.metadata.namespace ?? "default";
+        const ns = nsOf(dr);
         const host = mesh.fqdn(dr.spec?.host ?? "", ns);
         const service = mesh.serviceFor(host);
-        if (!service && !mesh.serviceEntryHost(host)) {
+        if (!mesh.known(host)) {
             report(
                 "error",
                 "BM001",
@@ -144,7 +152,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
         for (const subset of dr.spec?.subsets ?? []) {
             defined.set(subset.name, subset.labels ?? {});
             if (!service) continue;
-            const svcNs = service.metadata.namespace ?? "default";
+            const svcNs = nsOf(service);
             const selected = mesh.workloads.filter(
                 (w) => w.namespace === svcNs && matches(service.spec?.selector, w.labels) && matches(subset.labels ?? {}, w.labels),
             );
@@ -162,12 +170,12 @@ export function analyze(evaluation: Evaluation): Finding[] {
 
     const meshHosts = new Map<string, Obj[]>();
     for (const vs of virtualServices) {
-        const ns = vs.metadata.namespace ?? "default";
+        const ns = nsOf(vs);
         const bound: string[] = vs.spec?.gateways ?? [];
         for (const g of bound) {
             if (g === "mesh") continue;
             const [gNs, gName] = g.includes("/") ? g.split("/") : [ns, g];
-            if (!gateways.some((gw) => (gw.metadata.namespace ?? "default") === gNs && gw.metadata.name === gName)) {
+            if (!gateways.some((gw) => nsOf(gw) === gNs && gw.metadata.name === gName)) {
                 report("error", "BM006", vs, `gateway ${g} is not declared (looked for Gateway ${gNs}/${gName}); declare it or fix the name`);
             }
         }
@@ -179,7 +187,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
         }
         for (const host of vs.spec?.hosts ?? []) {
             const fq = mesh.fqdn(host, ns);
-            if (fq !== "*" && !fq.startsWith("*.") && !mesh.serviceFor(fq) && !mesh.serviceEntryHost(fq) && bound.length === 0) {
+            if (fq !== "*" && !fq.startsWith("*.") && !mesh.known(fq) && bound.length === 0) {
                 report("error", "BM001", vs, `host ${host} (${fq}) is no Service or ServiceEntry host of the lab; sidecars will never match it`);
             }
         }
@@ -190,7 +198,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
             for (const d of destinations) {
                 const host = mesh.fqdn(d.destination?.host ?? "", ns);
                 const service = mesh.serviceFor(host);
-                if (!service && !mesh.serviceEntryHost(host)) {
+                if (!mesh.known(host)) {
                     report(
                         "error",
                         "BM001",
@@ -247,7 +255,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
     }
 
     for (const service of mesh.services) {
-        const ns = service.metadata.namespace ?? "default";
+        const ns = nsOf(service);
         if (!mesh.injected(ns)) continue;
         for (const port of service.spec?.ports ?? []) {
             const protocol = String(port.name ?? "").split("-")[0];
@@ -273,9 +281,9 @@ export function analyze(evaluation: Evaluation): Finding[] {
     }
     for (const w of mesh.workloads) {
         if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;
-        const selected = mesh.services.some((s) => (s.metadata.namespace ?? "default") === w.namespace && matches(s.spec?.selector, w.labels));
+        const selected = mesh.services.some((s) => nsOf(s) === w.namespace && matches(s.spec?.selector, w.labels));
         if (!selected) {
-            const deployment = mesh.of("Deployment").find((d) => d.metadata.name === w.name && (d.metadata.namespace ?? "default") === w.namespace)!;
+            const deployment = mesh.of("Deployment").find((d) => d.metadata.name === w.name && nsOf(d) === w.namespace)!;
             report("error", "BM010", deployment, `listens on ${w.ports.join(", ")} but no Service selects its pods; Istio routes only to Services`);
         }
     }
