@@ -85,6 +85,12 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             message: /matches no gateway deployment/,
         },
         {
+            code: "BM005",
+            what: "a Gateway selecting the shop's pods instead of a gateway's",
+            lab: () => broken(canary, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = { app: "frontend" })),
+            message: /selector \{"app":"frontend"\} matches no gateway deployment/,
+        },
+        {
             code: "BM006",
             what: "a VirtualService bound to an undeclared Gateway",
             lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.gateways = ["istio-system/frontend-gateway"])),

@@ -243,7 +243,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
 
     for (const gw of gateways) {
         const selector: Labels = gw.spec?.selector ?? {};
-        const pods = [...mesh.gatewayPods, ...mesh.workloads];
+        const pods = mesh.gatewayPods;
         if (!pods.some((p) => matches(selector, p.labels))) {
             report(
                 "error",
