@@ -10,6 +10,7 @@ import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
 import { FRONTEND, boutiqueService } from "../catalog/boutique";
 import { istioDuration } from "../config/duration";
+import { compareVersions } from "../config/schema";
 import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../stacks";
 
 export type { IDestinationRule, IGateway, IServiceEntry, IVirtualService };
@@ -20,8 +21,7 @@ const NETWORKING = "networking.istio.io/v1" as const;
 
 /** The networking API version an Istio release serves (v1 from 1.22). */
 export function networkingApi(istioVersion: string): string {
-    const [major, minor] = istioVersion.split(".").map(Number);
-    return major > 1 || minor >= 22 ? NETWORKING : "networking.istio.io/v1beta1";
+    return compareVersions(istioVersion, "1.22.0") >= 0 ? NETWORKING : "networking.istio.io/v1beta1";
 }
 
 export const FRONTEND_GATEWAY = "frontend-gateway";

@@ -81,6 +81,12 @@ export function labConfigFrom(flat: FlatConfig, secretKeys: readonly string[] = 
     return config;
 }
 
+/** Reads and validates a stack file, as the program would receive it. */
+export function loadStackFile(file: string): LabConfig {
+    const { config, secretKeys } = readStackFile(file);
+    return labConfigFrom(config, secretKeys);
+}
+
 /** A stack file as Pulumi hands it to the program: flat values, and which keys are secret. */
 export interface StackConfig {
     config: FlatConfig;

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
-import { labConfigFrom, readStackFile } from "../config/stack";
+import { labConfigFrom, loadStackFile } from "../config/stack";
 import { stackFile, stackNames } from "../tools/evaluate";
 
 /** The problems a config is rejected with; fails when it is accepted. */
@@ -142,10 +142,7 @@ describe("config: one schema, parsed once", () => {
 
         it("accepts every shipped Pulumi.<stack>.yaml as it is", () => {
             assert.ok(stackNames().includes("dev"));
-            for (const stack of stackNames()) {
-                const { config, secretKeys } = readStackFile(stackFile(stack));
-                labConfigFrom(config, secretKeys);
-            }
+            for (const stack of stackNames()) loadStackFile(stackFile(stack));
         });
     });
 });

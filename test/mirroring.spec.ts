@@ -135,8 +135,7 @@ describe("mirroring: images copied into their mirrors with skopeo", function () 
             });
 
             it("takes registry credentials only from a secret", async () => {
-                const withCreds = await evaluateConfig({ images: { mirrors, copy: { enabled: true } } });
-                assert.ok(withCreds.resources.every((r) => r.type !== "command:local:Command" || r.inputs.environment.DEST_CREDS === undefined));
+                assert.ok(lab.resources.every((r) => r.type !== "command:local:Command" || r.inputs.environment.DEST_CREDS === undefined));
                 assert.throws(
                     () => labConfigFrom(flattenConfig({ images: { mirrors, copy: { enabled: true, credentials: { "m.lab": "bot:s3cret" } } } })),
                     /boutique-mesh:images\.copy\.credentials is in plain text; set it with: pulumi config set --secret/,

@@ -58,14 +58,14 @@ export function parseCommandLine(argv: string[], valueOptions: string[] = [], fl
  * Runs a command on one evaluated stack. `run` returns the exit code; a usage error exits 2 with the
  * usage, an invalid config exits 1 with its message. Nothing reaches stdout unless `run` writes it.
  */
-export async function runOnStack(
+export async function runOnStack<Line extends CommandLine>(
     command: string,
     usage: string,
     argv: string[],
-    parse: (argv: string[]) => CommandLine,
-    run: (evaluation: Evaluation, line: CommandLine) => number,
+    parse: (argv: string[]) => Line,
+    run: (evaluation: Evaluation, line: Line) => number,
 ): Promise<number> {
-    let line: CommandLine;
+    let line: Line;
     try {
         line = parse(argv);
     } catch (error) {

@@ -14,7 +14,7 @@ import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { expandHome } from "../components/cluster";
 import { ConfigError, LabConfig } from "../config/schema";
-import { labConfigFrom, readStackFile } from "../config/stack";
+import { loadStackFile } from "../config/stack";
 import { UsageError, runAsScript } from "./cli";
 import { PROJECT_DIR, stackFile, stackNames } from "./evaluate";
 
@@ -186,9 +186,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
         // Every stack file first: a bad one stops the run before any engine starts.
         const configs = args.stacks.map((stack) => {
-            const { config, secretKeys } = readStackFile(stackFile(stack));
             try {
-                return { stack, config: labConfigFrom(config, secretKeys) };
+                return { stack, config: loadStackFile(stackFile(stack)) };
             } catch (error) {
                 if (error instanceof ConfigError) throw new PreflightError(`Pulumi.${stack}.yaml: ${error.message}`);
                 throw error;

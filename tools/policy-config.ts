@@ -4,15 +4,14 @@
  * Prints the policy pack's config for a stack (its image mirrors) as JSON, for
  * `pulumi preview --policy-pack policy --policy-pack-config <file>`.
  */
-import { labConfigFrom, readStackFile } from "../config/stack";
+import { loadStackFile } from "../config/stack";
 import { ConfigError } from "../config/schema";
 import { policies } from "../policy/policies";
 import { UsageError, parseCommandLine, runAsScript } from "./cli";
 
 /** The pack's config: every policy gets the same settings. */
 export function policyConfig(stackFile: string): Record<string, unknown> {
-    const { config: flat, secretKeys } = readStackFile(stackFile);
-    const config = labConfigFrom(flat, secretKeys);
+    const config = loadStackFile(stackFile);
     const settings = { mirrors: config.images.mirrors };
     return Object.fromEntries(policies.filter((p) => p.configSchema !== undefined).map((p) => [p.name, settings]));
 }

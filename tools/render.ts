@@ -52,8 +52,7 @@ export function toYaml(evaluation: Evaluation): string {
 }
 
 export function main(argv: string[]): Promise<number> {
-    return runOnStack("render", USAGE, argv, parseArgs, (evaluation, line) => {
-        const format = (line as ReturnType<typeof parseArgs>).format;
+    return runOnStack("render", USAGE, argv, parseArgs, (evaluation, { format }) => {
         process.stdout.write(`${format === "json" ? toJson(evaluation) : toYaml(evaluation)}\n`);
         return 0;
     });

@@ -5,7 +5,7 @@
  * Exit 0 when every check passes, 1 when one fails, 2 on a usage or connection error.
  */
 import { execFileSync } from "child_process";
-import { labConfigFrom, readStackFile } from "../../config/stack";
+import { loadStackFile } from "../../config/stack";
 import { ConfigError } from "../../config/schema";
 import { resolveScenario } from "../../stacks";
 import { CommandLine, UsageError, parseCommandLine, runAsScript } from "../cli";
@@ -103,8 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     let scenarioName: string;
     try {
         options = parseVerifyArgs(argv);
-        const { config: flat, secretKeys } = readStackFile(options.line.target.file);
-        const config = labConfigFrom(flat, secretKeys);
+        const config = loadStackFile(options.line.target.file);
         scenarioName = config.scenario;
         ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs }));
         url = options.url ?? stackUrl(options.line.target.stack);
