@@ -136,7 +136,10 @@ export class Addons extends pulumi.ComponentResource {
         }
 
         if (addons.kiali.enabled) {
-            const signingKey = new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
+            const signingKey =
+                addons.kiali.signingKey !== undefined
+                    ? pulumi.secret(addons.kiali.signingKey)
+                    : new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
             chart("kiali", "kiali-server", kialiValues(release, addons, mirrors, signingKey), grafanaAdmin ? [grafanaAdmin] : []);
             expose("kiali", addons.kiali.nodePort);
         }

@@ -103,6 +103,8 @@ const addons = z
                 ...addonExposure,
                 /** anonymous: no login, read-only; token: log in with a Kubernetes service account token. */
                 auth: z.enum(["anonymous", "token"]).default("anonymous"),
+                /** Key Kiali signs its sessions with; set it as a secret. Generated (and kept secret) when absent. */
+                signingKey: z.string().length(32, "must be exactly 32 characters (the length of the key the lab generates)").optional(),
             })
             .prefault({}),
         /** One tracer at a time: Jaeger and Zipkin both define the Services `tracing` and `zipkin`. */

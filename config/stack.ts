@@ -54,6 +54,7 @@ export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
 /** Keys whose values must come from a secret (`pulumi config set --secret --path ...`). */
 const MUST_BE_SECRET: readonly string[][] = [
     ["addons", "grafana", "adminPassword"],
+    ["addons", "kiali", "signingKey"],
     ["images", "copy", "credentials"],
 ];
 

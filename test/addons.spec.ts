@@ -5,7 +5,7 @@ import { labConfigFrom } from "../config/stack";
 import { flattenConfig } from "../config/stack";
 import { isPinned } from "../components/images";
 import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
-import { chart, charts, evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
+import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
 
 const SYSTEM = "istio-system";
 const ADDON_CHARTS = ["prometheus", "grafana", "kiali"];
@@ -262,6 +262,29 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.equal(secret.inputs.stringData["admin-password"], "correct-horse-battery");
             assert.ok(secret.secretPaths.includes("stringData"));
             assert.ok(!lab.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.includes("grafana")));
+        });
+        it("signs Kiali's sessions with a generated key, or a configured one taken only as a secret", async () => {
+            const generated = resource(dev, "random:index/randomPassword:RandomPassword", "lab-addons-kiali-signing-key");
+            assert.equal(generated.inputs.length, 32);
+            const addons = { kiali: { signingKey: "k".repeat(32) } };
+            assert.throws(() => labConfigFrom(flattenConfig({ addons })), /boutique-mesh:addons\.kiali\.signingKey is in plain text/);
+            assert.throws(
+                () => labConfigFrom(flattenConfig({ addons: { kiali: { signingKey: "short" } } }), ["boutique-mesh:addons"]),
+                /boutique-mesh:addons\.kiali\.signingKey = "short": must be exactly 32 characters/,
+            );
+            const lab = await evaluate(flattenConfig({ addons: { ...addons, grafana: { adminPassword: "correct-horse-battery" } } }), "test", [
+                "boutique-mesh:addons",
+            ]);
+            assert.equal(chart(lab, "kiali").inputs.values.login_token.signing_key, "k".repeat(32));
+            assert.ok(
+                chart(lab, "kiali").secretPaths.some((p) => p.startsWith("values")),
+                "the key stays a secret in the chart's values",
+            );
+            assert.deepEqual(
+                lab.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name),
+                [],
+                "with both secrets given, the lab needs no random provider",
+            );
         });
     });
 
