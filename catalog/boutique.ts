@@ -74,6 +74,16 @@ export const EXTERNAL_ADDRESSES: Readonly<Record<string, string>> = {
 export const FRONTEND = "frontend";
 export const LOADGENERATOR = "loadgenerator";
 
+/**
+ * How the load generator's init container waits for the shop, as upstream's does (`frontend-check` in
+ * release/kubernetes-manifests.yaml, v0.10.6): GET the home page, which calls the backends, until it
+ * answers 200 (`/_healthz` answers "ok" without calling any), 12 attempts 10 seconds apart. Upstream
+ * waits on each request without bound and then fails the pod; the lab bounds each request and starts
+ * the load after the last attempt anyway, since the timeout and retry scenarios fail the home page
+ * on purpose and a pod stuck in its init container would hold `pulumi up` until it times out.
+ */
+export const FRONTEND_WAIT = { path: "/", attempts: 12, intervalSeconds: 10, requestTimeoutSeconds: 10 } as const;
+
 /** The twelve Deployments of the release, in upstream order. */
 export const BOUTIQUE_SERVICES: readonly BoutiqueService[] = [
     {

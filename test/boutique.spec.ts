@@ -1,4 +1,11 @@
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
 import { BOUTIQUE_SERVICES } from "../catalog/boutique";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
@@ -111,6 +118,52 @@ describe("boutique: the shop's namespace and workloads", () => {
         assert.ok(!objectsOfKind(quiet, "Deployment").has("loadgenerator"));
         assert.ok(!objectsOfKind(quiet, "ServiceAccount").has("loadgenerator"));
         assert.ok(!(quiet.outputs.images as string[]).some((i) => i.includes("busybox") || i.includes("loadgenerator")));
+    });
+
+    describe("the load generator waits for the home page, as upstream's frontend-check does", () => {
+        /** Runs the init container's command against a frontend answering `status(n)` to its n-th home page; sleep is instant. */
+        async function runWait(status: (n: number) => number): Promise<{ code: number; out: string; paths: string[] }> {
+            const check = lab.resources.find((r) => r.inputs.kind === "Deployment" && r.inputs.metadata.name === "loadgenerator")!.inputs.spec.template.spec
+                .initContainers[0];
+            const paths: string[] = [];
+            let homes = 0;
+            const frontend = http.createServer((request, response) => {
+                paths.push(request.url ?? "");
+                // Like the real frontend: /_healthz answers "ok" whatever the backends do.
+                response.writeHead(request.url === "/" ? status(++homes) : 200).end("ok");
+            });
+            await new Promise<void>((resolve) => frontend.listen(0, "127.0.0.1", resolve));
+            const stubs = fs.mkdtempSync(path.join(os.tmpdir(), "frontend-check-"));
+            fs.writeFileSync(path.join(stubs, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+            try {
+                const env = { PATH: `${stubs}:${process.env.PATH}`, FRONTEND_ADDR: `127.0.0.1:${(frontend.address() as AddressInfo).port}` };
+                const [file, ...args] = check.command as string[];
+                const { stdout } = await promisify(execFile)(file, args, { env });
+                return { code: 0, out: stdout, paths };
+            } catch (error) {
+                return { code: (error as { code: number }).code, out: String((error as { stdout?: string }).stdout), paths };
+            } finally {
+                await new Promise((resolve) => frontend.close(resolve));
+            }
+        }
+
+        before(function () {
+            // GNU wget stands in for busybox's: both exit non-zero on a 500 and take -q, -T and -O.
+            if (!(process.env.PATH ?? "").split(":").some((dir) => fs.existsSync(path.join(dir, "wget")))) this.skip();
+        });
+
+        it("keeps asking while the home page fails, though /_healthz answers ok, and starts once it answers 200", async () => {
+            const { code, paths } = await runWait((n) => (n <= 3 ? 500 : 200));
+            assert.equal(code, 0);
+            assert.deepEqual(paths, ["/", "/", "/", "/"]);
+        });
+
+        it("gives up after 12 attempts and lets the load start (a scenario may fail the home page on purpose)", async () => {
+            const { code, out, paths } = await runWait(() => 500);
+            assert.equal(code, 0);
+            assert.equal(paths.length, 12);
+            assert.match(out, /did not answer 200 in 12 attempts; starting the load anyway/);
+        });
     });
 
     it("deploys into a configured namespace and adds frontend-external only when asked", async () => {
