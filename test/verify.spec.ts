@@ -3,9 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { SCENARIOS } from "../stacks";
+import { FRONTEND_V1_IMAGE } from "../catalog/boutique";
+import { CALL_GRAPHS, FrontendCode, PageName, SHOP_PAGE_NAMES, callsTo, frontendCode, pageCalls } from "../catalog/callgraph";
+import { SCENARIOS, Scenario, ScenarioName, scenarioSchema } from "../stacks";
 import { main } from "../tools/verify";
-import { expectedOutcome, planChecks } from "../tools/verify/plan";
+import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../tools/verify/model";
+import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../tools/verify/plan";
 import { atLeastOnce, quantile, wilson } from "../tools/verify/stats";
 import { Behaviour, startShop } from "./support/shop-emulator";
 
@@ -16,25 +19,45 @@ function stackFileWith(config: Record<string, unknown>): string {
     return file;
 }
 
-/** Runs verify against an emulated shop; returns its exit code and what it printed. */
-async function verify(config: Record<string, unknown>, behaviour: Behaviour, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
-    const shop = await startShop(behaviour);
+/** Captures what main prints while it runs. */
+async function captured(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
     const out: string[] = [];
     const err: string[] = [];
     const [log, write] = [console.log, process.stderr.write];
     console.log = (line: string) => out.push(line);
     process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-        const code = await main(["--config", stackFileWith(config), "--url", shop.url, "--concurrency", "20", ...extra]);
+        const code = await run();
         return { code, out: out.join("\n"), err: err.join("") };
     } finally {
         console.log = log;
         process.stderr.write = write;
+    }
+}
+
+/** Runs verify against an emulated shop; returns its exit code and what it printed. */
+async function verify(config: Record<string, unknown>, behaviour: Behaviour, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
+    const shop = await startShop(behaviour);
+    try {
+        return await captured(() => main(["--config", stackFileWith(config), "--url", shop.url, "--concurrency", "20", ...extra]));
+    } finally {
         await shop.close();
     }
 }
 
 const original = { original: 100 };
+/** Delay checks compare page times: fewer requests at once keep the emulated page's own time small beside the delay. */
+const TIMED = ["--requests", "100", "--concurrency", "10"];
+const codes = frontendCodes("v0.10.6", BUILT_IN_IMAGES);
+const scenario = (input: Record<string, unknown>): Scenario => scenarioSchema.parse({ description: "test", frontend: original, ...input });
+const plan = (s: Scenario) => planChecks(s, { maxLatencyMs: 2000, codes });
+const planned = (s: Scenario) =>
+    plan(s)
+        .checks.filter((c) => c.kind !== "split")
+        .map((c) => `${c.name}@${c.page}: ${c.declared}`);
+/** The endings of one page of one frontend code under a scenario. */
+const endings = (code: FrontendCode, page: PageName, s: Scenario): Ending[] => pageEndings(CALL_GRAPHS[code][page], scenarioFaults(s));
+const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, expected ${expected}`);
 
 describe("verify: measuring a scenario through the ingress", function () {
     this.timeout(60_000);
@@ -84,23 +107,221 @@ describe("verify: measuring a scenario through the ingress", function () {
         });
     });
 
-    describe("probes the page whose calls the upstream frontend makes", () => {
-        it("plans the checks of every preset", () => {
-            const plan = (name: keyof typeof SCENARIOS) => planChecks(SCENARIOS[name], { maxLatencyMs: 2000 }).checks.map((c) => `${c.name}@${c.page}`);
-            assert.deepEqual(plan("baseline"), ["split: original@home", "baseline: errors@home", "baseline: latency@home"]);
-            assert.deepEqual(plan("canary"), ["split: original@home", "split: v1@home", "baseline: errors@home", "baseline: latency@home"]);
-            assert.deepEqual(plan("fault-delay"), ["split: original@home", "delay: recommendationservice@product"]);
-            assert.deepEqual(plan("fault-abort"), ["split: original@home", "abort: productcatalogservice@home"]);
-            assert.deepEqual(plan("timeout"), ["split: original@home", "timeout: productcatalogservice@home"]);
-            assert.deepEqual(plan("retry"), ["split: original@home", "retries: productcatalogservice@home"]);
+    describe("the call graph, as read in the upstream frontend", () => {
+        it("names the upstream file, function and tag of every step and call", () => {
+            const sources = Object.values(CALL_GRAPHS).flatMap((pages) =>
+                Object.values(pages).flatMap((page) => [page.source, ...page.steps.map((s) => s.source), ...pageCalls(page).map(({ call }) => call.source)]),
+            );
+            assert.ok(sources.length > 50);
+            for (const source of sources) {
+                assert.match(source.tag, /^v0\.(10\.6|2\.1)$/);
+                assert.match(source.file, /^src\/(frontend\/(handlers|rpc)\.go|recommendationservice\/recommendation_server\.py)$/);
+                assert.match(source.func, /^[A-Za-z][\w.]+$/);
+            }
         });
 
-        it("says what it cannot see: services no page calls", () => {
-            const { skipped } = planChecks(
-                { ...SCENARIOS.baseline, services: { paymentservice: { delay: { percentage: 50, fixedDelay: "1s" } } } },
-                { maxLatencyMs: 2000 },
+        // Counts read in handlers.go and rpc.go: (calls made when nothing fails, calls whose failure fails the page).
+        const expected: Record<FrontendCode, Record<PageName, Record<string, [number, number]>>> = {
+            "v0.10": {
+                // homeHandler: GetSupportedCurrencies + one Convert per product (9 in products.json); chooseAd logs.
+                home: { currencyservice: [10, 10], productcatalogservice: [1, 1], cartservice: [1, 1], adservice: [1, 0], recommendationservice: [0, 0] },
+                // productHandler: GetProduct; getRecommendations (logged): ListRecommendations, whose server lists
+                // the catalog, then GetProduct for 5 ids.
+                product: { productcatalogservice: [7, 1], currencyservice: [2, 2], cartservice: [1, 1], recommendationservice: [1, 0], adservice: [1, 0] },
+                // viewCartHandler: no ad; getShippingQuote: GetQuote, then a Convert.
+                cart: {
+                    currencyservice: [2, 2],
+                    cartservice: [1, 1],
+                    recommendationservice: [1, 0],
+                    productcatalogservice: [6, 0],
+                    shippingservice: [1, 1],
+                    adservice: [0, 0],
+                },
+            },
+            "v0.2": {
+                home: { currencyservice: [10, 10], productcatalogservice: [1, 1], cartservice: [1, 1], adservice: [1, 0] },
+                // v0.2.1: a failed recommendation renders the error page.
+                product: { productcatalogservice: [7, 7], recommendationservice: [1, 1], adservice: [1, 0] },
+                cart: { recommendationservice: [1, 1], productcatalogservice: [6, 6], shippingservice: [1, 1] },
+            },
+        };
+        for (const [code, pages] of Object.entries(expected) as [FrontendCode, Record<PageName, Record<string, [number, number]>>][]) {
+            for (const [page, services] of Object.entries(pages) as [PageName, Record<string, [number, number]>][]) {
+                it(`${code} ${page}: ${Object.entries(services)
+                    .map(([s, [n, f]]) => `${s} ${n}/${f}`)
+                    .join(", ")}`, () => {
+                    for (const [service, [calls, fatal]] of Object.entries(services)) {
+                        assert.deepEqual(callsTo(CALL_GRAPHS[code][page], service), { calls, fatal }, `${code} ${page} ${service}`);
+                    }
+                });
+            }
+        }
+
+        it("nothing calls checkout, payment or email from a page verify probes", () => {
+            for (const pages of Object.values(CALL_GRAPHS)) {
+                for (const page of SHOP_PAGE_NAMES) {
+                    for (const service of ["checkoutservice", "paymentservice", "emailservice"]) assert.equal(callsTo(pages[page], service).calls, 0);
+                }
+            }
+        });
+
+        it("the original frontend runs the release's code; v1's Tetrate image the v0.2 code (a guess); an unknown image, unknown code", () => {
+            assert.equal(frontendCode("v0.10.6", undefined), "v0.10");
+            assert.equal(frontendCode("v0.10.6", FRONTEND_V1_IMAGE), "v0.2");
+            assert.equal(frontendCode("v0.10.6", "registry.example/frontend:dev"), undefined);
+            assert.deepEqual(codes, { original: "v0.10", v1: "v0.2" });
+        });
+    });
+
+    describe("what a page does under a scenario", () => {
+        it("ads: a 50% / 1s delay adds 100ms (getAd's deadline) to half the home pages, which still answer", () => {
+            const s = scenario({ services: { adservice: { delay: { percentage: 50, fixedDelay: "1s" } } } });
+            assert.deepEqual(
+                endings("v0.10", "home", s).sort((a, b) => a.ms - b.ms),
+                [
+                    { p: 0.5, ms: 0, status: 200 },
+                    { p: 0.5, ms: 100, status: 200 },
+                ],
             );
-            assert.deepEqual(skipped, ["delay on paymentservice: no page of the shop calls it"]);
+        });
+
+        it("product page: only the first GetProduct fails it (v0.10); any of the 7 catalog calls does in v0.2", () => {
+            const s = scenario({ services: { productcatalogservice: { abort: { percentage: 50, httpStatus: 500 } } } });
+            near(
+                probability(endings("v0.10", "product", s), (e) => e.status === 500),
+                0.5,
+                "v0.10",
+            );
+            near(
+                probability(endings("v0.2", "product", s), (e) => e.status === 500),
+                1 - 0.5 ** 7,
+                "v0.2",
+            );
+        });
+
+        it("getRecommendations stops at its first failed call; delays add up over the calls made", () => {
+            // Every catalog call delayed 10ms, half of them aborted: a page that gets past the first GetProduct
+            // (10ms) makes k more catalog calls, k = 1..6, until the first abort: k with chance 0.5^k (k < 6).
+            const s = scenario({
+                services: { productcatalogservice: { delay: { percentage: 100, fixedDelay: "10ms" }, abort: { percentage: 50, httpStatus: 500 } } },
+            });
+            const answered = endings("v0.10", "product", s).filter((e) => e.status === 200);
+            const mean = answered.reduce((sum, e) => sum + e.p * e.ms, 0) / probability(answered, () => true);
+            const calls = [1, 2, 3, 4, 5].reduce((sum, k) => sum + k * 0.5 ** k, 0) + 6 * 0.5 ** 5;
+            near(mean, 10 + 10 * calls, "mean added time of the rendered product pages");
+        });
+
+        it("cart page: shipping fails it; currencyservice twice (currencies, the quote's conversion)", () => {
+            const shipping = scenario({ services: { shippingservice: { abort: { percentage: 50, httpStatus: 500 } } } });
+            near(
+                probability(endings("v0.10", "cart", shipping), (e) => e.status === 500),
+                0.5,
+                "shipping",
+            );
+            const currency = scenario({ services: { currencyservice: { abort: { percentage: 20, httpStatus: 500 } } } });
+            near(
+                probability(endings("v0.10", "cart", currency), (e) => e.status === 500),
+                1 - 0.8 ** 2,
+                "currency",
+            );
+        });
+
+        it("a canary split weighs each version's page: 30% v1 x 50% recommendation aborts = 15% failed product pages", () => {
+            const s = scenario({ services: { recommendationservice: { abort: { percentage: 50, httpStatus: 500 } } } });
+            const mixed = mix([
+                { weight: 0.7, endings: endings("v0.10", "product", s) },
+                { weight: 0.3, endings: endings("v0.2", "product", s) },
+            ]);
+            near(
+                probability(mixed, (e) => e.status === 500),
+                0.15,
+                "failed",
+            );
+        });
+
+        it("the frontend's own route: its abort answers its status, its timeout 504", () => {
+            const s = scenario({
+                services: { frontend: { abort: { percentage: 30, httpStatus: 503 }, timeout: "1s" }, productcatalogservice: { extraLatency: "2s" } },
+            });
+            const e = endings("v0.10", "home", s);
+            near(
+                probability(e, (x) => x.status === 503),
+                0.3,
+                "503",
+            );
+            near(
+                probability(e, (x) => x.status === 504 && x.ms === 1000),
+                0.7,
+                "504 after 1s",
+            );
+        });
+    });
+
+    describe("plans each check on the page whose calls show it", () => {
+        it("plans the checks of every preset", () => {
+            const names = (name: ScenarioName) => plan(SCENARIOS[name]).checks.map((c) => `${c.name}@${c.page}`);
+            assert.deepEqual(names("baseline"), ["split: original@home", "baseline: errors@home", "baseline: latency@home"]);
+            assert.deepEqual(names("canary"), ["split: original@home", "split: v1@home", "baseline: errors@home", "baseline: latency@home"]);
+            assert.deepEqual(names("fault-delay"), ["split: original@home", "delay: recommendationservice@product"]);
+            assert.deepEqual(names("fault-abort"), ["split: original@home", "abort: productcatalogservice@home"]);
+            assert.deepEqual(names("timeout"), ["split: original@home", "timeout: productcatalogservice@home"]);
+            assert.deepEqual(names("retry"), ["split: original@home", "retries: productcatalogservice@home"]);
+        });
+
+        it("adservice: 0.10s slower, not 0.90s, and its abort fails no page", () => {
+            const s = scenario({ services: { adservice: { delay: { percentage: 50, fixedDelay: "1s" }, abort: { percentage: 50, httpStatus: 500 } } } });
+            assert.deepEqual(planned(s), ["delay: adservice@home: 50.0% of home pages about 0.10s slower"]);
+            assert.deepEqual(plan(s).skipped, ["abort on adservice: no page fails when it does (the frontend only logs its failures)"]);
+        });
+
+        it("shippingservice on the cart page; checkout, payment and email skipped with the reason", () => {
+            const s = scenario({
+                services: {
+                    shippingservice: { delay: { percentage: 50, fixedDelay: "1s" }, abort: { percentage: 20, httpStatus: 503 } },
+                    paymentservice: { delay: { percentage: 50, fixedDelay: "1s" } },
+                },
+            });
+            // The cart page (1 GetQuote) fails when shipping does, whatever the status Istio answered it with.
+            assert.deepEqual(planned(s), [
+                "delay: shippingservice@cart: 50.0% of cart pages about 1.00s slower",
+                "abort: shippingservice@cart: 20.0% of cart pages answered 500",
+            ]);
+            assert.deepEqual(plan(s).skipped, ["delay on paymentservice: only POST /cart/checkout reaches it, and verify sends only GETs"]);
+        });
+
+        it("a recommendation abort: skipped on the original frontend alone, 15% of product pages in the canary", () => {
+            const abort = { recommendationservice: { abort: { percentage: 50, httpStatus: 500 } } };
+            assert.deepEqual(planned(scenario({ services: abort })), []);
+            assert.deepEqual(plan(scenario({ services: abort })).skipped, [
+                "abort on recommendationservice: no page fails when it does (the frontend only logs its failures)",
+            ]);
+            assert.deepEqual(planned(scenario({ frontend: { original: 70, v1: 30 }, services: abort })), [
+                "abort: recommendationservice@product: 15.0% of product pages answered 500",
+            ]);
+        });
+
+        it("a page already probed for one check takes another check it shows as plainly", () => {
+            const s = scenario({
+                services: {
+                    productcatalogservice: { abort: { percentage: 50, httpStatus: 500 } },
+                    recommendationservice: { delay: { percentage: 50, fixedDelay: "1s" } },
+                },
+            });
+            // Half the product pages fail at their first GetProduct, before any recommendation.
+            assert.deepEqual(planned(s), [
+                "abort: productcatalogservice@product: 50.0% of product pages answered 500",
+                "delay: recommendationservice@product: 25.0% of product pages about 1.00s slower",
+            ]);
+        });
+
+        it("skips the fault checks when a routed version runs code verify does not know", () => {
+            const s = scenario({ frontend: { original: 70, v1: 30 }, services: { shippingservice: { abort: { percentage: 50, httpStatus: 500 } } } });
+            const { checks, skipped } = planChecks(s, { maxLatencyMs: 2000, codes: { original: "v0.10", v1: undefined } });
+            assert.deepEqual(
+                checks.map((c) => c.name),
+                ["split: original", "split: v1"],
+            );
+            assert.deepEqual(skipped, ["abort on shippingservice: verify does not know the calls of frontend v1 (its image's code)"]);
         });
     });
 
@@ -114,29 +335,100 @@ describe("verify: measuring a scenario through the ingress", function () {
             assert.match(wrong.out, /split: v1 .* FAIL/);
         });
 
-        it("delay 50%: passes 50%, fails 10%", async () => {
+        it("delay 50% on recommendationservice: passes 50%, fails 10%", async () => {
             const config = { scenario: "fault-delay", traffic: { services: { recommendationservice: { delay: { percentage: 50, fixedDelay: "150ms" } } } } };
-            const right = await verify(config, { weights: original, pages: { product: { delay: { p: 0.5, ms: 150 } } } }, ["--requests", "100"]);
+            const delayed = (p: number): Behaviour => ({ weights: original, backends: { recommendationservice: { delay: { p, ms: 150 } } } });
+            const right = await verify(config, delayed(0.5), TIMED);
             assert.equal(right.code, 0, right.out);
-            const wrong = await verify(config, { weights: original, pages: { product: { delay: { p: 0.1, ms: 150 } } } }, ["--requests", "100"]);
+            const wrong = await verify(config, delayed(0.1), TIMED);
             assert.equal(wrong.code, 1, wrong.out);
             assert.match(wrong.out, /delay: recommendationservice +product .* FAIL/);
         });
 
-        it("abort 50% with HTTP 500: passes 50%, fails 10%", async () => {
-            const right = await verify({ scenario: "fault-abort" }, { weights: original, pages: { home: { abort: { p: 0.5, status: 500 } } } });
+        it("delay on adservice: passes pages 100ms slower (the ad deadline), fails pages slowed by the whole delay or too few", async () => {
+            const config = { scenario: "baseline", traffic: { services: { adservice: { delay: { percentage: 50, fixedDelay: "500ms" } } } } };
+            const delayed = (p: number): Behaviour => ({ weights: original, backends: { adservice: { delay: { p, ms: 500 } } } });
+            // 100ms is all the deadline lets through: few requests at once, so the page's own time stays small beside it.
+            const right = await verify(config, delayed(0.5), ["--requests", "100", "--concurrency", "5"]);
             assert.equal(right.code, 0, right.out);
-            const wrong = await verify({ scenario: "fault-abort" }, { weights: original, pages: { home: { abort: { p: 0.1, status: 500 } } } });
+            assert.match(
+                right.out,
+                /delay: adservice +home +50\.0% of home pages about 0\.10s slower +\d+\.\d% \(\d+\/100\) over [\d.]+s, median \+0\.1\ds .* pass/,
+            );
+            const noDeadline = await verify(config, { ...delayed(0.5), adDeadlineMs: null }, ["--requests", "40"]);
+            assert.equal(noDeadline.code, 1, noDeadline.out);
+            assert.match(noDeadline.out, /delay: adservice .* median \+0\.5\ds .* FAIL/);
+            const fewer = await verify(config, delayed(0.1), ["--requests", "100", "--concurrency", "5"]);
+            assert.equal(fewer.code, 1, fewer.out);
+        });
+
+        it("abort 50% on productcatalogservice (home page): passes 50%, fails 10%", async () => {
+            const aborted = (p: number): Behaviour => ({ weights: original, backends: { productcatalogservice: { abort: { p } } } });
+            const right = await verify({ scenario: "fault-abort" }, aborted(0.5));
+            assert.equal(right.code, 0, right.out);
+            assert.match(right.out, /abort: productcatalogservice +home +50\.0% of home pages answered 500 .* pass/);
+            const wrong = await verify({ scenario: "fault-abort" }, aborted(0.1));
             assert.equal(wrong.code, 1, wrong.out);
         });
 
-        it("timeout: passes failures at the timeout, fails when there is no timeout", async () => {
-            const config = { scenario: "timeout", traffic: { services: { productcatalogservice: { extraLatency: "600ms", timeout: "150ms" } } } };
-            const right = await verify(config, { weights: original, pages: { home: { slow: { ms: 150, status: 500 } } } }, ["--requests", "40"]);
+        it("abort 50% on productcatalogservice judged on the product page: passes 50%, fails a frontend that fails on every catalog call", async () => {
+            // fault-abort and fault-delay at once: the product page, probed for the delay, also shows the abort.
+            const config = { scenario: "fault-abort", traffic: { services: { recommendationservice: { delay: { percentage: 50, fixedDelay: "150ms" } } } } };
+            const lab = (code: "v0.10" | "v0.2"): Behaviour => ({
+                weights: original,
+                code: { original: code },
+                backends: { productcatalogservice: { abort: { p: 0.5 } }, recommendationservice: { delay: { p: 0.5, ms: 150 } } },
+            });
+            const right = await verify(config, lab("v0.10"), ["--concurrency", "10"]);
             assert.equal(right.code, 0, right.out);
-            const noTimeout = await verify(config, { weights: original, pages: { home: { slow: { ms: 600, status: 500 } } } }, ["--requests", "40"]);
-            assert.equal(noTimeout.code, 1, noTimeout.out);
-            assert.match(noTimeout.out, /timeout: productcatalogservice +home +fails after 0\.15s +100\.0% failed, median 0\.6\ds .* FAIL/);
+            assert.match(right.out, /abort: productcatalogservice +product +50\.0% of product pages answered 500 .* pass/);
+            assert.match(right.out, /delay: recommendationservice +product +25\.0% of product pages about 0\.15s slower .* pass/);
+            const wrong = await verify(config, lab("v0.2"), ["--concurrency", "10"]);
+            assert.equal(wrong.code, 1, wrong.out);
+            assert.match(wrong.out, /abort: productcatalogservice +product .* FAIL/);
+        });
+
+        it("shippingservice on the cart page: a delay passes 50% and fails 10%, an abort passes 50% and fails 10%", async () => {
+            const delayConfig = { scenario: "baseline", traffic: { services: { shippingservice: { delay: { percentage: 50, fixedDelay: "150ms" } } } } };
+            const delayed = (p: number): Behaviour => ({ weights: original, backends: { shippingservice: { delay: { p, ms: 150 } } } });
+            const right = await verify(delayConfig, delayed(0.5), TIMED);
+            assert.equal(right.code, 0, right.out);
+            assert.match(right.out, /delay: shippingservice +cart +50\.0% of cart pages about 0\.15s slower .* pass/);
+            const wrong = await verify(delayConfig, delayed(0.1), TIMED);
+            assert.equal(wrong.code, 1, wrong.out);
+
+            const abortConfig = { scenario: "baseline", traffic: { services: { shippingservice: { abort: { percentage: 50, httpStatus: 503 } } } } };
+            const aborted = (p: number): Behaviour => ({ weights: original, backends: { shippingservice: { abort: { p } } } });
+            const rightAbort = await verify(abortConfig, aborted(0.5));
+            assert.equal(rightAbort.code, 0, rightAbort.out);
+            assert.match(rightAbort.out, /abort: shippingservice +cart +50\.0% of cart pages answered 500 .* pass/);
+            const wrongAbort = await verify(abortConfig, aborted(0.1));
+            assert.equal(wrongAbort.code, 1, wrongAbort.out);
+        });
+
+        it("canary and a recommendation abort: passes 15% failed product pages (v1 only), fails when v1 also ignores the failure", async () => {
+            const config = { scenario: "canary", traffic: { services: { recommendationservice: { abort: { percentage: 50, httpStatus: 500 } } } } };
+            const lab = (v1: "v0.10" | "v0.2"): Behaviour => ({
+                weights: { original: 70, v1: 30 },
+                code: { original: "v0.10", v1 },
+                backends: { recommendationservice: { abort: { p: 0.5 } } },
+            });
+            const right = await verify(config, lab("v0.2"));
+            assert.equal(right.code, 0, right.out);
+            assert.match(right.out, /abort: recommendationservice +product +15\.0% of product pages answered 500 .* pass/);
+            const wrong = await verify(config, lab("v0.10"));
+            assert.equal(wrong.code, 1, wrong.out);
+            assert.match(wrong.out, /abort: recommendationservice +product +15\.0% of product pages answered 500 +0\.0% \(0\/200\) .* FAIL/);
+        });
+
+        it("timeout: passes failures at the timeout, fails failures that come later", async () => {
+            const config = { scenario: "timeout", traffic: { services: { productcatalogservice: { extraLatency: "600ms", timeout: "150ms" } } } };
+            const slow = (ms: number): Behaviour => ({ weights: original, backends: { productcatalogservice: { slow: { ms, fails: true } } } });
+            const right = await verify(config, slow(150), ["--requests", "40"]);
+            assert.equal(right.code, 0, right.out);
+            const late = await verify(config, slow(600), ["--requests", "40"]);
+            assert.equal(late.code, 1, late.out);
+            assert.match(late.out, /timeout: productcatalogservice +home +fails after 0\.15s +100\.0% failed, median 0\.6\ds .* FAIL/);
         });
 
         it("retries: passes failures after every try, fails when the first timeout ends the request", async () => {
@@ -146,10 +438,11 @@ describe("verify: measuring a scenario through the ingress", function () {
                     services: { productcatalogservice: { extraLatency: "900ms", retries: { attempts: 3, perTryTimeout: "100ms", retryOn: "gateway-error" } } },
                 },
             };
-            const right = await verify(config, { weights: original, pages: { home: { slow: { ms: 400, status: 500 } } } }, ["--requests", "40"]);
+            const slow = (ms: number): Behaviour => ({ weights: original, backends: { productcatalogservice: { slow: { ms, fails: true } } } });
+            const right = await verify(config, slow(400), ["--requests", "40"]);
             assert.equal(right.code, 0, right.out);
             assert.match(right.out, /fails after 0\.40s \(4 tries\)/);
-            const noRetry = await verify(config, { weights: original, pages: { home: { slow: { ms: 100, status: 500 } } } }, ["--requests", "40"]);
+            const noRetry = await verify(config, slow(100), ["--requests", "40"]);
             assert.equal(noRetry.code, 1, noRetry.out);
         });
 
@@ -159,7 +452,7 @@ describe("verify: measuring a scenario through the ingress", function () {
             assert.match(right.out, /200 responses \(0 without an answer\) from http:\/\/127\.0\.0\.1:\d+\/ in [\d.]+s; 3 passed, 0 failed/);
             const stray = await verify({ scenario: "baseline" }, { weights: { original: 98, v1: 2 } });
             assert.equal(stray.code, 1, stray.out);
-            const errors = await verify({ scenario: "baseline" }, { weights: original, pages: { home: { abort: { p: 0.05, status: 503 } } } });
+            const errors = await verify({ scenario: "baseline" }, { weights: original, frontend: { abort: { p: 0.05, status: 503 } } });
             assert.equal(errors.code, 1, errors.out);
             assert.match(errors.out, /baseline: errors .* FAIL/);
         });
@@ -187,17 +480,12 @@ describe("verify: measuring a scenario through the ingress", function () {
         const shop = await startShop({ weights: original });
         const url = shop.url;
         await shop.close();
-        const write = process.stderr.write;
-        const err: string[] = [];
-        process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-        try {
-            assert.equal(await main(["dev", "--url", url, "--requests", "10"]), 2);
-            assert.match(err.join(""), /could not reach the shop at http:\/\/127\.0\.0\.1:\d+\/: .*(ECONNREFUSED|connect)/);
-            assert.equal(await main(["dev", "--url", url, "--requests", "5"]), 2);
-            assert.match(err.join(""), /--requests must be a whole number from 10 to 10000, not 5/);
-            assert.equal(await main(["dev", "--url", "not a url"]), 2);
-        } finally {
-            process.stderr.write = write;
-        }
+        const refused = await captured(() => main(["dev", "--url", url, "--requests", "10"]));
+        assert.equal(refused.code, 2);
+        assert.match(refused.err, /could not reach the shop at http:\/\/127\.0\.0\.1:\d+\/: .*(ECONNREFUSED|connect)/);
+        const usage = await captured(() => main(["dev", "--url", url, "--requests", "5"]));
+        assert.equal(usage.code, 2);
+        assert.match(usage.err, /--requests must be a whole number from 10 to 10000, not 5/);
+        assert.equal((await captured(() => main(["dev", "--url", "not a url"]))).code, 2);
     });
 });

@@ -10,7 +10,7 @@ import { ConfigError } from "../../config/schema";
 import { resolveScenario } from "../../stacks";
 import { CommandLine, UsageError, parseCommandLine, runAsScript } from "../cli";
 import { stackNames } from "../evaluate";
-import { Check, Verdict, pagesFor, planChecks } from "./plan";
+import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
 
 const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--json]
@@ -105,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
         options = parseVerifyArgs(argv);
         const config = loadStackFile(options.line.target.file);
         scenarioName = config.scenario;
-        ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs }));
+        // The one place the frontend images enter; issue 11's configurable v1 image goes here.
+        const codes = frontendCodes(config.boutique.release, BUILT_IN_IMAGES);
+        ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes }));
         url = options.url ?? stackUrl(options.line.target.stack);
         new URL(url);
     } catch (error) {

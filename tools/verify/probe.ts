@@ -5,6 +5,7 @@
 import * as http from "http";
 import * as https from "https";
 import { performance } from "perf_hooks";
+import { VERIFY_SESSION_COOKIE } from "../../catalog/callgraph";
 import { VERSION_HEADER } from "../../components/istio-objects";
 import { Sample } from "./plan";
 
@@ -28,14 +29,18 @@ export class ConnectionError extends Error {}
 function get(url: URL, timeoutMs: number, agent: http.Agent): Promise<{ status: number; version?: string }> {
     const client = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-        const request = client.get(url, { agent, timeout: timeoutMs, headers: { "user-agent": "boutique-mesh-verify" } }, (response) => {
-            response.resume();
-            response.on("end", () => {
-                const header = response.headers[VERSION_HEADER];
-                resolve({ status: response.statusCode ?? 0, version: Array.isArray(header) ? header[0] : header });
-            });
-            response.on("error", reject);
-        });
+        const request = client.get(
+            url,
+            { agent, timeout: timeoutMs, headers: { "user-agent": "boutique-mesh-verify", cookie: VERIFY_SESSION_COOKIE } },
+            (response) => {
+                response.resume();
+                response.on("end", () => {
+                    const header = response.headers[VERSION_HEADER];
+                    resolve({ status: response.statusCode ?? 0, version: Array.isArray(header) ? header[0] : header });
+                });
+                response.on("error", reject);
+            },
+        );
         request.on("timeout", () => request.destroy(new ConnectionError(`no answer within ${timeoutMs}ms`)));
         request.on("error", (error) => reject(error instanceof ConnectionError ? error : new ConnectionError(error.message)));
     });
