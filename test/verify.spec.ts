@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -487,5 +488,23 @@ describe("verify: measuring a scenario through the ingress", function () {
         assert.equal(usage.code, 2);
         assert.match(usage.err, /--requests must be a whole number from 10 to 10000, not 5/);
         assert.equal((await captured(() => main(["dev", "--url", "not a url"]))).code, 2);
+    });
+
+    it("stops at the first requests a shop leaves unanswered instead of sending them all", async () => {
+        let connections = 0;
+        const silent = net.createServer((socket) => {
+            connections++;
+            socket.destroy();
+        });
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        try {
+            const { port } = silent.address() as net.AddressInfo;
+            const result = await captured(() => main(["dev", "--url", `http://127.0.0.1:${port}/`, "--requests", "1000", "--concurrency", "10"]));
+            assert.equal(result.code, 2);
+            assert.match(result.err, /could not reach the shop .*\(stopped after \d+ unanswered requests\)/);
+            assert.ok(connections <= 10, `${connections} connections: no more than the requests in flight when the first went unanswered`);
+        } finally {
+            await new Promise((resolve) => silent.close(resolve));
+        }
     });
 });

@@ -128,8 +128,10 @@ export async function main(argv: string[]): Promise<number> {
         deadlineMs: options.maxSeconds * 1000,
         onProgress: progress,
     });
-    if (result.samples.length === 0 || result.failures.length > result.samples.length) {
-        process.stderr.write(`verify: could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}\n`);
+    if (result.unreachable || result.samples.length === 0 || result.failures.length > result.samples.length) {
+        if (result.unreachable && process.stderr.isTTY) process.stderr.write("\n");
+        const stopped = result.unreachable ? ` (stopped after ${result.failures.length} unanswered requests)` : "";
+        process.stderr.write(`verify: could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}\n`);
         return 2;
     }
     const verdicts: (Check & Verdict)[] = checks.map((check) => ({ ...check, ...check.judge(result.samples) }));

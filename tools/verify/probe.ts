@@ -1,6 +1,7 @@
 /**
  * Sends a bounded number of requests to the shop's pages and records what came back. Bounded in
- * count, concurrency and time; it stops by itself.
+ * count, concurrency and time; it stops by itself, and at once when the shop does not answer the
+ * first requests at all.
  */
 import * as http from "http";
 import * as https from "https";
@@ -46,7 +47,15 @@ function get(url: URL, timeoutMs: number, agent: http.Agent): Promise<{ status: 
     });
 }
 
-export async function probe(options: ProbeOptions): Promise<{ samples: Sample[]; failures: string[]; elapsedMs: number }> {
+export interface ProbeResult {
+    samples: Sample[];
+    failures: string[];
+    elapsedMs: number;
+    /** No request was answered and sending stopped at the first that went unanswered. */
+    unreachable: boolean;
+}
+
+export async function probe(options: ProbeOptions): Promise<ProbeResult> {
     const base = new URL(options.url);
     // Pages take turns, so a deadline cuts every page's sample short evenly.
     const jobs = Array.from({ length: options.requests }, () => options.pages.map(({ page, path }) => ({ page, url: new URL(path, base) }))).flat();
@@ -56,8 +65,9 @@ export async function probe(options: ProbeOptions): Promise<{ samples: Sample[];
     const start = performance.now();
     let next = 0;
     let done = 0;
+    let unreachable = false;
     const worker = async () => {
-        while (next < jobs.length && performance.now() - start < options.deadlineMs) {
+        while (!unreachable && next < jobs.length && performance.now() - start < options.deadlineMs) {
             const job = jobs[next++];
             const begun = performance.now();
             try {
@@ -65,6 +75,8 @@ export async function probe(options: ProbeOptions): Promise<{ samples: Sample[];
                 samples.push({ page: job.page, status, ms: performance.now() - begun, ...(version ? { version } : {}) });
             } catch (error) {
                 failures.push(`${job.url.pathname}: ${(error as Error).message}`);
+                // A shop that has answered nothing yet is not there: what is in flight ends, nothing more is sent.
+                if (samples.length === 0) unreachable = true;
             }
             options.onProgress?.(++done, jobs.length);
         }
@@ -74,5 +86,5 @@ export async function probe(options: ProbeOptions): Promise<{ samples: Sample[];
     } finally {
         agent.destroy();
     }
-    return { samples, failures, elapsedMs: performance.now() - start };
+    return { samples, failures, elapsedMs: performance.now() - start, unreachable };
 }
