@@ -57,7 +57,11 @@ export type PageName = (typeof SHOP_PAGE_NAMES)[number];
  */
 export type FrontendCode = "v0.10" | "v0.2";
 
-/** The session cookie verify sends: one session whose cart stays empty, instead of a new session per request. */
+/**
+ * The session cookie verify sends: the frontend takes its value as the session id (ensureSessionID in
+ * src/frontend/middleware.go; without it, it mints a new session per request), and cartservice answers
+ * an id it never stored with an empty cart (RedisCartStore.GetCartAsync, src/cartservice, v0.10.6).
+ */
 export const VERIFY_SESSION_COOKIE = "shop_session-id=boutique-mesh-verify";
 
 /** A product of the release's catalog (products.json), for the product page. */

@@ -207,7 +207,7 @@ function resilienceCheck(service: string, policy: ServicePolicy, page: PageName,
     };
 }
 
-/** A check waiting for its page: the pages it could use (best first, ties only) and how to build it there. */
+/** A check waiting for its page: the pages that show it equally plainly, and how to build it on one. */
 interface Pending {
     pages: PageName[];
     build: (page: PageName) => Check;
