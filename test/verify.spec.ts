@@ -380,11 +380,11 @@ describe("verify: measuring a scenario through the ingress", function () {
                 code: { original: code },
                 backends: { productcatalogservice: { abort: { p: 0.5 } }, recommendationservice: { delay: { p: 0.5, ms: 150 } } },
             });
-            const right = await verify(config, lab("v0.10"), ["--concurrency", "10"]);
+            const right = await verify(config, lab("v0.10"), TIMED);
             assert.equal(right.code, 0, right.out);
             assert.match(right.out, /abort: productcatalogservice +product +50\.0% of product pages answered 500 .* pass/);
             assert.match(right.out, /delay: recommendationservice +product +25\.0% of product pages about 0\.15s slower .* pass/);
-            const wrong = await verify(config, lab("v0.2"), ["--concurrency", "10"]);
+            const wrong = await verify(config, lab("v0.2"), TIMED);
             assert.equal(wrong.code, 1, wrong.out);
             assert.match(wrong.out, /abort: productcatalogservice +product .* FAIL/);
         });
