@@ -57,7 +57,7 @@ describe("lifecycle: npm run lab", () => {
         it("prints its help and exits 0 on --help", async () => {
             const { value, err } = await captured(() => main(["--help"]));
             assert.equal(value, 0);
-            assert.match(err, /usage: npm run lab -- <up\|preview\|down\|outputs> <stack> \[--all\]/);
+            assert.match(err, /usage: npm run lab -- <up\|preview\|refresh\|down\|outputs> <stack> \[--all\]/);
             assert.match(err, /PULUMI_BACKEND_URL/);
         });
     });

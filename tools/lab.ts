@@ -1,8 +1,9 @@
 /**
- * npm run lab -- <up|preview|down|outputs> <stack> [--all]
+ * npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
  *
  * The lab's lifecycle on the Pulumi Automation API: a local file backend in the project folder by
- * default, the stack created or selected, the engine's progress streamed, a short summary after `up`.
+ * default, the stack created or selected, the program run in this process, the engine's progress
+ * streamed, the engine's change counts after every run and a short summary after `up`.
  * Everything that can be checked before the engine starts is checked first, with a clear message.
  */
 import { execFileSync } from "child_process";
@@ -10,25 +11,30 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { OutputMap } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { expandHome } from "../components/cluster";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
 import { UsageError, runAsScript } from "./cli";
 import { PROJECT_DIR, stackFile, stackNames } from "./evaluate";
+import { ENGINE_COMMANDS, openStack, runEngine } from "./lab-engine";
 
-const COMMANDS = ["up", "preview", "down", "outputs"] as const;
+const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
 
-const USAGE = `usage: npm run lab -- <up|preview|down|outputs> <stack> [--all]
+const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
 
   up        create or update the stack's lab, then print where to open the shop and the dashboards
   preview   show what up would change
+  refresh   read the stack's resources back from the cluster into its state
   down      destroy the stack's lab in dependency order, then remove the stack
   outputs   print the stack's outputs
   <stack>   a stack file of the project: ${stackNames().join(", ")}
-  --all     every stack file (up, preview, down), one after another
+  --all     every stack file (up, preview, refresh, down), one after another
+
+After up, preview, refresh and down one line gives the engine's counts:
+  lab: <stack> <command>: create=<n> update=<n> replace=<n> delete=<n> same=<n>
 
 environment:
   PULUMI_BACKEND_URL         state backend (default: file://<project folder>, state in .pulumi/)
@@ -149,29 +155,14 @@ export function summary(stack: string, outputs: OutputMap): string {
 }
 
 async function run(command: Command, stackName: string): Promise<void> {
-    const envVars = engineEnvironment();
-    const stack: Stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: PROJECT_DIR }, { envVars });
-    const onOutput = (out: string) => process.stdout.write(out);
-    switch (command) {
-        case "up": {
-            const result = await stack.up({ onOutput, color: "auto" });
-            console.log(`\n${summary(stackName, result.outputs)}`);
-            break;
-        }
-        case "preview":
-            await stack.preview({ onOutput, color: "auto", diff: true });
-            break;
-        case "down":
-            await stack.destroy({ onOutput, color: "auto" });
-            await stack.workspace.removeStack(stackName);
-            console.log(`lab ${stackName} is down and its stack removed`);
-            break;
-        case "outputs":
-            console.log(
-                JSON.stringify(Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2),
-            );
-            break;
+    const stack = await openStack(stackName, engineEnvironment());
+    if (command === "outputs") {
+        const outputs = await stack.outputs();
+        console.log(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
+        return;
     }
+    const outputs = await runEngine(command, stackName, stack);
+    if (command === "up" && outputs) console.log(`\n${summary(stackName, outputs)}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
