@@ -89,6 +89,22 @@ describe("lab engine: the Automation API runs of npm run lab", () => {
         });
     });
 
+    describe("down", () => {
+        it("destroys, then removes the stack's state but never its stack file", async () => {
+            const { stack, calls } = fakeStack({ delete: 60 });
+            const out = recorder();
+            await runEngine("down", "dev", stack, { out });
+            assert.deepEqual(
+                calls.map((c) => c.method),
+                ["destroy", "removeStack"],
+            );
+            // `pulumi stack rm` deletes Pulumi.<stack>.yaml unless told --preserve-config
+            // (@pulumi/pulumi 3.248.0 automation/localWorkspace.js removeStack).
+            assert.deepEqual(calls[1].args, ["dev", { preserveConfig: true }]);
+            assert.match(out.text(), /lab: dev is down; its stack is removed, Pulumi\.dev\.yaml is kept/);
+        });
+    });
+
     describe("the change line", () => {
         it("is exactly `lab: <stack> <command>: create= update= replace= delete= same=`", () => {
             assert.equal(changeLine("dev", "up", { create: 58, same: 1 }), "lab: dev up: create=58 update=0 replace=0 delete=0 same=1");

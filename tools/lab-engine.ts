@@ -122,8 +122,9 @@ export async function runEngine(
         case "down": {
             const result = await stack.destroy({ onOutput, color: "auto" });
             report(result.summary.resourceChanges);
-            await stack.workspace.removeStack(stackName);
-            out.line(`lab ${stackName} is down and its stack removed`);
+            // The stack file is the user's source: only the stack's state goes.
+            await stack.workspace.removeStack(stackName, { preserveConfig: true });
+            out.line(`lab: ${stackName} is down; its stack is removed, Pulumi.${stackName}.yaml is kept`);
             return undefined;
         }
     }

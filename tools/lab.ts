@@ -28,7 +28,7 @@ const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [
   up        create or update the stack's lab, then print where to open the shop and the dashboards
   preview   show what up would change
   refresh   read the stack's resources back from the cluster into its state
-  down      destroy the stack's lab in dependency order, then remove the stack
+  down      destroy the stack's lab in dependency order, then remove its state (the stack file stays)
   outputs   print the stack's outputs
   <stack>   a stack file of the project: ${stackNames().join(", ")}
   --all     every stack file (up, preview, refresh, down), one after another
