@@ -6,3 +6,9 @@
  */
 export const EXPOSURE_ANNOTATION = "boutique-mesh.io/exposure";
 export const EXPOSED_BY_CONFIG = { [EXPOSURE_ANNOTATION]: "config" } as const;
+
+/**
+ * On the lab's namespaces: the stack that created them. `npm run lab` reads it before the engine starts
+ * to name the other lab (or say "not a lab's") when a namespace the stack would create already exists.
+ */
+export const STACK_LABEL = "boutique-mesh.io/stack";

@@ -11,6 +11,8 @@ export interface BoutiqueArgs {
     /** What must finish before anything pulls an image: the copies into the mirrors. */
     imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
+    /** Labels of the namespace besides the injection label (the stack that owns it). */
+    namespaceLabels: Record<string, string>;
 }
 
 /** The shop: its namespace, labelled for sidecar injection, and the release's workloads from the catalog. */
@@ -28,7 +30,7 @@ export class Boutique extends pulumi.ComponentResource {
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: settings.namespace, labels: { "istio-injection": "enabled" } } },
+            { metadata: { name: settings.namespace, labels: { ...args.namespaceLabels, "istio-injection": "enabled" } } },
             child,
         );
         const inNamespace = { ...child, dependsOn: [this.namespace] };

@@ -4,6 +4,7 @@ import { FRONTEND } from "../catalog/boutique";
 import { LabConfig } from "../config/schema";
 import { resolveScenario } from "../stacks";
 import { AddonAccess, Addons } from "./addons";
+import { STACK_LABEL } from "./annotations";
 import { Boutique } from "./boutique";
 import { Cluster } from "./cluster";
 import { Ingress } from "./ingress";
@@ -12,6 +13,8 @@ import { INGRESS_GATEWAY } from "./istio";
 import { networkingApi } from "./istio-objects";
 import { Mesh } from "./mesh";
 import { Mirroring } from "./mirroring";
+import { pinnedCluster } from "./target";
+import { labTransforms } from "./teardown";
 import { Traffic } from "./traffic";
 import { tracingMeshConfig } from "./tracing";
 
@@ -45,9 +48,13 @@ export class Lab extends pulumi.ComponentResource {
 
     constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Lab", name, {}, opts);
-        const { config } = args;
+        const config: LabConfig = { ...args.config, cluster: pinnedCluster(args.config.cluster) };
         const stack = pulumi.getStack();
-        const { provider } = new Cluster(`${name}-cluster`, { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
+        const cluster = new Cluster(`${name}-cluster`, { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
+        const { provider } = cluster;
+        // How every object leaves the cluster (components/teardown.ts); the charts' objects included.
+        const inLab = { parent: this, transforms: labTransforms(cluster.kindCluster) };
+        const namespaceLabels = { [STACK_LABEL]: stack };
         const mirrors = config.images.mirrors;
         const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain, networkingApi: networkingApi(config.istio.version) };
         const scenario = resolveScenario(config.scenario, config.traffic);
@@ -67,13 +74,22 @@ export class Lab extends pulumi.ComponentResource {
         const meshConfig = tracingMeshConfig(config.istio.version, config.addons.tracer.kind, config.istio.traceSampling, config.cluster.domain);
         const mesh = new Mesh(
             `${name}-mesh`,
-            { istio: config.istio, mirrors, clusterDomain: config.cluster.domain, meshConfig, imagesReady, provider },
-            { parent: this },
+            {
+                istio: config.istio,
+                mirrors,
+                clusterDomain: config.cluster.domain,
+                meshConfig,
+                imagesReady,
+                provider,
+                crdProvider: cluster.adoptingProvider,
+                namespaceLabels,
+            },
+            inLab,
         );
         const addons = new Addons(
             `${name}-addons`,
             { config, stack, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, imagesReady, provider },
-            { parent: this },
+            inLab,
         );
         const boutique = new Boutique(
             `${name}-boutique`,
@@ -83,13 +99,14 @@ export class Lab extends pulumi.ComponentResource {
                 injector: mesh.istiod,
                 imagesReady,
                 provider,
+                namespaceLabels,
             },
-            { parent: this },
+            inLab,
         );
         const ingress = new Ingress(
             `${name}-ingress`,
             { place, gatewayLabels: mesh.ingressGatewaySpec.labels, dependsOn: [boutique.namespace, mesh.istiod], provider },
-            { parent: this },
+            inLab,
         );
         new Traffic(
             `${name}-traffic`,
@@ -102,7 +119,7 @@ export class Lab extends pulumi.ComponentResource {
                 workloads: boutique,
                 provider,
             },
-            { parent: this },
+            inLab,
         );
 
         const access = loadBalancerAddress(mesh.ingressGateway).apply((address) => shopAccess(config, stack, address));

@@ -23,6 +23,10 @@ export interface MeshArgs {
     /** What must finish before anything pulls an image: the copies into the mirrors. */
     imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
+    /** The same cluster, creating over existing objects: the base chart's CRDs outlive other installs. */
+    crdProvider: k8s.Provider;
+    /** Labels of the istio-system Namespace (the stack that owns it). */
+    namespaceLabels: Record<string, string>;
 }
 
 /**
@@ -54,12 +58,13 @@ export class Mesh extends pulumi.ComponentResource {
             );
         }
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE } }, child);
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE, labels: args.namespaceLabels } }, child);
         this.namespaceResource = namespace;
+        // Istio's CRDs outlive their installs (Helm keeps them): the base chart takes over existing ones.
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues() },
-            { ...child, dependsOn: [namespace] },
+            { ...child, provider: args.crdProvider, dependsOn: [namespace] },
         );
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,

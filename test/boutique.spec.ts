@@ -25,8 +25,8 @@ describe("boutique: the shop's namespace and workloads", () => {
         lab = await evaluateConfig();
     });
 
-    it("labels the namespace for sidecar injection", () => {
-        assert.deepEqual(objectNamed(lab, "Namespace", "online-boutique").metadata.labels, { "istio-injection": "enabled" });
+    it("labels the namespace for sidecar injection, and with the stack that owns it", () => {
+        assert.deepEqual(objectNamed(lab, "Namespace", "online-boutique").metadata.labels, { "boutique-mesh.io/stack": "test", "istio-injection": "enabled" });
     });
 
     it("declares the twelve Deployments, eleven Services and the ServiceAccounts in that namespace", () => {

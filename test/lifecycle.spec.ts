@@ -8,7 +8,8 @@ import { parse as parseYaml } from "yaml";
 import { KIND_CREATE, KIND_DELETE, kindClusterName } from "../components/cluster";
 import { parseLabConfig } from "../config/schema";
 import { PROJECT_DIR, stackNames } from "../tools/evaluate";
-import { PreflightError, checkCluster, checkPulumiCli, engineEnvironment, main, parseLabArgs, summary } from "../tools/lab";
+import { engineEnvironment, main, parseLabArgs, summary } from "../tools/lab";
+import { PreflightError, checkCluster, checkPulumiCli } from "../tools/preflight";
 import { evaluateConfig } from "./support/lab";
 
 /** Runs `fn` with stderr captured and PATH replaced. */
@@ -178,11 +179,13 @@ describe("lifecycle: npm run lab", () => {
             assert.deepEqual(config.nodes[0].extraPortMappings, [{ containerPort: 30081, hostPort: 9080, listenAddress: "127.0.0.1", protocol: "TCP" }]);
             const kubeconfigCmd = lab.resources.find((r) => r.name === "lab-cluster-kind-kubeconfig")!;
             assert.deepEqual(kubeconfigCmd.dependsOn, ["lab-cluster-kind"]);
-            const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+            const provider = lab.resources.find((r) => r.name === "lab-cluster-provider")!;
             assert.equal(provider.inputs.kubeconfig, "offline stdout of lab-cluster-kind-kubeconfig");
-            for (const r of lab.resources.filter((r) => r.type.startsWith("kubernetes:"))) assert.equal(r.provider, provider.name);
+            assert.ok(provider.secretPaths.includes("kubeconfig"), "the kubeconfig is a secret in the state");
+            for (const r of lab.resources.filter((r) => r.type.startsWith("kubernetes:")))
+                assert.ok(["lab-cluster-provider", "lab-cluster-adopting-provider"].includes(r.provider!), r.name);
             assert.equal(lab.outputs.shopUrl, "http://localhost:9080/");
-            assert.match(lab.outputs.shopPortForward as string, /^kubectl --context kind-boutique-mesh-demo /);
+            assert.match(lab.outputs.shopPortForward as string, /^kubectl --kubeconfig ~\/\.kube\/kind-boutique-mesh-demo\.yaml /);
         });
 
         it("targets the configured or ambient cluster without it", async () => {

@@ -22,11 +22,15 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                 assert.deepEqual(errors, []);
             });
 
-            it("gives every Kubernetes resource the lab's explicit provider", () => {
-                const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes");
-                assert.ok(provider);
+            it("gives every Kubernetes resource the lab's explicit provider, Istio's base chart its adopting twin", () => {
+                const providers = new Map(lab.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((r) => [r.name, r]));
+                assert.deepEqual([...providers.keys()].sort(), ["lab-cluster-adopting-provider", "lab-cluster-provider"]);
+                const { upsertExistingObjects, ...sameCluster } = providers.get("lab-cluster-adopting-provider")!.inputs;
+                assert.equal(upsertExistingObjects, "true", "provider settings reach the engine as strings");
+                assert.deepEqual(sameCluster, providers.get("lab-cluster-provider")!.inputs, "the same cluster");
                 for (const r of lab.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
-                    assert.equal(r.provider, provider.name, `${r.type} ${r.name}`);
+                    const base = r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === "istio-base";
+                    assert.equal(r.provider, base ? "lab-cluster-adopting-provider" : "lab-cluster-provider", `${r.type} ${r.name}`);
                 }
             });
 

@@ -26,6 +26,18 @@ export interface DeclaredResource {
     provider?: string;
     /** Where in `inputs` Pulumi holds a secret ("stringData.admin-password"). */
     secretPaths: string[];
+    /**
+     * Function names of the resource's own transforms (the engine also runs its ancestors' on it, and
+     * on a chart's objects); names keep the record plain data.
+     */
+    transforms: string[];
+    /** Options that decide what a teardown deletes. */
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    /** Name of the resource whose deletion deletes this one. */
+    deletedWith?: string;
+    /** Outputs the engine keeps as secrets in the state. */
+    additionalSecretOutputs?: string[];
 }
 
 /** How the engine's wire format marks a secret value (the SDK's specialSigKey and specialSecretSig). */
@@ -70,6 +82,13 @@ function computedState(type: string, name: string): Record<string, unknown> {
  * internal; @pulumi/pulumi is pinned, and the tests fail loudly if it ever goes away.
  */
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+/**
+ * The SDK's mocks report no support for `transforms`, and a resource given them then fails to register
+ * without a word. The engine supports them (the Pulumi CLI 3.248 the lab runs), and the SDK's callback
+ * server, which hands them to the engine, runs offline on 127.0.0.1: the harness turns them on.
+ */
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => { supportsTransforms: boolean } };
 
 export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -141,6 +160,7 @@ async function run(config: FlatConfig, stack: string, secretKeys: readonly strin
         stack,
         false,
     );
+    getStore().supportsTransforms = true;
     setDownloader(download);
     pulumi.runtime.setAllConfig({ ...config }, [...secretKeys]);
 
@@ -166,6 +186,11 @@ async function run(config: FlatConfig, stack: string, secretKeys: readonly strin
                 dependsOn: [],
                 provider: args.opts.provider ? names.get(args.opts.provider) : undefined,
                 secretPaths: [],
+                transforms: (args.opts.transforms ?? []).map((t) => t.name),
+                retainOnDelete: args.opts.retainOnDelete,
+                deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+                deletedWith: args.opts.deletedWith ? names.get(args.opts.deletedWith) : undefined,
+                additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs,
             };
             declared.set(key(args.type, args.name), entry);
             pending.push(resolveNames(args.opts.dependsOn).then((d) => void (entry.dependsOn = d)));

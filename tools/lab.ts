@@ -6,19 +6,34 @@
  * streamed, the engine's change counts after every run and a short summary after `up`.
  * Everything that can be checked before the engine starts is checked first, with a clear message.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as net from "net";
-import * as os from "os";
-import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { parse as parseYaml } from "yaml";
-import { expandHome } from "../components/cluster";
+import { kindClusterName } from "../components/cluster";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
 import { UsageError, runAsScript } from "./cli";
 import { PROJECT_DIR, stackFile, stackNames } from "./evaluate";
-import { ENGINE_COMMANDS, openStack, runEngine } from "./lab-engine";
+import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./lab-engine";
+import {
+    PreflightError,
+    RunTool,
+    StateResource,
+    checkCluster,
+    checkKindCollisions,
+    checkNamespaces,
+    checkPlugins,
+    checkPulumiCli,
+    checkTarget,
+    kindInState,
+    kindState,
+    mergeNeeds,
+    portFree,
+    recordedContext,
+    requiredPlugins,
+    runTool,
+    stateResources,
+} from "./preflight";
+
+export { PreflightError } from "./preflight";
 
 const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -63,73 +78,6 @@ export function parseLabArgs(argv: string[]): LabArgs {
     return { command: command as Command, stacks: all ? stackNames() : [stack!] };
 }
 
-/** A check that failed before the engine started: a message, exit 1. */
-export class PreflightError extends Error {}
-
-/** The Pulumi CLI, which the Automation API drives. */
-export function checkPulumiCli(
-    run: (file: string, args: string[]) => string = (f, a) => execFileSync(f, a, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
-): string {
-    try {
-        return run("pulumi", ["version"]).trim();
-    } catch (error) {
-        const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-        throw new PreflightError(
-            missing
-                ? "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/ (curl -fsSL https://get.pulumi.com | sh)"
-                : `the Pulumi CLI does not run: ${(error as Error).message}`,
-        );
-    }
-}
-
-function onPath(tool: string): boolean {
-    return (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, tool)));
-}
-
-/** The API server of the kubeconfig context the lab targets. */
-export function clusterServer(config: LabConfig): { server: string; context: string; kubeconfig: string } {
-    const kubeconfig = expandHome(config.cluster.kubeconfig ?? process.env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config"));
-    if (!fs.existsSync(kubeconfig))
-        throw new PreflightError(`no kubeconfig at ${kubeconfig}: set boutique-mesh:cluster.kubeconfig, KUBECONFIG, or enable boutique-mesh:cluster.kind`);
-    const doc = (parseYaml(fs.readFileSync(kubeconfig, "utf8")) ?? {}) as {
-        "current-context"?: string;
-        contexts?: { name: string; context: { cluster: string } }[];
-        clusters?: { name: string; cluster: { server: string } }[];
-    };
-    const context = config.cluster.context ?? doc["current-context"];
-    const entry = doc.contexts?.find((c) => c.name === context);
-    if (!context || !entry) {
-        throw new PreflightError(
-            `${kubeconfig} has no context ${context ?? "(no current context)"}; contexts: ${(doc.contexts ?? []).map((c) => c.name).join(", ") || "none"}`,
-        );
-    }
-    const server = doc.clusters?.find((c) => c.name === entry.context.cluster)?.cluster.server;
-    if (!server) throw new PreflightError(`${kubeconfig}: context ${context} names cluster ${entry.context.cluster}, which has no server`);
-    return { server, context, kubeconfig };
-}
-
-/** Opens a TCP connection to the API server: enough to tell "no cluster" from "a cluster". */
-export async function checkCluster(config: LabConfig, timeoutMs = 5000): Promise<string> {
-    if (config.cluster.kind.enabled) {
-        const missing = ["docker", "kind"].filter((tool) => !onPath(tool));
-        if (missing.length > 0)
-            throw new PreflightError(`boutique-mesh:cluster.kind needs ${missing.join(" and ")} on PATH: https://kind.sigs.k8s.io/docs/user/quick-start/`);
-        return "a kind cluster the lab creates";
-    }
-    const { server, context } = clusterServer(config);
-    const url = new URL(server);
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-    await new Promise<void>((resolve, reject) => {
-        const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, timeout: timeoutMs });
-        socket.once("connect", () => (socket.destroy(), resolve()));
-        socket.once("timeout", () => (socket.destroy(), reject(new Error(`no answer within ${timeoutMs}ms`))));
-        socket.once("error", reject);
-    }).catch((error: Error) => {
-        throw new PreflightError(`no cluster reachable at ${server} (context ${context}): ${error.message}`);
-    });
-    return `${server} (context ${context})`;
-}
-
 /** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
 export function engineEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     const backend = env.PULUMI_BACKEND_URL ?? `file://${PROJECT_DIR}`;
@@ -154,18 +102,94 @@ export function summary(stack: string, outputs: OutputMap): string {
     return lines.join("\n");
 }
 
-async function run(command: Command, stackName: string): Promise<void> {
-    const stack = await openStack(stackName, engineEnvironment());
-    if (command === "outputs") {
-        const outputs = await stack.outputs();
-        console.log(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
-        return;
-    }
-    const outputs = await runEngine(command, stackName, stack);
-    if (command === "up" && outputs) console.log(`\n${summary(stackName, outputs)}`);
+/** What main runs and talks to; the specs stand in for the tools, the stacks and the console. */
+export interface LabDeps {
+    /** pulumi (plugins), docker (kind clusters), kubectl (namespaces already on the cluster). */
+    run: RunTool;
+    open: (stack: string) => Promise<LabStack>;
+    env: NodeJS.ProcessEnv;
+    out: RunOutput;
+    /** The lab's notes on stderr. */
+    note: (text: string) => void;
+    portFree: (port: number) => Promise<boolean>;
 }
 
-export async function main(argv: string[]): Promise<number> {
+const defaultDeps: LabDeps = {
+    run: runTool,
+    open: (stack) => openStack(stack, engineEnvironment()),
+    env: process.env,
+    out: consoleOutput,
+    note: (text) => process.stderr.write(`lab: ${text}\n`),
+    portFree,
+};
+
+/** One stack's run, as the preflight prepared it. */
+interface Plan {
+    stack: string;
+    handle: LabStack;
+    /** URNs to replace on up and preview: a kind cluster that is gone. */
+    replace: string[];
+}
+
+/** Everything about one stack that can be checked before the engine starts; notes what it found. */
+async function prepare(command: Command, stack: string, config: LabConfig, deps: LabDeps): Promise<Plan> {
+    const changes = command === "up" || command === "preview";
+    if (changes) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
+    const handle = await deps.open(stack);
+    const plan: Plan = { stack, handle, replace: [] };
+    if (command === "outputs") return plan;
+    const resources: StateResource[] = stateResources(await handle.exportStack());
+    if (config.cluster.kind.enabled) {
+        const recorded = kindInState(resources);
+        const name = recorded?.name ?? kindClusterName(config.cluster, stack);
+        const state = kindState(name, deps.run);
+        if (state === "stopped" && command !== "down") {
+            // A refresh would find it unreachable and, with deleteUnreachable, drop every object from the state.
+            throw new PreflightError(
+                `the kind cluster ${name} of stack ${stack} is stopped: start it (docker start ${name}-control-plane), or take the lab down`,
+            );
+        }
+        if (state === "absent" && recorded && changes) {
+            plan.replace.push(recorded.urn);
+            deps.note(`${stack}: the kind cluster ${name} is gone; ${command} creates it again, and everything on it`);
+        }
+        if (state === "absent" && changes && !(await deps.portFree(config.cluster.kind.hostPort))) {
+            throw new PreflightError(
+                `127.0.0.1:${config.cluster.kind.hostPort}, the host port of stack ${stack}'s kind cluster, is in use: set boutique-mesh:cluster.kind.hostPort in Pulumi.${stack}.yaml`,
+            );
+        }
+        return plan;
+    }
+    if (changes) {
+        const context = checkTarget(stack, config, resources, deps.env);
+        if (context !== undefined) deps.note(`${stack}: context ${context}`);
+        try {
+            const note = checkNamespaces(stack, config, resources, deps.run, deps.env);
+            if (note) deps.note(`${stack}: ${note}`);
+        } catch (error) {
+            // A preview changes nothing: it shows the conflict and goes on.
+            if (!(error instanceof PreflightError) || command === "up") throw error;
+            deps.note(`warning: ${error.message}`);
+        }
+    } else {
+        const context = recordedContext(resources);
+        if (context !== undefined) deps.note(`${stack}: ${command} on context ${context}, where its last up ran`);
+    }
+    return plan;
+}
+
+async function execute(command: Command, plan: Plan, deps: LabDeps): Promise<void> {
+    if (command === "outputs") {
+        const outputs = await plan.handle.outputs();
+        deps.out.line(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
+        return;
+    }
+    const outputs = await runEngine(command, plan.stack, plan.handle, { replace: plan.replace, out: deps.out });
+    if (command === "up" && outputs) deps.out.line(`\n${summary(plan.stack, outputs)}`);
+}
+
+export async function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
+    const deps = { ...defaultDeps, ...overrides };
     let args: LabArgs;
     try {
         args = parseLabArgs(argv);
@@ -174,6 +198,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`${error.message ? `lab: ${error.message}\n\n` : ""}${USAGE}\n`);
         return error.message ? 2 : 0;
     }
+    const { command } = args;
     try {
         // Every stack file first: a bad one stops the run before any engine starts.
         const configs = args.stacks.map((stack) => {
@@ -184,11 +209,14 @@ export async function main(argv: string[]): Promise<number> {
                 throw error;
             }
         });
-        process.stderr.write(`lab: ${checkPulumiCli()}\n`);
-        for (const { stack, config } of configs) {
-            if (args.command === "up" || args.command === "preview") process.stderr.write(`lab: ${stack}: cluster ${await checkCluster(config)}\n`);
+        deps.note(checkPulumiCli(deps.run));
+        if (command !== "outputs") {
+            for (const line of checkPlugins(mergeNeeds(configs.map(({ config }) => requiredPlugins(config))), deps.run, deps.env)) deps.note(line);
         }
-        for (const { stack } of configs) await run(args.command, stack);
+        if (command === "up" || command === "preview") checkKindCollisions(configs);
+        const plans: Plan[] = [];
+        for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
+        for (const plan of plans) await execute(command, plan, deps);
         return 0;
     } catch (error) {
         process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
