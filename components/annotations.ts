@@ -12,3 +12,10 @@ export const EXPOSED_BY_CONFIG = { [EXPOSURE_ANNOTATION]: "config" } as const;
  * to name the other lab (or say "not a lab's") when a namespace the stack would create already exists.
  */
 export const STACK_LABEL = "boutique-mesh.io/stack";
+
+/**
+ * On a LoadBalancer Service nothing in the lab waits for: without it the provider waits up to 10
+ * minutes for an external address (pulumi-kubernetes provider/pkg/await/service.go, await.go Creation) that kind,
+ * minikube and bare kubeadm never assign, and fails.
+ */
+export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;

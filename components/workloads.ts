@@ -16,7 +16,7 @@ import {
     boutiqueService,
 } from "../catalog/boutique";
 import { FRONTEND_VERSIONS, FrontendVersion } from "../stacks";
-import { EXPOSED_BY_CONFIG } from "./annotations";
+import { EXPOSED_BY_CONFIG, SKIP_AWAIT } from "./annotations";
 import { Mirrors, mirrorImage } from "./images";
 
 type Deployment = types.input.apps.v1.Deployment;
@@ -168,11 +168,15 @@ export function serviceAccountFor(service: BoutiqueService, namespace: string): 
     return service.serviceAccount ? { metadata: { name: service.name, namespace } } : undefined;
 }
 
-/** Upstream's `frontend-external` LoadBalancer, for those who want the shop without the Istio ingress. */
+/**
+ * Upstream's `frontend-external` LoadBalancer, for those who want the shop without the Istio ingress.
+ * Nothing waits for its address (the ingress gateway's rule when `awaitAddress` is off, which has no
+ * counterpart here): where a load balancer exists the address comes later, elsewhere never.
+ */
 export function frontendExternalService(namespace: string): Service {
     const frontend = boutiqueService(FRONTEND);
     return {
-        metadata: { name: "frontend-external", namespace, labels: { app: FRONTEND }, annotations: { ...EXPOSED_BY_CONFIG } },
+        metadata: { name: "frontend-external", namespace, labels: { app: FRONTEND }, annotations: { ...EXPOSED_BY_CONFIG, ...SKIP_AWAIT } },
         spec: {
             type: "LoadBalancer",
             selector: { app: FRONTEND },
