@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { addonRelease } from "../catalog/addons";
 import { LabConfig } from "../config/schema";
 import { portForward } from "./cluster";
-import { fetchText } from "./downloads";
+import { dashboardData } from "./dashboards";
 import { Mirrors } from "./images";
 import { ISTIO_NAMESPACE, chartRef } from "./istio";
 import {
@@ -38,23 +38,6 @@ export interface AddonAccess {
     url: string;
     portForward: string;
     nodePort?: number;
-}
-
-/** Downloads a dashboard and compacts its JSON; a failure names the URL and the key that sets it. */
-async function dashboardJson(url: string, title: string): Promise<string> {
-    let text: string;
-    try {
-        text = await fetchText(url);
-    } catch (error) {
-        throw new Error(
-            `could not download Istio's "${title}" from ${url} (${(error as Error).message}); set boutique-mesh:addons.grafana.dashboardsUrl to a reachable copy`,
-        );
-    }
-    try {
-        return JSON.stringify(JSON.parse(text));
-    } catch {
-        throw new Error(`${url} is not a Grafana dashboard (not JSON); check boutique-mesh:addons.grafana.dashboardsUrl`);
-    }
 }
 
 /**
@@ -121,12 +104,10 @@ export class Addons extends pulumi.ComponentResource {
                 `${name}-grafana-dashboards`,
                 {
                     metadata: { name: DASHBOARDS_CONFIGMAP, namespace: ISTIO_NAMESPACE, labels: { app: "grafana" } },
-                    data: Object.fromEntries(
-                        dashboardSources(istioVersion, addons.grafana.dashboardsUrl).map(({ key, title, url }) => [
-                            key,
-                            pulumi.output(dashboardJson(url, title)),
-                        ]),
-                    ),
+                    data: dashboardData(dashboardSources(istioVersion, addons.grafana.dashboardsUrl), {
+                        preview: pulumi.runtime.isDryRun(),
+                        warn: (message) => pulumi.log.warn(message, this),
+                    }),
                 },
                 child,
             );

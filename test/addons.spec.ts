@@ -3,9 +3,14 @@ import { ADDON_RELEASES, addonRelease } from "../catalog/addons";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { labConfigFrom } from "../config/stack";
 import { flattenConfig } from "../config/stack";
+import * as pulumi from "@pulumi/pulumi";
+import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/dashboards";
 import { isPinned } from "../components/images";
 import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
 import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
+
+/** How the engine's wire format writes a value known only at deploy time (@pulumi/pulumi runtime/rpc.js unknownValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const SYSTEM = "istio-system";
 const ADDON_CHARTS = ["prometheus", "grafana", "kiali"];
@@ -220,6 +225,49 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 lab,
                 /could not download Istio's "Istio Mesh Dashboard" from https:\/\/mirror\.lab\/istio\/1\.30\.3\/istio-mesh-dashboard\.gen\.json \(ECONNREFUSED\); set boutique-mesh:addons\.grafana\.dashboardsUrl/,
             );
+        });
+
+        it("previews without the dashboards' host: unknown data and one warning, no failure", async () => {
+            const lab = await evaluate(
+                flattenConfig({}),
+                "test",
+                [],
+                async () => {
+                    throw new Error("getaddrinfo ENOTFOUND raw.githubusercontent.com");
+                },
+                true,
+            );
+            const data = objectNamed(lab, "ConfigMap", "istio-grafana-dashboards").data;
+            assert.equal(Object.keys(data).length, 4);
+            for (const value of Object.values(data)) assert.ok(pulumi.isUnknown(value), "a value the deploy computes");
+            const warnings: string[] = [];
+            const sources = [
+                { key: "a.json", title: "A", url: "https://example.invalid/a.json" },
+                { key: "b.json", title: "B", url: "https://example.invalid/b.json" },
+            ];
+            const preview = dashboardData(sources, {
+                preview: true,
+                warn: (m) => void warnings.push(m),
+                download: () => new Promise<string>(() => undefined),
+                timeoutMs: 50,
+            });
+            for (const value of Object.values(preview))
+                assert.equal(await pulumi.runtime.serializeProperty("data", value), UNKNOWN, "sent to the engine as unknown");
+            assert.equal(warnings.length, 1, "one warning, not one per dashboard");
+            assert.match(warnings[0], /could not download Istio's "[AB]" from https:\/\/example\.invalid\/[ab]\.json \(no answer within 0\.05s\)/);
+            assert.match(warnings[0], /The preview shows Istio's dashboards as unknown; up downloads them and stops if it cannot/);
+        });
+
+        it("gives every download a deadline: an up stops with the URL, the wait and the key to change", async () => {
+            const source = { key: "a.json", title: "Istio Mesh Dashboard", url: "https://mirror.lab/a.json" };
+            await assert.rejects(
+                dashboardJson(source, 50, () => new Promise<string>(() => undefined)),
+                /could not download Istio's "Istio Mesh Dashboard" from https:\/\/mirror\.lab\/a\.json \(no answer within 0\.05s\); set boutique-mesh:addons\.grafana\.dashboardsUrl/,
+            );
+            assert.deepEqual(DOWNLOAD_TIMEOUT_MS, { preview: 10_000, up: 60_000 });
+            const asked: (number | undefined)[] = [];
+            await dashboardJson(source, 1234, async (_url, timeoutMs) => (asked.push(timeoutMs), "{}"));
+            assert.deepEqual(asked, [1234], "the downloader is told the deadline, to abort its request");
         });
 
         it("lets anonymous visitors look but never administer", () => {

@@ -121,6 +121,7 @@ export async function evaluate(
     stack = "test",
     secretKeys: readonly string[] = [],
     download: FetchText = offlineDownload,
+    preview = false,
 ): Promise<Evaluation> {
     // A failing input (a download, say) rejects inside the SDK, unhandled; the Pulumi CLI's runner
     // reports the first such error and stops, and so does this.
@@ -129,13 +130,13 @@ export async function evaluate(
     const onRejection = (reason: unknown) => fail(reason);
     process.on("unhandledRejection", onRejection);
     try {
-        return await Promise.race([run(config, stack, secretKeys, download), failed]);
+        return await Promise.race([run(config, stack, secretKeys, download, preview), failed]);
     } finally {
         process.off("unhandledRejection", onRejection);
     }
 }
 
-async function run(config: FlatConfig, stack: string, secretKeys: readonly string[], download: FetchText): Promise<Evaluation> {
+async function run(config: FlatConfig, stack: string, secretKeys: readonly string[], download: FetchText, preview: boolean): Promise<Evaluation> {
     // The program validates the same way; doing it first keeps a bad config from ever reaching
     // Pulumi's runtime, whose rejected stack promise would otherwise surface a second time.
     labConfigFrom(config, secretKeys);
@@ -158,7 +159,7 @@ async function run(config: FlatConfig, stack: string, secretKeys: readonly strin
         },
         PROJECT,
         stack,
-        false,
+        preview,
     );
     getStore().supportsTransforms = true;
     setDownloader(download);
