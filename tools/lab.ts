@@ -55,8 +55,10 @@ environment:
   PULUMI_BACKEND_URL         state backend (default: file://<project folder>, state in .pulumi/)
   PULUMI_CONFIG_PASSPHRASE   passphrase of the stack's secrets (default for the local backend: empty)
 
-Before the engine starts, the stack file is validated, the Pulumi CLI looked for, and the cluster
-(or, for a kind cluster, docker and kind) checked.`;
+Before the engine starts: the stack files are validated; the Pulumi CLI and the provider plugins the
+configs need are looked for (a missing plugin is installed); the cluster is checked (for a kind
+cluster: docker and kind, its host port, whether it was stopped or deleted); and an up stops when the
+current context moved since the last up or another lab holds the namespaces. See docs/lifecycle.md.`;
 
 export interface LabArgs {
     command: Command;
@@ -152,6 +154,9 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
         if (state === "absent" && recorded && changes) {
             plan.replace.push(recorded.urn);
             deps.note(`${stack}: the kind cluster ${name} is gone; ${command} creates it again, and everything on it`);
+        }
+        if (state === "absent" && recorded && command === "refresh") {
+            deps.note(`${stack}: the kind cluster ${name} is gone; refresh drops what it held from the state`);
         }
         if (state === "absent" && changes && !(await deps.portFree(config.cluster.kind.hostPort))) {
             throw new PreflightError(
