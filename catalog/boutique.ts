@@ -268,8 +268,14 @@ export const BOUTIQUE_SERVICES: readonly BoutiqueService[] = [
     },
 ];
 
-/** The tagged frontend image the reference lab's traffic split sends 30% to. */
+/**
+ * The reference lab's second frontend, which its traffic split sends 30% to, and the `version` label
+ * its pods carry: the defaults of `boutique.frontendV1`. The image is named by tag alone (no digest)
+ * on Container Registry (gcr.io); its source is not published (tetratelabs/microservices-demo, the
+ * Tetrate fork, publishes `microservicesdemomesh/*` on Docker Hub instead).
+ */
 export const FRONTEND_V1_IMAGE = "gcr.io/tetratelabs/boutique-frontend:1.0.0";
+export const FRONTEND_V1_VERSION = "1.0.0";
 
 /** Services reached over HTTP or gRPC through a Service: what Istio's HTTP routing can act on. */
 export const ROUTABLE_SERVICES = BOUTIQUE_SERVICES.filter((s) => s.service !== undefined && /^(http|grpc)/.test(s.service.portName)).map((s) => s.name) as [

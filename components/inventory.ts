@@ -9,7 +9,7 @@ import { portForward } from "./cluster";
 import { Mirrors, mirrorImage } from "./images";
 import { INGRESS_GATEWAY, ISTIO_NAMESPACE, istioImages } from "./istio";
 import { routedVersions } from "./istio-objects";
-import { WorkloadSettings, boutiqueImages } from "./workloads";
+import { WorkloadSettings, boutiqueImages, frontendVersions } from "./workloads";
 
 /** Local port the shop is forwarded to when the ingress has no address of its own. */
 const LOCAL_PORT = 8080;
@@ -48,6 +48,7 @@ export function workloadSettings(config: LabConfig, scenario: Scenario): Workloa
         namespace: config.boutique.namespace,
         release: config.boutique.release,
         mirrors: config.images.mirrors,
+        frontends: frontendVersions(config.boutique.frontendV1),
         loadGenerator: config.boutique.loadGenerator,
         latency,
     };

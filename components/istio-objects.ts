@@ -12,6 +12,7 @@ import { FRONTEND, boutiqueService } from "../catalog/boutique";
 import { istioDuration } from "../config/duration";
 import { compareVersions } from "../config/schema";
 import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../stacks";
+import type { FrontendVersions } from "./workloads";
 
 export type { IDestinationRule, IGateway, IServiceEntry, IVirtualService };
 /** Any Istio object this module builds. */
@@ -140,8 +141,15 @@ export function serviceVirtualService(name: string, policy: ServicePolicy, place
     );
 }
 
-/** The frontend's DestinationRule and its two VirtualServices: one bound to the Gateway, one for the mesh. */
-export function frontendRouting(scenario: Scenario, place: MeshPlace): { destinationRule: IDestinationRule; ingress: IVirtualService; mesh: IVirtualService } {
+/**
+ * The frontend's DestinationRule and its two VirtualServices: one bound to the Gateway, one for the mesh.
+ * Each subset selects the `version` label its Deployment carries.
+ */
+export function frontendRouting(
+    scenario: Scenario,
+    place: MeshPlace,
+    frontends: FrontendVersions,
+): { destinationRule: IDestinationRule; ingress: IVirtualService; mesh: IVirtualService } {
     const host = serviceHost(FRONTEND, place);
     const port = boutiqueService(FRONTEND).service!.port;
     const versions = routedVersions(scenario);
@@ -163,7 +171,7 @@ export function frontendRouting(scenario: Scenario, place: MeshPlace): { destina
                 metadata: meta(FRONTEND),
                 spec: {
                     host,
-                    subsets: versions.map(({ version }) => ({ name: version, labels: { version: FRONTEND_VERSIONS[version].label } })),
+                    subsets: versions.map(({ version }) => ({ name: version, labels: { version: frontends[version].label } })),
                 },
             },
             place,

@@ -48,7 +48,7 @@ export class Traffic extends pulumi.ComponentResource {
             provider,
             dependsOn: [...args.routePrerequisites, args.workloads.deployments[service], args.workloads.services[service], ...extra],
         });
-        const routing = frontendRouting(scenario, place);
+        const routing = frontendRouting(scenario, place, args.settings.frontends);
         const frontend = routesTo(FRONTEND, versions);
         new k8s.apiextensions.CustomResource(`${name}-frontend-destinationrule`, routing.destinationRule, frontend);
         new k8s.apiextensions.CustomResource(`${name}-frontend-ingress`, routing.ingress, frontend);

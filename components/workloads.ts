@@ -15,6 +15,7 @@ import {
     LOADGENERATOR,
     boutiqueService,
 } from "../catalog/boutique";
+import { LabConfig } from "../config/schema";
 import { FRONTEND_VERSIONS, FrontendVersion } from "../stacks";
 import { EXPOSED_BY_CONFIG, SKIP_AWAIT } from "./annotations";
 import { Mirrors, mirrorImage } from "./images";
@@ -24,11 +25,20 @@ type Service = types.input.core.v1.Service;
 type ServiceAccount = types.input.core.v1.ServiceAccount;
 type EnvVar = types.input.core.v1.EnvVar;
 
+/** Per frontend version: the `version` label its pods carry (which its subset selects) and, beyond the original, its image. */
+export type FrontendVersions = Readonly<Record<FrontendVersion, { label: string; image?: string }>>;
+
+/** The frontend versions of a lab: the release's own, labelled `original`, and `boutique.frontendV1`. */
+export function frontendVersions(frontendV1: LabConfig["boutique"]["frontendV1"]): FrontendVersions {
+    return { original: { label: FRONTEND_VERSIONS.original.label }, v1: { label: frontendV1.version, image: frontendV1.image } };
+}
+
 /** What the workloads depend on in the lab's config. */
 export interface WorkloadSettings {
     namespace: string;
     release: BoutiqueRelease;
     mirrors: Mirrors;
+    frontends: FrontendVersions;
     loadGenerator: { enabled: boolean; users: number; rate: number };
     /** Latency a service adds itself, by catalog name (a Go duration), for those with a latency variable. */
     latency: Readonly<Record<string, string>>;
@@ -43,8 +53,8 @@ export function deployedServices(settings: Pick<WorkloadSettings, "loadGenerator
  * Pod labels, which are also the Deployment's selector. The frontend carries its version from the
  * first deploy: the selector is immutable, so adding it later would mean replacing the Deployment.
  */
-export function podLabels(service: BoutiqueService, version: FrontendVersion = "original"): Record<string, string> {
-    return service.name === FRONTEND ? { app: service.name, version: FRONTEND_VERSIONS[version].label } : { app: service.name };
+export function podLabels(service: BoutiqueService, frontends: FrontendVersions, version: FrontendVersion = "original"): Record<string, string> {
+    return service.name === FRONTEND ? { app: service.name, version: frontends[version].label } : { app: service.name };
 }
 
 /** "frontend" for the original, "frontend-v1" for another version. */
@@ -103,14 +113,14 @@ function frontendCheck(mirrors: Mirrors): types.input.core.v1.Container {
  * for image and `version` label).
  */
 export function deploymentFor(service: BoutiqueService, settings: WorkloadSettings, version: FrontendVersion = "original"): Deployment {
-    const labels = podLabels(service, version);
+    const labels = podLabels(service, settings.frontends, version);
     const env = service.env.map(envVar);
     if (service.name === LOADGENERATOR) {
         env.push({ name: "USERS", value: String(settings.loadGenerator.users) }, { name: "RATE", value: String(settings.loadGenerator.rate) });
     }
     const latency = settings.latency[service.name];
     if (latency !== undefined && service.latencyVariable !== undefined) env.push({ name: service.latencyVariable, value: latency });
-    const image = FRONTEND_VERSIONS[version].image ?? service.image(settings.release);
+    const image = settings.frontends[version].image ?? service.image(settings.release);
     return {
         metadata: { name: deploymentName(service, version), namespace: settings.namespace, labels: { app: service.name } },
         spec: {
@@ -187,12 +197,12 @@ export function frontendExternalService(namespace: string): Service {
 
 /** Every image the shop pulls with these settings and frontend versions, mirrored, in catalog order. */
 export function boutiqueImages(
-    settings: Pick<WorkloadSettings, "release" | "mirrors" | "loadGenerator">,
+    settings: Pick<WorkloadSettings, "release" | "mirrors" | "loadGenerator" | "frontends">,
     versions: FrontendVersion[] = ["original"],
 ): string[] {
     const images = deployedServices(settings).map((s) => s.image(settings.release));
     for (const version of versions) {
-        const image = FRONTEND_VERSIONS[version].image;
+        const image = settings.frontends[version].image;
         if (image !== undefined) images.push(image);
     }
     if (settings.loadGenerator.enabled) images.push(BUSYBOX_IMAGE);

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
-import { BOUTIQUE_RELEASES } from "../catalog/boutique";
+import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../catalog/boutique";
 import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
@@ -55,6 +55,24 @@ const istioVersion = z
         (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
         `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
     );
+
+/** An image reference with a tag or a digest: "gcr.io/tetratelabs/boutique-frontend:1.0.0". */
+const imageReference = z
+    .string()
+    .regex(
+        new RegExp(`^${hostPart}${pathPart}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`),
+        "must be an image reference such as registry.example.com/team/frontend:1.2.3 or ...@sha256:<digest>",
+    )
+    .refine((image) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$|@sha256:/.test(image), "must name a tag or a digest (a moving default tag is not reproducible)");
+
+/** A Kubernetes label value (at most 63 characters). */
+const labelValue = z
+    .string()
+    .regex(
+        /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+        "must be a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    )
+    .max(63, "must be at most 63 characters (a Kubernetes label value)");
 
 const chartRepository = z
     .string()
@@ -204,6 +222,17 @@ const labObject = z.strictObject({
                 .prefault({}),
             /** The upstream `frontend-external` LoadBalancer Service; the Istio ingress replaces it. */
             frontendExternal: z.boolean().default(false),
+            /** The second frontend, subset `v1`, that scenarios such as canary send a share to. */
+            frontendV1: z
+                .strictObject({
+                    /** Its image, pulled through the mirrors like every image. */
+                    image: imageReference.default(FRONTEND_V1_IMAGE),
+                    /** The `version` label of its pods, which subset v1 selects. */
+                    version: labelValue
+                        .refine((v) => v !== "original", 'must differ from "original", the label of the release\'s own frontend')
+                        .default(FRONTEND_V1_VERSION),
+                })
+                .prefault({}),
         })
         .prefault({}),
 

@@ -4,15 +4,19 @@
  * config names one and may adjust it with `boutique-mesh:traffic`.
  */
 import { z } from "zod";
-import { BOUTIQUE_SERVICES, FRONTEND_V1_IMAGE, ROUTABLE_SERVICES } from "../catalog/boutique";
+import { BOUTIQUE_SERVICES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION, ROUTABLE_SERVICES } from "../catalog/boutique";
 import { DURATION_HELP, durationMs } from "../config/duration";
 
-/** Frontend versions a scenario can route to; the key is the DestinationRule subset name. */
+/**
+ * Frontend versions a scenario can route to; the key is the DestinationRule subset name. The label and
+ * image here are the defaults, the reference lab's: a stack sets v1's with `boutique.frontendV1`, and
+ * the lab deploys what components/workloads.ts frontendVersions() makes of its config.
+ */
 export const FRONTEND_VERSIONS = {
     /** The release's own frontend, labelled `version: original` from the first deploy. */
     original: { label: "original", image: undefined },
-    /** Tetrate's tagged frontend; deployed only while a scenario sends it traffic. */
-    v1: { label: "1.0.0", image: FRONTEND_V1_IMAGE },
+    /** A second frontend, Tetrate's tagged one by default; deployed only while a scenario sends it traffic. */
+    v1: { label: FRONTEND_V1_VERSION, image: FRONTEND_V1_IMAGE },
 } as const;
 
 export type FrontendVersion = keyof typeof FRONTEND_VERSIONS;

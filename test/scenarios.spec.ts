@@ -80,6 +80,40 @@ describe("scenarios: one stack per step of the reference lab", () => {
         }
     });
 
+    it("canary: the v1 image and its version label come from boutique.frontendV1, the seed's by default", async () => {
+        const custom = await evaluateConfig({
+            scenario: "canary",
+            images: { mirrors: { "registry.lab": "mirror.lab/r" } },
+            boutique: { frontendV1: { image: "registry.lab/shop/frontend:2.1.0", version: "2.1.0" } },
+        });
+        const v1 = objectNamed(custom, "Deployment", "frontend-v1");
+        assert.equal(v1.spec.template.spec.containers[0].image, "mirror.lab/r/shop/frontend:2.1.0");
+        assert.deepEqual(v1.spec.selector.matchLabels, { app: "frontend", version: "2.1.0" });
+        assert.deepEqual(objectNamed(custom, "DestinationRule", "frontend").spec.subsets[1], { name: "v1", labels: { version: "2.1.0" } });
+        assert.ok((custom.outputs.images as string[]).includes("mirror.lab/r/shop/frontend:2.1.0"));
+        assert.ok(!(custom.outputs.images as string[]).some((i) => i.includes("tetratelabs")));
+        const defaults = parseLabConfig({}).boutique.frontendV1;
+        assert.deepEqual(defaults, { image: "gcr.io/tetratelabs/boutique-frontend:1.0.0", version: "1.0.0" });
+    });
+
+    it("rejects a v1 label that would select the original frontend, and an image without tag or digest", () => {
+        const problems = (frontendV1: object) => {
+            try {
+                parseLabConfig({ boutique: { frontendV1 } as never });
+                return "";
+            } catch (error) {
+                return (error as ConfigError).problems.join("\n");
+            }
+        };
+        assert.match(problems({ version: "original" }), /boutique-mesh:boutique\.frontendV1\.version = "original": must differ from "original"/);
+        assert.match(problems({ version: "v 2" }), /boutique-mesh:boutique\.frontendV1\.version = "v 2": must be a Kubernetes label value/);
+        assert.match(
+            problems({ image: "registry.lab/frontend" }),
+            /boutique-mesh:boutique\.frontendV1\.image = "registry.lab\/frontend": must name a tag or a digest/,
+        );
+        assert.equal(problems({ image: `registry.lab/frontend@sha256:${"a".repeat(64)}` }), "");
+    });
+
     it("fault-delay: 50% of recommendationservice requests delayed by 5s", () => {
         const route = httpRoute(lab("fault-delay"), "recommendationservice");
         assert.deepEqual(route.fault, { delay: { percentage: { value: 50 }, fixedDelay: "5s" } });

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { frontendRouting, routedVersions } from "../components/istio-objects";
+import { frontendVersions } from "../components/workloads";
 import { SCENARIOS } from "../stacks";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, objectNamed } from "./support/lab";
@@ -63,7 +64,11 @@ describe("traffic: the baseline scenario's routing", () => {
                 versions.reduce((sum, v) => sum + v.weight, 0),
                 100,
             );
-            const routing = frontendRouting(scenario, { namespace: "ns", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" });
+            const routing = frontendRouting(
+                scenario,
+                { namespace: "ns", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" },
+                frontendVersions({ image: "registry.lab/frontend:2.0.0", version: "2.0.0" }),
+            );
             assert.deepEqual(
                 routing.destinationRule.spec!.subsets!.map((s) => s.name),
                 versions.map((v) => v.version),
