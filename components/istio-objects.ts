@@ -10,7 +10,7 @@ import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
 import { FRONTEND, boutiqueService } from "../catalog/boutique";
 import { istioDuration } from "../config/duration";
-import { compareVersions } from "../config/schema";
+import { holds } from "../catalog/versions";
 import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../stacks";
 import type { FrontendVersions } from "./workloads";
 
@@ -20,9 +20,9 @@ export type IstioObject = IDestinationRule | IGateway | IServiceEntry | IVirtual
 
 const NETWORKING = "networking.istio.io/v1" as const;
 
-/** The networking API version an Istio release serves (v1 from 1.22). */
+/** The networking API version an Istio release serves (catalog/versions.ts, networking-v1). */
 export function networkingApi(istioVersion: string): string {
-    return compareVersions(istioVersion, "1.22.0") >= 0 ? NETWORKING : "networking.istio.io/v1beta1";
+    return holds("networking-v1", istioVersion) ? NETWORKING : "networking.istio.io/v1beta1";
 }
 
 export const FRONTEND_GATEWAY = "frontend-gateway";

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
 import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../catalog/boutique";
+import { compareVersions, rejectedIstioVersion } from "../catalog/versions";
 import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
@@ -18,13 +19,7 @@ export const MIN_ISTIO_VERSION = "1.14.0";
 
 const semver = /^(\d+)\.(\d+)\.(\d+)$/;
 
-/** Compares two "X.Y.Z" versions numerically. */
-export function compareVersions(a: string, b: string): number {
-    const pa = a.match(semver)!.slice(1).map(Number);
-    const pb = b.match(semver)!.slice(1).map(Number);
-    for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-    return 0;
-}
+export { compareVersions };
 
 const dnsLabel = z
     .string()
@@ -54,7 +49,11 @@ const istioVersion = z
     .refine(
         (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
         `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
-    );
+    )
+    .superRefine((v, ctx) => {
+        const reason = semver.test(v) ? rejectedIstioVersion(v) : undefined;
+        if (reason !== undefined) ctx.addIssue({ code: "custom", input: v, message: `cannot be installed: ${reason}` });
+    });
 
 /** An image reference with a tag or a digest: "gcr.io/tetratelabs/boutique-frontend:1.0.0". */
 const imageReference = z

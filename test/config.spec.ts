@@ -77,6 +77,29 @@ describe("config: one schema, parsed once", () => {
             rejects({ boutique: { release: "v0.4.0" } }, /boutique-mesh:boutique\.release = "v0.4.0" is not allowed; allowed: "v0.10.6"/);
             rejects({ istio: { version: "1.30" } }, /boutique-mesh:istio\.version = "1.30": must be an Istio release such as 1.30.3/);
             rejects({ istio: { version: "1.13.9" } }, /boutique-mesh:istio\.version = "1.13.9": must be 1.14.0 or newer/);
+        });
+
+        it("Istio releases whose gateway chart Helm rejects, naming the nearest releases that install", () => {
+            // istio/istio manifests/charts/gateway/values.schema.json: additionalProperties false beside a root $ref
+            // from 1.21.0, fixed in 1.25.5, 1.26.4 and 1.27.1 (tags read one by one; 1.20.8 has root properties instead).
+            const broken: [string, string][] = [
+                ["1.21.0", "1.25.5 or 1.20.8"],
+                ["1.22.8", "1.25.5 or 1.20.8"],
+                ["1.24.6", "1.25.5 or 1.20.8"],
+                ["1.25.4", "1.25.5"],
+                ["1.26.0", "1.26.4"],
+                ["1.26.3", "1.26.4"],
+                ["1.27.0", "1.27.1"],
+            ];
+            for (const [version, nearest] of broken) {
+                rejects(
+                    { istio: { version } },
+                    new RegExp(
+                        `boutique-mesh:istio\\.version = "${version.replace(/\./g, "\\.")}": cannot be installed: its gateway chart fails Helm's schema validation .*; use ${nearest}$`,
+                    ),
+                );
+            }
+            for (const version of ["1.14.0", "1.20.8", "1.25.5", "1.26.4", "1.27.1", "1.28.5", "1.30.3"]) parseLabConfig({ istio: { version } });
             rejects(
                 { scenario: "canary-typo" },
                 /boutique-mesh:scenario = "canary-typo" is not allowed; allowed: "baseline" \| "canary" \| "fault-delay" \| "fault-abort" \| "timeout" \| "retry"$/,

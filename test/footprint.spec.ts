@@ -32,7 +32,7 @@ describe("footprint: what a lab requests from the cluster", () => {
         const f = footprint(
             await evaluateConfig({
                 boutique: { loadGenerator: { enabled: false } },
-                istio: { egressGateway: false, version: "1.23.2" },
+                istio: { egressGateway: false, version: "1.20.8" },
                 addons: { grafana: { enabled: false }, kiali: { enabled: false }, tracer: { kind: "none" } },
             }),
         );

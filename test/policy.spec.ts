@@ -60,9 +60,9 @@ describe("policy: the CrossGuard pack", () => {
         assert.deepEqual(stackViolations(await evaluateConfig({ scenario: "canary", images: { mirrors } }), { mirrors }), []);
     });
 
-    it("passes a lab whose config asks for NodePorts, Jaeger and Istio 1.21", async () => {
+    it("passes a lab whose config asks for NodePorts, Jaeger and Istio 1.20", async () => {
         const lab = await evaluateConfig({
-            istio: { version: "1.21.6" },
+            istio: { version: "1.20.8" },
             addons: { prometheus: { nodePort: 30090 }, grafana: { nodePort: 30300 }, kiali: { nodePort: 30201 }, tracer: { kind: "jaeger", nodePort: 30686 } },
             boutique: { frontendExternal: true },
         });
