@@ -2,13 +2,19 @@
  * Istio from its Helm charts, as data: chart references and values for base, istiod and the
  * gateways, shaped for the configured Istio version. Pure functions; the Mesh component declares them.
  */
-import { IngressService, LabConfig, compareVersions } from "../config/schema";
+import { holds } from "../catalog/versions";
+import { IngressService, LabConfig } from "../config/schema";
 import { EXPOSED_BY_CONFIG } from "./annotations";
 import { Mirrors, mirrorImage, mirrorRepository } from "./images";
 
 export const ISTIO_NAMESPACE = "istio-system";
 
-/** Requests fit for a lab, as Istio's demo profile sets them. */
+/**
+ * Requests as Istio's demo profile sets them (catalog/versions.ts, demo-profile-resources). The demo
+ * profile sets no limits: proxies and gateways keep the charts' own (2000m / 1024Mi), while istiod's
+ * chart has none, so its limits are the lab's choice, made because the policy pack requires limits on
+ * every container.
+ */
 const DEMO_PROXY_RESOURCES = { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } };
 const DEMO_ISTIOD_RESOURCES = { requests: { cpu: "10m", memory: "100Mi" }, limits: { cpu: "1000m", memory: "1024Mi" } };
 
@@ -37,48 +43,47 @@ export function istioImages(istio: IstioConfig, mirrors: Mirrors): string[] {
 }
 
 /**
- * Versions whose charts honour `base.validationFailurePolicy`. With it the validating webhooks are
- * created as `Fail`, the value istiod itself sets once it serves them, so a later `pulumi up` finds
- * nothing to change and no field owned by istiod. Older charts render `Ignore` and istiod flips it.
+ * Fail closed from the start, the value istiod converges to, where the chart reads it; for the other
+ * releases the Mesh's transform (components/chart-transforms.ts, failClosedValidation) does the same.
  */
-export function honoursValidationFailurePolicy(version: string): boolean {
-    const [, minor] = version.split(".").map(Number);
-    if (minor >= 30) return true;
-    if (minor === 29) return compareVersions(version, "1.29.2") >= 0;
-    if (minor === 28) return compareVersions(version, "1.28.6") >= 0;
-    return false;
+function validation(version: string): Record<string, unknown> {
+    return holds("validation-failure-policy-honoured", version) ? { base: { validationFailurePolicy: "Fail" } } : {};
 }
 
-/** Fail closed from the start: nothing may create Istio config before istiod validates it. */
-const validation = { base: { validationFailurePolicy: "Fail" } };
+export function baseValues(version: string): Record<string, unknown> {
+    return { ...validation(version), defaultRevision: "default", global: { istioNamespace: ISTIO_NAMESPACE } };
+}
 
-export function baseValues(): Record<string, unknown> {
-    return { ...validation, defaultRevision: "default", global: { istioNamespace: ISTIO_NAMESPACE } };
+/** How the proxies trace: the mesh config to merge, and the chart's proxy tracer when it must be set. */
+export interface MeshTracing {
+    meshConfig: Record<string, unknown>;
+    /** `global.proxy.tracer`; "none" keeps older charts from writing their default Zipkin address. */
+    proxyTracer?: string;
 }
 
 /**
  * istiod values. Charts before 1.24 nest istiod's own settings under `pilot`; later ones are flat.
- * `meshConfig` adds to the demo profile's mesh config (tracing, from components/tracing.ts).
+ * `tracing.meshConfig` adds to the demo profile's mesh config (from components/tracing.ts).
  */
-export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain: string, meshConfig: Record<string, unknown> = {}): Record<string, unknown> {
+export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain: string, tracing: MeshTracing = { meshConfig: {} }): Record<string, unknown> {
     const pilot = {
         autoscaleEnabled: false,
         replicaCount: 1,
         traceSampling: istio.traceSampling,
         resources: DEMO_ISTIOD_RESOURCES,
     };
-    const layout = compareVersions(istio.version, "1.24.0") >= 0 ? pilot : { pilot };
+    const layout = holds("istiod-flat-values", istio.version) ? pilot : { pilot };
     return {
         ...layout,
-        ...validation,
+        ...validation(istio.version),
         global: {
             hub: istioHub(istio, mirrors),
             tag: istio.version,
             istioNamespace: ISTIO_NAMESPACE,
-            proxy: { clusterDomain, resources: DEMO_PROXY_RESOURCES },
+            proxy: { clusterDomain, resources: DEMO_PROXY_RESOURCES, ...(tracing.proxyTracer !== undefined ? { tracer: tracing.proxyTracer } : {}) },
         },
         // Prometheus merge lets one scrape of the proxy's port return the app's metrics too.
-        meshConfig: { accessLogFile: "/dev/stdout", enablePrometheusMerge: true, ...meshConfig },
+        meshConfig: { accessLogFile: "/dev/stdout", enablePrometheusMerge: true, ...tracing.meshConfig },
     };
 }
 

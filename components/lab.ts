@@ -16,7 +16,7 @@ import { Mirroring } from "./mirroring";
 import { pinnedCluster } from "./target";
 import { labTransforms } from "./teardown";
 import { Traffic } from "./traffic";
-import { tracingMeshConfig } from "./tracing";
+import { meshTracing } from "./tracing";
 
 export interface LabArgs {
     config: LabConfig;
@@ -71,14 +71,14 @@ export class Lab extends pulumi.ComponentResource {
                   ),
               ]
             : [];
-        const meshConfig = tracingMeshConfig(config.istio.version, config.addons.tracer.kind, config.istio.traceSampling, config.cluster.domain);
+        const tracing = meshTracing(config.istio.version, config.addons.tracer.kind, config.istio.traceSampling, config.cluster.domain);
         const mesh = new Mesh(
             `${name}-mesh`,
             {
                 istio: config.istio,
                 mirrors,
                 clusterDomain: config.cluster.domain,
-                meshConfig,
+                tracing,
                 imagesReady,
                 provider,
                 crdProvider: cluster.adoptingProvider,

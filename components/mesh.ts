@@ -1,25 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config/schema";
+import { awaitCaBundle, failClosedValidation } from "./chart-transforms";
 import { Mirrors } from "./images";
-import {
-    EGRESS_GATEWAY,
-    GatewaySpec,
-    INGRESS_GATEWAY,
-    ISTIO_NAMESPACE,
-    baseValues,
-    chartRef,
-    gatewayValues,
-    honoursValidationFailurePolicy,
-    istiodValues,
-} from "./istio";
+import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./istio";
 
 export interface MeshArgs {
     istio: LabConfig["istio"];
     mirrors: Mirrors;
     clusterDomain: string;
-    /** Mesh config beyond the demo profile's: how the proxies trace. */
-    meshConfig: Record<string, unknown>;
+    /** Beyond the demo profile: how the proxies trace. */
+    tracing: MeshTracing;
     /** What must finish before anything pulls an image: the copies into the mirrors. */
     imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
@@ -50,26 +41,23 @@ export class Mesh extends pulumi.ComponentResource {
         const child = { parent: this, provider };
         const chart = (chartName: string) => chartRef(istio.chartRepository, chartName, istio.version);
 
-        if (!honoursValidationFailurePolicy(istio.version)) {
-            pulumi.log.warn(
-                `Istio ${istio.version} charts create the validating webhooks with failurePolicy Ignore and istiod flips it to Fail; ` +
-                    "a refresh will show that drift. Istio 1.28.6, 1.29.2, 1.30.0 and later create them as Fail.",
-                this,
-            );
-        }
-
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE, labels: args.namespaceLabels } }, child);
         this.namespaceResource = namespace;
         // Istio's CRDs outlive their installs (Helm keeps them): the base chart takes over existing ones.
+        // The validating webhooks are applied as Fail, the value istiod keeps, so a refresh finds no
+        // drift and a later up no field of istiod's to conflict with (whatever the chart renders).
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
-            { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues() },
-            { ...child, provider: args.crdProvider, dependsOn: [namespace] },
+            { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues(istio.version) },
+            { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [failClosedValidation] },
         );
+        // istiod counts as ready only once its webhooks carry the CA bundle it writes, so nothing that
+        // waits for it meets a webhook the API server cannot call. The base chart's default validator
+        // cannot wait so: istiod, which writes its bundle, is installed after the base chart.
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
-            { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.meshConfig) },
-            { ...child, dependsOn: [base, ...args.imagesReady] },
+            { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.tracing) },
+            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [failClosedValidation, awaitCaBundle] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(

@@ -4,8 +4,8 @@
  * extension provider plus a Telemetry resource that selects it and sets the sampling rate.
  */
 import type { ITelemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry" with { "resolution-mode": "import" };
-import { compareVersions } from "../config/schema";
-import { ISTIO_NAMESPACE } from "./istio";
+import { holds } from "../catalog/versions";
+import { ISTIO_NAMESPACE, MeshTracing } from "./istio";
 
 export type TracerKind = "zipkin" | "jaeger" | "none";
 
@@ -13,22 +13,32 @@ export type TracerKind = "zipkin" | "jaeger" | "none";
 export const ZIPKIN_SERVICE = "zipkin";
 export const ZIPKIN_PORT = 9411;
 
-const TELEMETRY_SINCE = "1.22.0";
-export const usesTelemetryApi = (istioVersion: string) => compareVersions(istioVersion, TELEMETRY_SINCE) >= 0;
+/** Istio 1.22 and later trace through the Telemetry API (catalog/versions.ts, no-tracer-by-default). */
+export const usesTelemetryApi = (istioVersion: string) => holds("no-tracer-by-default", istioVersion);
 
-/** The mesh config that points the proxies at the tracer, or turns tracing off when there is none. */
-export function tracingMeshConfig(istioVersion: string, tracer: TracerKind, sampling: number, clusterDomain: string): Record<string, unknown> {
-    if (tracer === "none") return { enableTracing: false };
-    if (usesTelemetryApi(istioVersion)) {
+/**
+ * How the proxies reach the tracer, or that they do not trace. Before the Telemetry API a sampling of
+ * 0 would read as unset (1%), and an unset tracer as the chart's Zipkin default (catalog/versions.ts,
+ * trace-sampling-zero-dropped): there, "no spans" is tracing turned off and the proxy tracer "none".
+ */
+export function meshTracing(istioVersion: string, tracer: TracerKind, sampling: number, clusterDomain: string): MeshTracing {
+    const telemetry = usesTelemetryApi(istioVersion);
+    if (tracer === "none") return { meshConfig: { enableTracing: false }, proxyTracer: "none" };
+    if (telemetry) {
         return {
-            enableTracing: true,
-            // Helm replaces lists: this is the mesh's only provider, the demo profile's are not kept.
-            extensionProviders: [{ name: tracer, zipkin: { service: `${ZIPKIN_SERVICE}.${ISTIO_NAMESPACE}.svc.${clusterDomain}`, port: ZIPKIN_PORT } }],
+            meshConfig: {
+                enableTracing: true,
+                // Helm replaces lists: this is the mesh's only provider, the demo profile's are not kept.
+                extensionProviders: [{ name: tracer, zipkin: { service: `${ZIPKIN_SERVICE}.${ISTIO_NAMESPACE}.svc.${clusterDomain}`, port: ZIPKIN_PORT } }],
+            },
         };
     }
+    if (sampling === 0) return { meshConfig: { enableTracing: false } };
     return {
-        enableTracing: true,
-        defaultConfig: { tracing: { sampling, zipkin: { address: `${ZIPKIN_SERVICE}.${ISTIO_NAMESPACE}:${ZIPKIN_PORT}` } } },
+        meshConfig: {
+            enableTracing: true,
+            defaultConfig: { tracing: { sampling, zipkin: { address: `${ZIPKIN_SERVICE}.${ISTIO_NAMESPACE}:${ZIPKIN_PORT}` } } },
+        },
     };
 }
 

@@ -1,12 +1,14 @@
 import { strict as assert } from "assert";
-import { honoursValidationFailurePolicy } from "../components/istio";
+import { awaitCaBundle, failClosedValidation } from "../components/chart-transforms";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
 describe("mesh: Istio from its Helm charts", () => {
     let lab: Evaluation;
+    const evaluated = new Map<string, Evaluation>();
     before(async () => {
         lab = await evaluateConfig();
+        for (const version of ["1.29.2", "1.29.1", "1.28.6", "1.28.5", "1.20.8"]) evaluated.set(version, await evaluateConfig({ istio: { version } }));
     });
 
     it("installs base, istiod and both gateways from the configured repository and version", () => {
@@ -59,16 +61,39 @@ describe("mesh: Istio from its Helm charts", () => {
         assert.equal(chart(lab, "istio-egressgateway").inputs.values.service.type, "ClusterIP");
     });
 
-    it("creates the validating webhooks fail-closed, as istiod would set them, so a second up changes nothing", () => {
-        for (const release of ["istio-base", "istiod"]) {
-            assert.equal(chart(lab, release).inputs.values.base.validationFailurePolicy, "Fail", release);
+    it("creates the validating webhooks fail-closed, as istiod keeps them, through the value where the chart reads it", async () => {
+        // istio/istio: base and istiod templates read base.validationFailurePolicy from 1.28.6 and 1.29.2 on, not in 1.28.5 or 1.29.1.
+        const reads: [string, boolean][] = [
+            ["1.30.3", true],
+            ["1.29.2", true],
+            ["1.29.1", false],
+            ["1.28.6", true],
+            ["1.28.5", false],
+            ["1.20.8", false],
+        ];
+        for (const [version, read] of reads) {
+            const values = (release: string) => chart(version === "1.30.3" ? lab : evaluated.get(version)!, release).inputs.values;
+            for (const release of ["istio-base", "istiod"]) {
+                assert.deepEqual(values(release).base, read ? { validationFailurePolicy: "Fail" } : undefined, `${release} ${version}`);
+            }
         }
-        assert.equal(honoursValidationFailurePolicy("1.30.0"), true);
-        assert.equal(honoursValidationFailurePolicy("1.29.2"), true);
-        assert.equal(honoursValidationFailurePolicy("1.29.1"), false);
-        assert.equal(honoursValidationFailurePolicy("1.28.6"), true);
-        assert.equal(honoursValidationFailurePolicy("1.28.5"), false);
-        assert.equal(honoursValidationFailurePolicy("1.27.9"), false);
+    });
+
+    it("and through a transform of both charts for every release, so no release leaves a field for istiod to flip", async () => {
+        for (const version of ["1.30.3", "1.28.5", "1.20.8"]) {
+            const evaluation = version === "1.30.3" ? lab : evaluated.get(version)!;
+            for (const release of ["istio-base", "istiod"]) {
+                assert.ok(chart(evaluation, release).transforms.includes(failClosedValidation.name), `${release} ${version}`);
+            }
+        }
+    });
+
+    it("counts istiod as ready only once its webhooks carry the CA bundle, and never makes the base chart wait for istiod", () => {
+        assert.ok(chart(lab, "istiod").transforms.includes(awaitCaBundle.name));
+        // istiod is installed after the base chart and writes the bundle: a base chart waiting for it would never finish.
+        assert.ok(!chart(lab, "istio-base").transforms.includes(awaitCaBundle.name));
+        assert.deepEqual(chart(lab, "istiod").dependsOn, [chart(lab, "istio-base").name]);
+        for (const gateway of ["istio-ingressgateway", "istio-egressgateway"]) assert.deepEqual(chart(lab, gateway).transforms, []);
     });
 
     describe("ingress gateway Service", () => {
@@ -118,10 +143,10 @@ describe("mesh: Istio from its Helm charts", () => {
     });
 
     it("nests istiod's settings under pilot for charts before 1.24", async () => {
-        const old = chart(await evaluateConfig({ istio: { version: "1.23.2" } }), "istiod").inputs.values;
+        const old = chart(evaluated.get("1.20.8")!, "istiod").inputs.values;
         assert.equal(old.traceSampling, undefined);
         assert.equal(old.pilot.traceSampling, 100);
         assert.deepEqual(old.pilot.resources.requests, { cpu: "10m", memory: "100Mi" });
-        assert.equal(old.global.tag, "1.23.2");
+        assert.equal(old.global.tag, "1.20.8");
     });
 });

@@ -1,0 +1,111 @@
+/**
+ * What the lab changes in the objects a chart renders, as Pulumi resource transforms. A transform
+ * given to a helm.v4.Chart reaches every object the chart creates: the engine keeps the transforms of
+ * a remote component until its provider registers the component, then applies a parent's transforms
+ * to each child (pulumi/pulumi pkg v3.248.0, resource/deploy/source_eval.go, RegisterResource:
+ * "pendingTransforms" and the walk over "resourceTransforms" of the parents). Each transform is a pure
+ * function of one object, so it is tested as such: under mocks a Chart has no children.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Type tokens of the objects these transforms touch, as Chart v4 registers them. */
+export const VALIDATING_WEBHOOKS = "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration";
+export const MUTATING_WEBHOOKS = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
+export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+export const SERVICE = "kubernetes:core/v1:Service";
+
+/** The provider's await override (pulumi-kubernetes provider/pkg/metadata/annotations.go, AnnotationWaitFor). */
+export const WAIT_FOR = "pulumi.com/waitFor";
+
+/**
+ * Ready once istiod has written the webhook's CA bundle. The provider waits until the JSONPath selects
+ * something (provider/pkg/jsonpath/jsonpath.go, Matches: no value given, so a present path matches);
+ * istiod writes the bundle into every webhook of the object in one update.
+ */
+export const CA_BUNDLE_WRITTEN = "jsonpath={.webhooks[0].clientConfig.caBundle}";
+
+interface Webhook {
+    failurePolicy?: string;
+}
+
+interface KubeObject {
+    metadata?: { name?: string; annotations?: Record<string, string> };
+}
+
+interface WebhookConfiguration extends KubeObject {
+    webhooks?: Webhook[];
+}
+
+const unchanged = undefined;
+
+/**
+ * Every validating webhook fails closed from the start, the value istiod itself converges to. Charts
+ * before Istio 1.28.6, 1.29.2 and 1.30.0 render `Ignore` (catalog/versions.ts,
+ * validationFailurePolicyHonoured); istiod then sets `Fail` with an update of its own, so a refresh
+ * records `Fail` and the next `up` would apply `Ignore` over a field istiod manages: a server-side
+ * apply conflict. Applying the value istiod keeps never conflicts and leaves no drift.
+ */
+export const failClosedValidation: pulumi.ResourceTransform = (args) => {
+    if (args.type !== VALIDATING_WEBHOOKS) return unchanged;
+    const object = args.props as WebhookConfiguration;
+    return { props: { ...object, webhooks: (object.webhooks ?? []).map((webhook) => ({ ...webhook, failurePolicy: "Fail" })) }, opts: args.opts };
+};
+
+/**
+ * A webhook object counts as created only once it can be called: istiod has written its CA bundle.
+ * Until then a fail-closed validating webhook rejects every Istio object and the injection webhook
+ * every pod, because the API server cannot verify istiod's certificate.
+ */
+export const awaitCaBundle: pulumi.ResourceTransform = (args) => {
+    if (args.type !== VALIDATING_WEBHOOKS && args.type !== MUTATING_WEBHOOKS) return unchanged;
+    const object = args.props as WebhookConfiguration;
+    const metadata = { ...object.metadata, annotations: { ...object.metadata?.annotations, [WAIT_FOR]: CA_BUNDLE_WRITTEN } };
+    return { props: { ...object, metadata }, opts: args.opts };
+};
+
+interface Container {
+    name: string;
+    env?: { name: string }[];
+}
+
+interface DeploymentObject extends KubeObject {
+    spec?: { template?: { spec?: { containers?: Container[] } } };
+}
+
+interface ServiceObject extends KubeObject {
+    spec?: { ports?: { port: number; nodePort?: number }[] };
+}
+
+/**
+ * Gives one container of one Deployment an environment variable read from a Secret: for charts that
+ * can only set variables to literal values (kiali-server before 1.59.1, catalog/versions.ts).
+ */
+export function envFromSecret(deployment: string, container: string, variable: string, secret: { name: string; key: string }): pulumi.ResourceTransform {
+    return (args) => {
+        const object = args.props as DeploymentObject;
+        if (args.type !== DEPLOYMENT || object.metadata?.name !== deployment) return unchanged;
+        const pod = object.spec?.template?.spec;
+        const containers = (pod?.containers ?? []).map((c) =>
+            c.name !== container
+                ? c
+                : {
+                      ...c,
+                      env: [
+                          ...(c.env ?? []).filter((e) => e.name !== variable),
+                          { name: variable, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } },
+                      ],
+                  },
+        );
+        return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
+    };
+}
+
+/** Pins the node port of one port of one Service: for charts that leave it to Kubernetes (kiali-server before 1.86.0). */
+export function serviceNodePort(service: string, port: number, nodePort: number): pulumi.ResourceTransform {
+    return (args) => {
+        const object = args.props as ServiceObject;
+        if (args.type !== SERVICE || object.metadata?.name !== service) return unchanged;
+        const ports = (object.spec?.ports ?? []).map((p) => (p.port === port ? { ...p, nodePort } : p));
+        return { props: { ...object, spec: { ...object.spec, ports } }, opts: args.opts };
+    };
+}

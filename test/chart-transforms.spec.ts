@@ -1,0 +1,89 @@
+import { strict as assert } from "assert";
+import type * as pulumi from "@pulumi/pulumi";
+import { awaitCaBundle, failClosedValidation } from "../components/chart-transforms";
+
+/**
+ * The objects as Istio's charts render them (istio/istio 1.27.9: manifests/charts/base/templates/
+ * defaultrevision-validatingwebhookconfiguration.yaml, and the istiod chart's mutatingwebhook.yaml),
+ * trimmed to what the transforms look at. Under mocks a Chart has no children, so the transforms are
+ * checked here as the engine calls them: once per rendered object.
+ */
+const defaultValidator = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "istiod-default-validator", labels: { app: "istiod", "istio.io/rev": "default" } },
+    webhooks: [
+        {
+            name: "validation.istio.io",
+            clientConfig: { service: { name: "istiod", namespace: "istio-system", path: "/validate" } },
+            failurePolicy: "Ignore",
+            sideEffects: "None",
+            admissionReviewVersions: ["v1"],
+        },
+    ],
+};
+const injector = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "MutatingWebhookConfiguration",
+    metadata: { name: "istio-sidecar-injector", labels: { "istio.io/rev": "default" } },
+    webhooks: ["rev.namespace", "rev.object", "namespace", "object"].map((prefix) => ({
+        name: `${prefix}.sidecar-injector.istio.io`,
+        clientConfig: { service: { name: "istiod", namespace: "istio-system", path: "/inject" } },
+        failurePolicy: "Fail",
+    })),
+};
+const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istiod" }, spec: { replicas: 1 } };
+
+const TYPES: Record<string, string> = {
+    ValidatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+    MutatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+    Deployment: "kubernetes:apps/v1:Deployment",
+};
+
+async function apply(transform: pulumi.ResourceTransform, object: { kind: string; metadata: { name: string } }) {
+    const opts = { ignoreChanges: ["metadata.labels"] };
+    const result = await transform({
+        type: TYPES[object.kind],
+        name: `istiod:istio-system/${object.metadata.name}`,
+        custom: true,
+        props: structuredClone(object),
+        opts,
+    });
+    if (result !== undefined) assert.equal(result.opts, opts, "options pass through unchanged");
+    return result?.props as Record<string, any> | undefined;
+}
+
+describe("chart transforms: what the lab changes in what Istio's charts render", () => {
+    it("renders every validating webhook fail-closed, as istiod keeps it, and leaves the rest of the object alone", async () => {
+        const out = (await apply(failClosedValidation, defaultValidator))!;
+        assert.deepEqual(
+            out.webhooks.map((w: { failurePolicy: string }) => w.failurePolicy),
+            ["Fail"],
+        );
+        assert.deepEqual({ ...out, webhooks: undefined }, { ...defaultValidator, webhooks: undefined });
+        assert.deepEqual(out.webhooks[0].clientConfig, defaultValidator.webhooks[0].clientConfig);
+        assert.equal(defaultValidator.webhooks[0].failurePolicy, "Ignore", "the rendered object is not mutated");
+        const two = { ...defaultValidator, webhooks: [defaultValidator.webhooks[0], { ...defaultValidator.webhooks[0], name: "rev.validation.istio.io" }] };
+        assert.deepEqual(
+            (await apply(failClosedValidation, two))!.webhooks.map((w: { failurePolicy: string }) => w.failurePolicy),
+            ["Fail", "Fail"],
+        );
+    });
+
+    it("does not touch the injection webhook or anything else", async () => {
+        assert.equal(await apply(failClosedValidation, injector), undefined);
+        assert.equal(await apply(failClosedValidation, deployment), undefined);
+    });
+
+    it("makes every webhook object wait until istiod has written its CA bundle", async () => {
+        for (const object of [defaultValidator, injector]) {
+            const out = (await apply(awaitCaBundle, object))!;
+            assert.equal(out.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.webhooks[0].clientConfig.caBundle}", object.kind);
+            assert.deepEqual(out.metadata.labels, object.metadata.labels);
+            assert.deepEqual(out.webhooks, object.webhooks);
+        }
+        const annotated = { ...injector, metadata: { ...injector.metadata, annotations: { "team.example/owner": "mesh" } } };
+        assert.equal((await apply(awaitCaBundle, annotated))!.metadata.annotations["team.example/owner"], "mesh", "keeps the chart's annotations");
+        assert.equal(await apply(awaitCaBundle, deployment), undefined);
+    });
+});
