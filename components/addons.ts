@@ -2,7 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { addonRelease } from "../catalog/addons";
+import { holds } from "../catalog/versions";
 import { LabConfig } from "../config/schema";
+import { envFromSecret, serviceNodePort } from "./chart-transforms";
 import { portForward } from "./cluster";
 import { dashboardData } from "./dashboards";
 import { Mirrors } from "./images";
@@ -11,8 +13,10 @@ import {
     ADDON_SERVICES,
     DASHBOARDS_CONFIGMAP,
     GRAFANA_ADMIN_SECRET,
+    KIALI_GRAFANA_PASSWORD,
     dashboardSources,
     grafanaValues,
+    kialiGrafanaPassword,
     kialiValues,
     prometheusValues,
     tracerObjects,
@@ -72,11 +76,17 @@ export class Addons extends pulumi.ComponentResource {
         };
 
         // The release is named after the addon, which names its Service as ADDON_SERVICES expects.
-        const chart = (addon: "prometheus" | "grafana" | "kiali", chartName: string, values: Record<string, unknown>, waitFor: pulumi.Resource[] = []) =>
+        const chart = (
+            addon: "prometheus" | "grafana" | "kiali",
+            chartName: string,
+            values: Record<string, unknown>,
+            waitFor: pulumi.Resource[] = [],
+            transforms: pulumi.ResourceTransform[] = [],
+        ) =>
             new k8s.helm.v4.Chart(
                 `${name}-${addon}`,
                 { ...chartRef(repos[addon], chartName, release[addon].chart), name: addon, namespace: ISTIO_NAMESPACE, values },
-                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor] },
+                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor], transforms },
             );
 
         if (addons.prometheus.enabled) {
@@ -84,7 +94,7 @@ export class Addons extends pulumi.ComponentResource {
             expose("prometheus", addons.prometheus.nodePort);
         }
 
-        // Kiali mounts Grafana's admin Secret to log in to Grafana.
+        // Kiali logs in to Grafana with the admin password, read from a Secret.
         let grafanaAdmin: pulumi.Resource | undefined;
         if (addons.grafana.enabled) {
             const password =
@@ -121,7 +131,32 @@ export class Addons extends pulumi.ComponentResource {
                 addons.kiali.signingKey !== undefined
                     ? pulumi.secret(addons.kiali.signingKey)
                     : new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
-            chart("kiali", "kiali-server", kialiValues(release, addons, mirrors, signingKey), grafanaAdmin ? [grafanaAdmin] : []);
+            const kiali = ADDON_SERVICES.kiali.service;
+            const waitFor: pulumi.Resource[] = [];
+            const transforms: pulumi.ResourceTransform[] = [];
+            if (grafanaAdmin && this.grafanaAdminPassword) {
+                waitFor.push(grafanaAdmin);
+                const how = kialiGrafanaPassword(release.kiali.chart);
+                if (how === "override-file") {
+                    const password = new k8s.core.v1.Secret(
+                        `${name}-kiali-grafana-password`,
+                        {
+                            metadata: { name: KIALI_GRAFANA_PASSWORD.name, namespace: ISTIO_NAMESPACE },
+                            stringData: { [KIALI_GRAFANA_PASSWORD.key]: this.grafanaAdminPassword },
+                        },
+                        child,
+                    );
+                    waitFor.push(password);
+                }
+                if (how === "environment") {
+                    const secret = { name: GRAFANA_ADMIN_SECRET.name, key: GRAFANA_ADMIN_SECRET.passwordKey };
+                    transforms.push(envFromSecret(kiali, kiali, "GRAFANA_PASSWORD", secret));
+                }
+            }
+            if (addons.kiali.nodePort !== undefined && !holds("kiali-node-port", release.kiali.chart)) {
+                transforms.push(serviceNodePort(kiali, ADDON_SERVICES.kiali.port, addons.kiali.nodePort));
+            }
+            chart("kiali", "kiali-server", kialiValues(release, addons, mirrors, signingKey), waitFor, transforms);
             expose("kiali", addons.kiali.nodePort);
         }
 

@@ -5,7 +5,8 @@
  */
 import type { types } from "@pulumi/kubernetes";
 import { AddonRelease, istioDashboards } from "../catalog/addons";
-import { LabConfig, compareVersions } from "../config/schema";
+import { holds } from "../catalog/versions";
+import { LabConfig } from "../config/schema";
 import { EXPOSED_BY_CONFIG } from "./annotations";
 import { Mirrors, mirrorImage, parseImage } from "./images";
 import { ISTIO_NAMESPACE } from "./istio";
@@ -46,18 +47,22 @@ function exposure(nodePort: number | undefined) {
     return nodePort === undefined ? { type: "ClusterIP" } : { type: "NodePort", nodePort, annotations: EXPOSED_BY_CONFIG };
 }
 
-/** Istio's Prometheus setup: the server alone, scraping with the chart's standard Kubernetes jobs. */
+/**
+ * Istio's Prometheus setup: the server alone, scraping with the chart's standard Kubernetes jobs.
+ * Only keys the chart version reads (catalog/versions.ts): the exporters' switches were renamed in
+ * chart 19, and chart 15.0.1 hardens no container, 15.9.0 the server but not the config reloader.
+ */
 export function prometheusValues(release: AddonRelease, addons: Addons, mirrors: Mirrors): Record<string, unknown> {
+    const chart = release.prometheus.chart;
     const off = { enabled: false };
+    const exporters = holds("prometheus-exporters-as-dependencies", chart)
+        ? { "prometheus-pushgateway": off, "kube-state-metrics": off, "prometheus-node-exporter": off }
+        : { pushgateway: off, kubeStateMetrics: off, nodeExporter: off };
+    const hardened = (fact: "prometheus-server-container-security" | "prometheus-reloader-container-security") =>
+        holds(fact, chart) ? { containerSecurityContext: HARDENED } : {};
     return {
         alertmanager: off,
-        // Sub-chart keys changed in chart 19; both spellings, so every release Istio used is covered.
-        "prometheus-pushgateway": off,
-        pushgateway: off,
-        "kube-state-metrics": off,
-        kubeStateMetrics: off,
-        "prometheus-node-exporter": off,
-        nodeExporter: off,
+        ...exporters,
         server: {
             fullnameOverride: ADDON_SERVICES.prometheus.service,
             podLabels: NO_SIDECAR,
@@ -65,24 +70,24 @@ export function prometheusValues(release: AddonRelease, addons: Addons, mirrors:
             global: { scrape_interval: "15s" },
             image: repositoryAndTag(release.prometheus.image, mirrors),
             securityContext: nonRoot(65534),
-            containerSecurityContext: HARDENED,
+            ...hardened("prometheus-server-container-security"),
             resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1024Mi" } },
             service: { servicePort: ADDON_SERVICES.prometheus.port, ...exposure(addons.prometheus.nodePort) },
         },
         configmapReload: {
             prometheus: {
                 image: repositoryAndTag(release.prometheus.reloader, mirrors),
-                containerSecurityContext: HARDENED,
+                ...hardened("prometheus-reloader-container-security"),
                 resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "50m", memory: "64Mi" } },
             },
         },
     };
 }
 
-/** Grafana chart 6.61 split the image into registry and repository; older ones take one path. */
+/** Grafana charts from 6.61.1 split the image into registry and repository; older ones take one path. */
 function grafanaImage(release: AddonRelease, mirrors: Mirrors) {
     const { repository, tag } = repositoryAndTag(release.grafana.image, mirrors);
-    if (compareVersions(release.grafana.chart, "6.61.0") < 0) return { repository, tag };
+    if (!holds("grafana-image-registry", release.grafana.chart)) return { repository, tag };
     const slash = repository.indexOf("/");
     return { registry: repository.slice(0, slash), repository: repository.slice(slash + 1), tag };
 }
@@ -134,22 +139,38 @@ export function grafanaValues(release: AddonRelease, addons: Addons, mirrors: Mi
     };
 }
 
-/** Kiali 2 renamed in_cluster_url/url to internal_url/external_url. */
+/** Kiali 2 renamed in_cluster_url/url to internal_url/external_url (catalog/versions.ts, kiali-2-urls). */
 function kialiUrls(release: AddonRelease, internal: string, external: string) {
-    return compareVersions(release.kiali.chart, "2.0.0") >= 0
-        ? { internal_url: internal, external_url: external }
-        : { in_cluster_url: internal, url: external };
+    return holds("kiali-2-urls", release.kiali.chart) ? { internal_url: internal, external_url: external } : { in_cluster_url: internal, url: external };
+}
+
+/** The Secret Kiali servers from 1.59.1 read Grafana's password from, where the chart does not mount it itself. */
+export const KIALI_GRAFANA_PASSWORD = { name: "kiali-grafana-password", key: "value.txt", mount: "/kiali-override-secrets/grafana-password" } as const;
+
+/**
+ * How a kiali-server chart version gets Grafana's password to the server without writing it into its
+ * ConfigMap (catalog/versions.ts): a `secret:` reference the chart mounts (2.21.0 on), a Secret mounted
+ * where the server looks for it (1.59.1 on), or an environment variable (before).
+ */
+export function kialiGrafanaPassword(kialiChart: string): "secret-reference" | "override-file" | "environment" {
+    if (holds("kiali-secret-references", kialiChart)) return "secret-reference";
+    return holds("kiali-override-files", kialiChart) ? "override-file" : "environment";
 }
 
 /**
  * Kiali reading Prometheus, linking to Grafana, and querying the tracer when it can: Kiali reads
- * Jaeger's (and Tempo's) query API, not Zipkin's, so with Zipkin its trace views stay off.
+ * Jaeger's (and Tempo's) query API, not Zipkin's, so with Zipkin its trace views stay off. Only keys the
+ * chart version reads; what it cannot take as a value (an environment variable from a Secret, the node
+ * port before 1.86.0) the Addons component adds with a transform.
  */
 export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirrors, signingKey: unknown): Record<string, unknown> {
+    const chart = release.kiali.chart;
     const { repository, tag } = repositoryAndTag(release.kiali.image, mirrors);
     const anonymous = addons.kiali.auth === "anonymous";
+    const nodePort = addons.kiali.nodePort;
     const grafana = ADDON_SERVICES.grafana;
     const jaeger = ADDON_SERVICES.jaeger;
+    const password = addons.grafana.enabled ? kialiGrafanaPassword(chart) : undefined;
     return {
         auth: { strategy: addons.kiali.auth },
         // The token strategy signs sessions; a stable key keeps logins (and the rendered chart) steady.
@@ -158,15 +179,15 @@ export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirr
             image_name: repository,
             image_version: tag,
             pod_labels: NO_SIDECAR,
-            ingress_enabled: false,
             ingress: { enabled: false },
-            network_policy: { enabled: false },
+            ...(holds("kiali-network-policy", chart) ? { network_policy: { enabled: false } } : {}),
             // Anyone who reaches an anonymous Kiali acts as Kiali: let them look, not change the mesh.
             view_only_mode: anonymous,
             resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
-            ...(addons.kiali.nodePort !== undefined ? { service_type: "NodePort", service_annotations: EXPOSED_BY_CONFIG } : {}),
+            ...(nodePort !== undefined ? { service_type: "NodePort", service_annotations: EXPOSED_BY_CONFIG } : {}),
+            ...(password === "override-file" ? { custom_secrets: [{ name: KIALI_GRAFANA_PASSWORD.name, mount: KIALI_GRAFANA_PASSWORD.mount }] } : {}),
         },
-        server: { port: ADDON_SERVICES.kiali.port, ...(addons.kiali.nodePort !== undefined ? { node_port: addons.kiali.nodePort } : {}) },
+        server: { port: ADDON_SERVICES.kiali.port, ...(nodePort !== undefined && holds("kiali-node-port", chart) ? { node_port: nodePort } : {}) },
         external_services: {
             prometheus: { url: inCluster(ADDON_SERVICES.prometheus.service, ADDON_SERVICES.prometheus.port) },
             grafana: addons.grafana.enabled
@@ -176,7 +197,7 @@ export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirr
                       auth: {
                           type: "basic",
                           username: GRAFANA_ADMIN_SECRET.user,
-                          password: `secret:${GRAFANA_ADMIN_SECRET.name}:${GRAFANA_ADMIN_SECRET.passwordKey}`,
+                          ...(password === "secret-reference" ? { password: `secret:${GRAFANA_ADMIN_SECRET.name}:${GRAFANA_ADMIN_SECRET.passwordKey}` } : {}),
                       },
                   }
                 : { enabled: false },
@@ -184,7 +205,7 @@ export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirr
                 addons.tracer.kind === "jaeger"
                     ? {
                           enabled: true,
-                          provider: "jaeger",
+                          ...(holds("kiali-tracing-provider", chart) ? { provider: "jaeger" } : {}),
                           use_grpc: true,
                           ...kialiUrls(release, `${inCluster("tracing", 16685)}/jaeger`, `http://localhost:${jaeger.localPort}${jaeger.path}`),
                       }
@@ -199,7 +220,18 @@ export function dashboardSources(istioVersion: string, urlTemplate: string): { k
     return istioDashboards(istioVersion).map(({ key, title, file }) => ({ key: `${key}.json`, title, url: `${base}/${file}` }));
 }
 
-/** The tracer's Deployment and Services: `tracing` for its UI and `zipkin` where the proxies send spans. */
+/** Jaeger's version from its image tag ("docker.io/jaegertracing/all-in-one:1.46" -> "1.46"). */
+function jaegerVersion(image: string): string {
+    return parseImage(image).tag ?? "0.0.0";
+}
+
+/**
+ * The tracer's Deployment and Services: `tracing` for its UI and `zipkin` where the proxies send spans.
+ * Jaeger runs as Istio's sample runs it (catalog/versions.ts, jaeger-sample): spans in badger on an
+ * emptyDir rather than in memory, the collector's ports on `jaeger-collector`, and OTLP only where the
+ * image serves it by default (jaeger-otlp-by-default). The lab's own changes: no sidecar, non-root,
+ * read-only root filesystem, and limits (the policy pack requires them).
+ */
 export function tracerObjects(
     kind: Exclude<TracerKind, "none">,
     release: AddonRelease,
@@ -209,29 +241,48 @@ export function tracerObjects(
     const labels = { app: kind };
     const zipkin = kind === "zipkin";
     const uid = zipkin ? 1000 : 10001;
+    const otlp = !zipkin && holds("jaeger-otlp-by-default", jaegerVersion(release.jaeger));
+    // Service port names as the sample's; a container port's name has at most 15 characters.
+    const collectorPorts = [
+        { name: "jaeger-collector-http", container: "collector-http", port: 14268 },
+        { name: "jaeger-collector-grpc", container: "collector-grpc", port: 14250 },
+        { name: "http-zipkin", container: "http-zipkin", port: ZIPKIN_PORT },
+        ...(otlp
+            ? [
+                  { name: "grpc-otel", container: "grpc-otlp", port: 4317 },
+                  { name: "http-otel", container: "http-otlp", port: 4318 },
+              ]
+            : []),
+    ];
     const ports = zipkin
         ? [{ name: "http-query", containerPort: ZIPKIN_PORT }]
         : [
               { name: "http-query", containerPort: 16686 },
               { name: "grpc-query", containerPort: 16685 },
-              { name: "http-zipkin", containerPort: ZIPKIN_PORT },
-              { name: "grpc-otlp", containerPort: 4317 },
-              { name: "http-otlp", containerPort: 4318 },
+              ...collectorPorts.map(({ container, port }) => ({ name: container, containerPort: port })),
               { name: "http-admin", containerPort: 14269 },
           ];
     const env = zipkin
         ? [{ name: "STORAGE_METHOD", value: "mem" }]
         : [
+              { name: "BADGER_EPHEMERAL", value: "false" },
+              { name: "SPAN_STORAGE_TYPE", value: "badger" },
+              { name: "BADGER_DIRECTORY_VALUE", value: "/badger/data" },
+              { name: "BADGER_DIRECTORY_KEY", value: "/badger/key" },
               { name: "COLLECTOR_ZIPKIN_HOST_PORT", value: `:${ZIPKIN_PORT}` },
               { name: "MEMORY_MAX_TRACES", value: "50000" },
               { name: "QUERY_BASE_PATH", value: "/jaeger" },
           ];
+    const volumes = [{ name: "tmp", mountPath: "/tmp" }, ...(zipkin ? [] : [{ name: "data", mountPath: "/badger" }])];
     const deployment: Deployment = {
         metadata: { name: kind, namespace: ISTIO_NAMESPACE, labels },
         spec: {
             selector: { matchLabels: labels },
             template: {
-                metadata: { labels: { ...labels, ...NO_SIDECAR } },
+                metadata: {
+                    labels: { ...labels, ...NO_SIDECAR },
+                    ...(zipkin ? {} : { annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "14269" } }),
+                },
                 spec: {
                     securityContext: nonRoot(uid),
                     containers: [
@@ -244,12 +295,12 @@ export function tracerObjects(
                                 ? { httpGet: { path: "/health", port: ZIPKIN_PORT }, initialDelaySeconds: 5, periodSeconds: 5 }
                                 : { httpGet: { path: "/", port: 14269 } },
                             securityContext: HARDENED,
-                            // Spans live in memory: the lab keeps a few minutes of traffic, not history.
+                            // Zipkin keeps spans in memory; Jaeger keeps them on the emptyDir.
                             resources: { requests: { cpu: "20m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            volumeMounts: volumes,
                         },
                     ],
-                    volumes: [{ name: "tmp", emptyDir: {} }],
+                    volumes: volumes.map(({ name }) => ({ name, emptyDir: {} })),
                 },
             },
         },
@@ -271,10 +322,10 @@ export function tracerObjects(
         [ZIPKIN_SERVICE]: service(ZIPKIN_SERVICE, [{ name: "http-zipkin", port: ZIPKIN_PORT, targetPort: ZIPKIN_PORT }]),
     };
     if (!zipkin) {
-        services["jaeger-collector"] = service("jaeger-collector", [
-            { name: "grpc-otlp", port: 4317, targetPort: 4317 },
-            { name: "http-otlp", port: 4318, targetPort: 4318 },
-        ]);
+        services["jaeger-collector"] = service(
+            "jaeger-collector",
+            collectorPorts.map(({ name, port }) => ({ name, port, targetPort: port })),
+        );
     }
     return { deployment, services };
 }

@@ -55,10 +55,11 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
         assert.equal(chart(dev, "grafana").inputs.version, expected.grafana.chart);
         assert.equal(chart(dev, "kiali").inputs.version, expected.kiali.chart);
         assert.equal(chart(dev, "kiali").inputs.chart, "kiali-server");
-        const older = await evaluateConfig({ istio: { version: "1.22.8" } });
-        assert.equal(chart(older, "prometheus").inputs.version, "25.19.1");
-        assert.equal(chart(older, "grafana").inputs.version, "7.3.7");
-        assert.equal(chart(older, "kiali").inputs.version, "1.86.0");
+        // istio/istio 1.20.8 samples/addons: prometheus-19.6.1, grafana-6.57.4, kiali-server-1.76.0.
+        const older = await evaluateConfig({ istio: { version: "1.20.8" } });
+        assert.equal(chart(older, "prometheus").inputs.version, "19.6.1");
+        assert.equal(chart(older, "grafana").inputs.version, "6.57.4");
+        assert.equal(chart(older, "kiali").inputs.version, "1.76.0");
     });
 
     it("falls back to the newest known addons for an Istio minor the catalog does not have yet", () => {
@@ -87,6 +88,11 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             for (const name of ["tracing", "zipkin", "jaeger-collector"]) {
                 assert.deepEqual(objectNamed(jaeger, "Service", name).spec.selector, { app: "jaeger" }, name);
             }
+            // istio/istio samples/addons/jaeger.yaml (1.19.10 to 1.28.10): collector ports, plus OTLP from Jaeger 1.46.
+            assert.deepEqual(
+                objectNamed(jaeger, "Service", "jaeger-collector").spec.ports.map((p: { port: number }) => p.port),
+                [14268, 14250, 9411, 4317, 4318],
+            );
             const names = jaeger.resources
                 .filter((r) => r.inputs.kind === "Service" && r.inputs.metadata.namespace === SYSTEM)
                 .map((r) => r.inputs.metadata.name);
@@ -95,6 +101,13 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 deployments.get("jaeger")!.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
             );
             assert.equal(env.COLLECTOR_ZIPKIN_HOST_PORT, ":9411", "Jaeger takes the proxies' Zipkin-format spans");
+            // As Istio's sample: spans in badger on an emptyDir, not in a memory store the load generator would fill.
+            assert.equal(env.SPAN_STORAGE_TYPE, "badger");
+            assert.equal(env.BADGER_EPHEMERAL, "false");
+            assert.deepEqual([env.BADGER_DIRECTORY_VALUE, env.BADGER_DIRECTORY_KEY], ["/badger/data", "/badger/key"]);
+            const pod = deployments.get("jaeger")!.spec.template.spec;
+            const data = pod.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/badger");
+            assert.ok(data && pod.volumes.some((v: { name: string; emptyDir?: object }) => v.name === data.name && v.emptyDir), "badger writes to an emptyDir");
         });
 
         it("wires the mesh to it since Istio 1.22: an extension provider and a Telemetry with the sampling rate", async () => {
@@ -112,13 +125,13 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
         });
 
         it("wires the mesh to it before Istio 1.22 through the proxies' Zipkin address, with no Telemetry", async () => {
-            const lab = await evaluateConfig({ istio: { version: "1.21.6", traceSampling: 50 } });
+            const lab = await evaluateConfig({ istio: { version: "1.20.8", traceSampling: 50 } });
             const mesh = istiodMeshConfig(lab);
             assert.equal(mesh.enableTracing, true);
             assert.deepEqual(mesh.defaultConfig.tracing, { sampling: 50, zipkin: { address: "zipkin.istio-system:9411" } });
             assert.equal(mesh.extensionProviders, undefined);
             assert.equal(objectsOfKind(lab, "Telemetry").size, 0);
-            assert.equal(objectNamed(lab, "VirtualService", "frontend").apiVersion, "networking.istio.io/v1beta1", "Istio 1.21 serves v1beta1");
+            assert.equal(objectNamed(lab, "VirtualService", "frontend").apiVersion, "networking.istio.io/v1beta1", "Istio 1.20 serves v1beta1");
             assert.equal(chart(lab, "istiod").inputs.values.pilot.traceSampling, 50);
         });
 
@@ -133,6 +146,9 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 assert.equal(objectsOfKind(lab, "Telemetry").size, 0);
                 assert.deepEqual(chart(lab, "kiali").inputs.values.external_services.tracing, { enabled: false });
                 assert.ok(!JSON.stringify(lab.resources.map((r) => r.inputs)).includes("zipkin.istio-system"), version);
+                // istio/istio 1.21.6 istio-discovery values.yaml: global.proxy.tracer defaults to zipkin, whose address
+                // templates/configmap.yaml writes into every proxy's config; "none" writes none (the default from 1.22.0).
+                assert.equal(chart(lab, "istiod").inputs.values.global.proxy.tracer, "none", version);
             }
         });
     });
@@ -159,7 +175,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 internal_url: "http://tracing.istio-system:16685/jaeger",
                 external_url: "http://localhost:16686/jaeger",
             });
-            const kiali1 = chart(await evaluateConfig({ istio: { version: "1.22.8" }, addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values
+            const kiali1 = chart(await evaluateConfig({ istio: { version: "1.20.8" }, addons: { tracer: { kind: "jaeger" } } }), "kiali").inputs.values
                 .external_services;
             assert.equal(kiali1.tracing.in_cluster_url, "http://tracing.istio-system:16685/jaeger", "Kiali 1 spells it in_cluster_url");
             assert.equal(kiali1.grafana.in_cluster_url, "http://grafana.istio-system:3000");
@@ -212,8 +228,8 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
 
         it("downloads the file names older releases used", async () => {
             const fetched: string[] = [];
-            await evaluate(flattenConfig({ istio: { version: "1.22.8" } }), "test", [], async (url) => (fetched.push(url), "{}"));
-            assert.ok(fetched.some((u) => u.endsWith("/1.22.8/manifests/addons/dashboards/istio-mesh-dashboard.json")));
+            await evaluate(flattenConfig({ istio: { version: "1.20.8" } }), "test", [], async (url) => (fetched.push(url), "{}"));
+            assert.ok(fetched.some((u) => u.endsWith("/1.20.8/manifests/addons/dashboards/istio-mesh-dashboard.json")));
             assert.ok(fetched.some((u) => u.endsWith("/pilot-dashboard.json")));
         });
 
