@@ -41,9 +41,12 @@ const unchanged = undefined;
 /**
  * Every validating webhook fails closed from the start, the value istiod itself converges to. Charts
  * before Istio 1.28.6, 1.29.2 and 1.30.0 render `Ignore` (catalog/versions.ts,
- * validationFailurePolicyHonoured); istiod then sets `Fail` with an update of its own, so a refresh
+ * validation-failure-policy-honoured); istiod then sets `Fail` with an update of its own, so a refresh
  * records `Fail` and the next `up` would apply `Ignore` over a field istiod manages: a server-side
- * apply conflict. Applying the value istiod keeps never conflicts and leaves no drift.
+ * apply conflict. An apply conflicts only on fields whose value it changes (kubernetes-sigs/
+ * structured-merge-diff v6.3.2, merge/update.go, Updater.update), so applying the value istiod keeps
+ * leaves no drift and no conflict. (Istio 1.14 to 1.20 may write `Ignore` after a start until its
+ * webhook serves: catalog/versions.ts, validator-writes-ignore-until-ready.)
  */
 export const failClosedValidation: pulumi.ResourceTransform = (args) => {
     if (args.type !== VALIDATING_WEBHOOKS) return unchanged;

@@ -140,7 +140,8 @@ describe("versions: every supported Istio release installs as its charts behave"
         for (const version of REJECTED) {
             assert.throws(
                 () => parseLabConfig({ istio: { version } }),
-                (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith(`boutique-mesh:istio.version = "${version}": cannot be installed`)),
+                (e: unknown) =>
+                    e instanceof ConfigError && e.problems.some((p) => p.startsWith(`boutique-mesh:istio.version = "${version}": cannot be installed`)),
                 version,
             );
         }
@@ -150,7 +151,8 @@ describe("versions: every supported Istio release installs as its charts behave"
     it("installs the addon charts Istio's samples use for each minor", () => {
         for (const [version, lab] of labs) {
             const expected = ADDONS[minorOf(version)];
-            for (const addon of ["prometheus", "grafana", "kiali"] as const) assert.equal(chart(lab, addon).inputs.version, expected[addon], `${addon} ${version}`);
+            for (const addon of ["prometheus", "grafana", "kiali"] as const)
+                assert.equal(chart(lab, addon).inputs.version, expected[addon], `${addon} ${version}`);
             const image = objectNamed(lab, "Deployment", "jaeger").spec.template.spec.containers[0].image;
             assert.equal(image, `docker.io/jaegertracing/all-in-one:${expected.jaeger}`, version);
         }
@@ -166,7 +168,8 @@ describe("versions: every supported Istio release installs as its charts behave"
         assert.equal(new Set(VERSION_FACTS.map((f) => f.id)).size, VERSION_FACTS.length, "ids are unique");
         for (const f of VERSION_FACTS) {
             assert.ok(f.sources.length > 0 && f.holds.length > 0, f.id);
-            for (const s of f.sources) assert.ok(/^[\w.-]+\/[\w.-]+$/.test(s.repository) && s.tag.length > 0 && s.path.length > 0 && !s.path.startsWith("/"), f.id);
+            for (const s of f.sources)
+                assert.ok(/^[\w.-]+\/[\w.-]+$/.test(s.repository) && s.tag.length > 0 && s.path.length > 0 && !s.path.startsWith("/"), f.id);
         }
     });
 
@@ -193,12 +196,17 @@ describe("versions: every supported Istio release installs as its charts behave"
                 if (minorNumber(version) <= 15) {
                     // kiali/kiali v1.50.0, v1.55.1 config/config.go: GRAFANA_PASSWORD overrides the config; the chart sets no variable from a Secret.
                     assert.equal(auth.password, undefined, version);
-                    assert.deepEqual(env[env.length - 1], { name: "GRAFANA_PASSWORD", valueFrom: { secretKeyRef: { name: "grafana-admin", key: "admin-password" } } });
+                    assert.deepEqual(env[env.length - 1], {
+                        name: "GRAFANA_PASSWORD",
+                        valueFrom: { secretKeyRef: { name: "grafana-admin", key: "admin-password" } },
+                    });
                     assert.equal(secret, undefined);
                 } else if (minorNumber(version) <= 28) {
                     // kiali/kiali v1.59.1 config/config.go: /kiali-override-secrets/grafana-password/value.txt overrides the config.
                     assert.equal(auth.password, undefined, version);
-                    assert.deepEqual(kiali.inputs.values.deployment.custom_secrets, [{ name: "kiali-grafana-password", mount: "/kiali-override-secrets/grafana-password" }]);
+                    assert.deepEqual(kiali.inputs.values.deployment.custom_secrets, [
+                        { name: "kiali-grafana-password", mount: "/kiali-override-secrets/grafana-password" },
+                    ]);
                     assert.deepEqual(secret!.inputs.stringData, { "value.txt": "correct-horse-battery" });
                     assert.ok(secret!.secretPaths.includes("stringData"), "held as a secret");
                     assert.ok(kiali.dependsOn.includes(secret!.name), version);
@@ -230,7 +238,10 @@ describe("versions: every supported Istio release installs as its charts behave"
         it("Jaeger runs as Istio's sample: badger on an emptyDir, the collector's ports, OTLP only where Jaeger serves it", () => {
             for (const [version, lab] of labs) {
                 const env = Object.fromEntries(
-                    objectNamed(lab, "Deployment", "jaeger").spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+                    objectNamed(lab, "Deployment", "jaeger").spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [
+                        e.name,
+                        e.value,
+                    ]),
                 );
                 assert.equal(env.SPAN_STORAGE_TYPE, "badger", version);
                 const ports = objectNamed(lab, "Service", "jaeger-collector").spec.ports.map((p: { port: number }) => p.port);
