@@ -156,6 +156,19 @@ export const VERSION_FACTS = [
         ],
     },
     {
+        id: "istiod-validator-needs-config-validation",
+        of: "istio",
+        claim: "istiod's chart renders its own validating webhook (istio-validator-<namespace>) only with global.configValidation, which its values set to true from 1.22.0 and leave unset before (the base chart's true does not reach it); istiod's validation controller writes the CA bundle of every validating webhook of its revision in one pass (1.14: a loop over all; from 1.21: a queue of all, worked one at a time).",
+        holds: always,
+        sources: [
+            istio("1.14.0", `${ISTIOD}/templates/validatingwebhookconfiguration.yaml`),
+            istio("1.21.6", `${ISTIOD}/values.yaml`),
+            istio("1.22.0", `${ISTIOD}/values.yaml`),
+            istio("1.14.6", "pkg/webhooks/validation/controller/controller.go"),
+            istio("1.21.0", "pkg/webhooks/validation/controller/controller.go"),
+        ],
+    },
+    {
         id: "validator-writes-ignore-until-ready",
         of: "istio",
         claim: "istiod's validation controller writes failurePolicy Ignore while its dry-run of an invalid Gateway is not yet rejected, and Fail once it is; later releases only ever write Fail.",
@@ -190,6 +203,7 @@ export const VERSION_FACTS = [
                     "global.hub",
                     "global.tag",
                     "global.istioNamespace",
+                    "global.configValidation",
                     "global.proxy.clusterDomain",
                     "global.proxy.resources",
                     "global.proxy.tracer",

@@ -80,6 +80,9 @@ export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain
             hub: istioHub(istio, mirrors),
             tag: istio.version,
             istioNamespace: ISTIO_NAMESPACE,
+            // istiod's own validating webhook, which charts before 1.22 leave out by default: istiod writes its
+            // CA bundle in the same pass as the base chart's validator's, so waiting for it waits for both.
+            configValidation: true,
             proxy: { clusterDomain, resources: DEMO_PROXY_RESOURCES, ...(tracing.proxyTracer !== undefined ? { tracer: tracing.proxyTracer } : {}) },
         },
         // Prometheus merge lets one scrape of the proxy's port return the app's metrics too.

@@ -90,6 +90,9 @@ describe("mesh: Istio from its Helm charts", () => {
 
     it("counts istiod as ready only once its webhooks carry the CA bundle, and never makes the base chart wait for istiod", () => {
         assert.ok(chart(lab, "istiod").transforms.includes(awaitCaBundle.name));
+        // istio/istio istio-discovery/templates/validatingwebhookconfiguration.yaml renders istiod's own validator only
+        // with global.configValidation, which the chart's values leave unset before 1.22 (1.21.6 values.yaml).
+        for (const evaluation of [lab, evaluated.get("1.20.8")!]) assert.equal(chart(evaluation, "istiod").inputs.values.global.configValidation, true);
         // istiod is installed after the base chart and writes the bundle: a base chart waiting for it would never finish.
         assert.ok(!chart(lab, "istio-base").transforms.includes(awaitCaBundle.name));
         assert.deepEqual(chart(lab, "istiod").dependsOn, [chart(lab, "istio-base").name]);
