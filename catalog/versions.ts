@@ -6,7 +6,7 @@
  * each chart at its tag with Helm 3.18.6 and the lab's values: changing a value changed the manifest.
  */
 
-/** Where a fact was read: a file of a public repository at a tag. */
+/** Where a fact was read: a file of a public repository at a tag (or a commit, where it has no tag). */
 export interface Source {
     repository: string;
     tag: string;
@@ -94,6 +94,7 @@ export const VERSION_FACTS = [
             istio("1.26.4", "manifests/charts/gateway/values.schema.json"),
             istio("1.27.1", "manifests/charts/gateway/values.schema.json"),
             { repository: "helm/helm", tag: "v3.18.6", path: "pkg/chartutil/jsonschema.go" },
+            { repository: "pulumi/pulumi-kubernetes", tag: "f47bc2d6f199", path: "provider/go.mod" },
             { repository: "santhosh-tekuri/jsonschema", tag: "v6.0.2", path: "draft.go" },
         ],
     },

@@ -1,10 +1,12 @@
 /**
  * What the lab changes in the objects a chart renders, as Pulumi resource transforms. A transform
- * given to a helm.v4.Chart reaches every object the chart creates: the engine keeps the transforms of
- * a remote component until its provider registers the component, then applies a parent's transforms
- * to each child (pulumi/pulumi pkg v3.248.0, resource/deploy/source_eval.go, RegisterResource:
- * "pendingTransforms" and the walk over "resourceTransforms" of the parents). Each transform is a pure
- * function of one object, so it is tested as such: under mocks a Chart has no children.
+ * given to a helm.v4.Chart reaches every object the chart creates: the provider registers each object
+ * with the Chart as its parent (pulumi-kubernetes f47bc2d6f199, provider/pkg/provider/helm/v4/chart.go,
+ * Construct), and the engine keeps the transforms of a remote component until its provider registers
+ * the component, then applies a parent's transforms to each child (pulumi/pulumi pkg v3.248.0,
+ * resource/deploy/source_eval.go, RegisterResource: "pendingTransforms" and the walk over
+ * "resourceTransforms" of the parents). Each transform is a pure function of one object, so it is
+ * tested as such: under mocks a Chart has no children.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
