@@ -40,6 +40,11 @@ interface WebhookConfiguration extends KubeObject {
 
 const unchanged = undefined;
 
+/** A transform made by a factory, named for what it does, as `npm run render` lists it. */
+function named(name: string, transform: pulumi.ResourceTransform): pulumi.ResourceTransform {
+    return Object.defineProperty(transform, "name", { value: name });
+}
+
 /**
  * Every validating webhook fails closed from the start, the value istiod itself converges to. Charts
  * before Istio 1.28.6, 1.29.2 and 1.30.0 render `Ignore` (catalog/versions.ts,
@@ -86,7 +91,7 @@ interface ServiceObject extends KubeObject {
  * can only set variables to literal values (kiali-server before 1.59.1, catalog/versions.ts).
  */
 export function envFromSecret(deployment: string, container: string, variable: string, secret: { name: string; key: string }): pulumi.ResourceTransform {
-    return (args) => {
+    return named(`envFromSecret(${deployment}/${container}: ${variable} from ${secret.name}/${secret.key})`, (args) => {
         const object = args.props as DeploymentObject;
         if (args.type !== DEPLOYMENT || object.metadata?.name !== deployment) return unchanged;
         const pod = object.spec?.template?.spec;
@@ -102,15 +107,15 @@ export function envFromSecret(deployment: string, container: string, variable: s
                   },
         );
         return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
-    };
+    });
 }
 
 /** Pins the node port of one port of one Service: for charts that leave it to Kubernetes (kiali-server before 1.86.0). */
 export function serviceNodePort(service: string, port: number, nodePort: number): pulumi.ResourceTransform {
-    return (args) => {
+    return named(`serviceNodePort(${service}: ${port} on node port ${nodePort})`, (args) => {
         const object = args.props as ServiceObject;
         if (args.type !== SERVICE || object.metadata?.name !== service) return unchanged;
         const ports = (object.spec?.ports ?? []).map((p) => (p.port === port ? { ...p, nodePort } : p));
         return { props: { ...object, spec: { ...object.spec, ports } }, opts: args.opts };
-    };
+    });
 }

@@ -53,6 +53,10 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
             "prometheus",
         ]);
         assert.equal(charts.find((c) => c.release === "istiod").values.global.tag, "1.30.3");
+        // What the lab changes in the objects a chart renders is not in its values: the chart lists it.
+        assert.deepEqual(charts.find((c) => c.release === "istiod").transforms, ["failClosedValidation", "awaitCaBundle"]);
+        assert.deepEqual(charts.find((c) => c.release === "istio-base").transforms, ["failClosedValidation"]);
+        assert.equal(charts.find((c) => c.release === "grafana").transforms, undefined);
     });
 
     it("exits non-zero on an invalid config with the message on stderr and nothing on stdout", () => {

@@ -21,6 +21,9 @@ export function parseArgs(argv: string[]): CommandLine & { format: "json" | "yam
     return { ...line, format };
 }
 
+/** What a chart's transforms change in its objects, by name (components/chart-transforms.ts). */
+const transformNames = (r: DeclaredResource) => (r.transforms.length > 0 ? { transforms: r.transforms.map((t) => t.name) } : {});
+
 /** One JSON element per declared resource, with only the relations that are known. */
 export function toJson(evaluation: Evaluation): string {
     const entries = evaluation.resources.map((r) => ({
@@ -30,6 +33,7 @@ export function toJson(evaluation: Evaluation): string {
         ...(r.parent ? { parent: r.parent } : {}),
         ...(r.dependsOn.length > 0 ? { dependsOn: r.dependsOn } : {}),
         ...(r.provider ? { provider: r.provider } : {}),
+        ...transformNames(r),
     }));
     return JSON.stringify(entries, null, 2);
 }
@@ -38,7 +42,8 @@ function chartDocument(r: DeclaredResource): string {
     const { chart, version, repositoryOpts, name, namespace, values } = r.inputs;
     const source = repositoryOpts?.repo ? `${repositoryOpts.repo} ${chart}` : chart;
     const header = `# Helm chart ${source} ${version}, release ${name} in ${namespace} (Pulumi resource ${r.name}); rendered by Pulumi at deploy time`;
-    return `${header}\n${stringify({ chart, version, ...(repositoryOpts ? { repository: repositoryOpts.repo } : {}), release: name, namespace, values })}`;
+    const reference = { chart, version, ...(repositoryOpts ? { repository: repositoryOpts.repo } : {}), release: name, namespace };
+    return `${header}\n${stringify({ ...reference, ...transformNames(r), values })}`;
 }
 
 /** Kubernetes objects as a manifest; charts as their reference and values. */
