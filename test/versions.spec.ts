@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import type * as pulumi from "@pulumi/pulumi";
 import { ChartName, VERSION_FACTS, holds } from "../catalog/versions";
+import { envFromSecret, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "../config/stack";
 import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
@@ -103,9 +103,26 @@ function unreadPaths(release: DeclaredResource, istioVersion: string): string[] 
     return leafPaths(release.inputs.values).filter((path) => !read.some((r) => path === r || path.startsWith(`${r}.`)));
 }
 
-async function transformed(transforms: pulumi.ResourceTransform[], type: string, object: Record<string, any>): Promise<Record<string, any>> {
+/**
+ * What Kiali's chart may need beyond its values, built as the Addons component builds them for the
+ * config FULL: the evaluation records a chart's transforms by name, and these names must match.
+ */
+const KIALI_TRANSFORMS = [
+    envFromSecret("kiali", "kiali", "GRAFANA_PASSWORD", { name: "grafana-admin", key: "admin-password" }),
+    serviceNodePort("kiali", 20001, 30201),
+];
+
+/** An object as the engine would pass it on after the named transforms of a chart. */
+async function transformed(names: string[], type: string, object: Record<string, any>): Promise<Record<string, any>> {
+    assert.deepEqual(
+        names.filter((n) => !KIALI_TRANSFORMS.some((t) => t.name === n)),
+        [],
+        "every transform of the chart is one of those known here",
+    );
     let props = structuredClone(object);
-    for (const transform of transforms) props = ((await transform({ type, name: "x", custom: true, props, opts: {} }))?.props as Record<string, any>) ?? props;
+    for (const transform of KIALI_TRANSFORMS.filter((t) => names.includes(t.name))) {
+        props = ((await transform({ type, name: "x", custom: true, props, opts: {} }))?.props as Record<string, any>) ?? props;
+    }
     return props;
 }
 

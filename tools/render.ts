@@ -22,7 +22,7 @@ export function parseArgs(argv: string[]): CommandLine & { format: "json" | "yam
 }
 
 /** What a chart's transforms change in its objects, by name (components/chart-transforms.ts). */
-const transformNames = (r: DeclaredResource) => (r.transforms.length > 0 ? { transforms: r.transforms.map((t) => t.name) } : {});
+const transformNames = (r: DeclaredResource) => (r.transforms.length > 0 ? { transforms: r.transforms } : {});
 
 /** One JSON element per declared resource, with only the relations that are known. */
 export function toJson(evaluation: Evaluation): string {
