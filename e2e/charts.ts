@@ -1,0 +1,311 @@
+/**
+ * Stand-in Helm charts and Grafana dashboards, served from a loopback Helm repository, because no chart
+ * repository or GitHub is reachable. Each chart has the name and version the lab asks for and renders the
+ * objects the real chart would name (Deployments, Services, ServiceAccounts, ConfigMaps) from the values
+ * the lab passes, so the lab's values reach real objects. What they are not:
+ *  - no admission webhook (nothing could serve it: kwok pods have no network), so no injection or validation
+ *    by istiod; the validating and mutating webhook configurations of a real install are absent;
+ *  - no real workload: containers never run, readiness is kwok's.
+ * Istio's CRDs are real: the stand-in base chart carries `kubernetes/customresourcedefinitions.gen.yaml`
+ * of istio.io/api at the lab's Istio version (from the Go module proxy), schemas, CEL rules and
+ * `helm.sh/resource-policy: keep` included, so the API server validates every Istio object the lab creates.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { stringify } from "yaml";
+
+/** A chart to serve: its files, by path inside the chart folder. */
+export interface StandInChart {
+    name: string;
+    version: string;
+    files: Record<string, string>;
+}
+
+const chartYaml = (name: string, version: string) =>
+    stringify({ apiVersion: "v2", name, version, appVersion: version, description: `e2e stand-in for ${name}` });
+
+/** A Deployment, its Service and ServiceAccount, with the pod labels and ports given (Helm template text). */
+function workload(opts: {
+    name: string;
+    labels: string;
+    image: string;
+    ports: { name: string; port: number }[];
+    serviceType?: string;
+    serviceExtra?: string;
+}): string {
+    const containerPorts = opts.ports.map((p) => `            - name: ${p.name}\n              containerPort: ${p.port}`).join("\n");
+    const servicePorts = opts.ports.map((p) => `    - name: ${p.name}\n      port: ${p.port}\n      targetPort: ${p.port}`).join("\n");
+    return `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${opts.name}
+  namespace: {{ .Release.Namespace }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${opts.name}
+  namespace: {{ .Release.Namespace }}
+  labels:
+${opts.labels.replace(/^/gm, "    ")}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+${opts.labels.replace(/^/gm, "      ")}
+  template:
+    metadata:
+      labels:
+${opts.labels.replace(/^/gm, "        ")}
+    spec:
+      serviceAccountName: ${opts.name}
+      containers:
+        - name: main
+          image: ${opts.image}
+          ports:
+${containerPorts}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${opts.name}
+  namespace: {{ .Release.Namespace }}
+spec:
+  type: ${opts.serviceType ?? "ClusterIP"}
+  selector:
+${opts.labels.replace(/^/gm, "    ")}
+  ports:
+${servicePorts}
+${opts.serviceExtra ?? ""}`;
+}
+
+/** Istio's base chart: the CRDs (real, from istio.io/api) and the reader account. */
+export function baseChart(version: string, crds: string): StandInChart {
+    return {
+        name: "base",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("base", version),
+            "crds/crd-all.gen.yaml": crds,
+            "templates/reader.yaml": `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: istio-reader-service-account
+  namespace: {{ .Release.Namespace }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: istio-reader-clusterrole-{{ .Release.Namespace }}
+rules:
+  - apiGroups: ["networking.istio.io", "security.istio.io", "telemetry.istio.io"]
+    resources: ["*"]
+    verbs: ["get", "list", "watch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: istio-reader-clusterrole-{{ .Release.Namespace }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: istio-reader-clusterrole-{{ .Release.Namespace }}
+subjects:
+  - kind: ServiceAccount
+    name: istio-reader-service-account
+    namespace: {{ .Release.Namespace }}
+`,
+        },
+    };
+}
+
+/** istiod: Deployment, Service and the `istio` ConfigMap holding the mesh config the lab sets. */
+export function istiodChart(version: string): StandInChart {
+    return {
+        name: "istiod",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("istiod", version),
+            "templates/istiod.yaml": workload({
+                name: "istiod",
+                labels: "app: istiod\nistio: pilot",
+                image: "{{ .Values.global.hub }}/pilot:{{ .Values.global.tag }}",
+                ports: [
+                    { name: "grpc-xds", port: 15010 },
+                    { name: "https-dns", port: 15012 },
+                    { name: "https-webhook", port: 15017 },
+                    { name: "http-monitoring", port: 15014 },
+                ],
+            }),
+            "templates/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: istio
+  namespace: {{ .Release.Namespace }}
+data:
+  mesh: |-
+{{ toYaml .Values.meshConfig | indent 4 }}
+`,
+        },
+    };
+}
+
+/** The gateway chart: a Deployment and Service named after the release, labelled and exposed as the values say. */
+export function gatewayChart(version: string): StandInChart {
+    return {
+        name: "gateway",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("gateway", version),
+            "templates/gateway.yaml": `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+{{ toYaml .Values.labels | indent 6 }}
+  template:
+    metadata:
+      labels:
+{{ toYaml .Values.labels | indent 8 }}
+    spec:
+      serviceAccountName: {{ .Release.Name }}
+      containers:
+        - name: istio-proxy
+          image: auto
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+  {{- with .Values.service.annotations }}
+  annotations:
+{{ toYaml . | indent 4 }}
+  {{- end }}
+spec:
+  type: {{ .Values.service.type }}
+  selector:
+{{ toYaml .Values.labels | indent 4 }}
+  ports:
+{{ toYaml .Values.service.ports | indent 4 }}
+`,
+        },
+    };
+}
+
+export function prometheusChart(version: string): StandInChart {
+    return {
+        name: "prometheus",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("prometheus", version),
+            "templates/server.yaml": workload({
+                name: "{{ .Values.server.fullnameOverride }}",
+                labels: "app.kubernetes.io/name: prometheus\napp.kubernetes.io/component: server",
+                image: "{{ .Values.server.image.repository }}:{{ .Values.server.image.tag }}",
+                ports: [{ name: "http", port: 9090 }],
+                serviceType: "{{ .Values.server.service.type }}",
+            }),
+        },
+    };
+}
+
+export function grafanaChart(version: string): StandInChart {
+    return {
+        name: "grafana",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("grafana", version),
+            "templates/grafana.yaml": workload({
+                name: "grafana",
+                labels: "app.kubernetes.io/name: grafana",
+                image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}",
+                ports: [{ name: "http", port: 3000 }],
+                serviceType: "{{ .Values.service.type }}",
+            }),
+        },
+    };
+}
+
+export function kialiChart(version: string): StandInChart {
+    return {
+        name: "kiali-server",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("kiali-server", version),
+            "templates/kiali.yaml": workload({
+                name: "kiali",
+                labels: "app.kubernetes.io/name: kiali",
+                image: "{{ .Values.deployment.image_name }}:{{ .Values.deployment.image_version }}",
+                ports: [{ name: "http", port: 20001 }],
+                serviceType: '{{ .Values.deployment.service_type | default "ClusterIP" }}',
+            }),
+        },
+    };
+}
+
+/** Writes charts as `<name>-<version>.tgz` into `dir` with an index.yaml, as a Helm repository serves them. */
+export function writeRepository(dir: string, charts: StandInChart[]): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const entries: Record<string, unknown[]> = {};
+    const created = "2026-01-01T00:00:00Z";
+    for (const chart of charts) {
+        const staging = fs.mkdtempSync(path.join(dir, ".build-"));
+        for (const [file, text] of Object.entries(chart.files)) {
+            const target = path.join(staging, chart.name, file);
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.writeFileSync(target, text);
+        }
+        const archive = `${chart.name}-${chart.version}.tgz`;
+        execFileSync("tar", ["-czf", path.join(dir, archive), "-C", staging, chart.name]);
+        fs.rmSync(staging, { recursive: true, force: true });
+        (entries[chart.name] ??= []).push({ apiVersion: "v2", name: chart.name, version: chart.version, appVersion: chart.version, urls: [archive], created });
+    }
+    fs.writeFileSync(path.join(dir, "index.yaml"), stringify({ apiVersion: "v1", generated: created, entries }));
+}
+
+/** A static file server on 127.0.0.1 that counts requests per path (to show what was fetched). */
+export class LoopbackServer {
+    readonly requests = new Map<string, number>();
+    private constructor(
+        private readonly server: http.Server,
+        readonly url: string,
+    ) {}
+
+    static start(root: string): Promise<LoopbackServer> {
+        let self: LoopbackServer;
+        const server = http.createServer((req, res) => {
+            const urlPath = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+            self.requests.set(urlPath, (self.requests.get(urlPath) ?? 0) + 1);
+            const file = path.join(root, path.normalize(urlPath));
+            if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+                res.writeHead(404).end("not found");
+                return;
+            }
+            res.writeHead(200, { "content-type": file.endsWith(".yaml") ? "text/yaml" : file.endsWith(".json") ? "application/json" : "application/gzip" });
+            fs.createReadStream(file).pipe(res);
+        });
+        return new Promise((resolve) =>
+            server.listen(0, "127.0.0.1", () => {
+                self = new LoopbackServer(server, `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+                resolve(self);
+            }),
+        );
+    }
+
+    stop(): Promise<void> {
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}

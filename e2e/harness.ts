@@ -1,0 +1,127 @@
+/**
+ * One e2e run: the tools, a control plane, the loopback repository of stand-in charts and dashboards, and
+ * the project copied into a run folder with its stack files pointed at them. Everything lives under
+ * the run folder (kept on failure, for its logs) and every process stops with `stop()`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { addonRelease, istioDashboards } from "../catalog/addons";
+import { loadStackFile } from "../config/stack";
+import { baseChart, gatewayChart, grafanaChart, istiodChart, kialiChart, LoopbackServer, prometheusChart, writeRepository } from "./charts";
+import { ControlPlane, kwokStageFiles } from "./cluster";
+import { Lab, PROJECT_DIR, copyProject, setStackConfig } from "./project";
+import { Built, KUBERNETES_PROVIDER, ensureTools, lockedVersion } from "./tools";
+import { execFileSync } from "child_process";
+
+/** Istio's CRD file of istio.io/api at an Istio version, from the Go module proxy. */
+function istioCrds(istioVersion: string): string {
+    const json = execFileSync("go", ["mod", "download", "-json", `istio.io/api@v${istioVersion}`], {
+        encoding: "utf8",
+        env: { ...process.env, GOTOOLCHAIN: "local" },
+    });
+    const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
+    if (!Dir) throw new Error(`istio.io/api v${istioVersion} is not available from the Go module proxy: ${error}`);
+    return fs.readFileSync(path.join(Dir, "kubernetes", "customresourcedefinitions.gen.yaml"), "utf8");
+}
+
+/** Secrets the e2e stacks set, so no random resource is needed (the proxy serves no pulumi-random provider). */
+export const E2E_SECRETS = {
+    "boutique-mesh:addons.grafana.adminPassword": "e2e-grafana-admin-password",
+    "boutique-mesh:addons.kiali.signingKey": "e2e-kiali-signing-key-32-chars!!",
+};
+
+export class Run {
+    readonly figures: { phase: string; seconds: number; create?: number; update?: number; replace?: number; delete?: number }[] = [];
+
+    private constructor(
+        readonly dir: string,
+        readonly tools: Built[],
+        readonly plane: ControlPlane,
+        readonly repo: LoopbackServer,
+        readonly lab: Lab,
+        readonly istioVersion: string,
+    ) {}
+
+    static async start(): Promise<Run> {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-e2e-"));
+        process.stderr.write(`e2e: run folder ${dir}\n`);
+        const tools = await ensureTools();
+        const bin = (name: string) => path.join(tools.find((t) => t.tool === name)!.bin, name);
+        const kubeBin = (name: string) => path.join(tools.find((t) => t.tool === "kubernetes")!.bin, name);
+        const kwokTool = tools.find((t) => t.tool === "kwok")!;
+
+        process.stderr.write("e2e: starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok\n");
+        const plane = await ControlPlane.start(path.join(dir, "cluster"), {
+            etcd: bin("etcd"),
+            kubeApiserver: kubeBin("kube-apiserver"),
+            kubeControllerManager: kubeBin("kube-controller-manager"),
+            kubeScheduler: kubeBin("kube-scheduler"),
+            kwok: bin("kwok"),
+            kwokStages: kwokStageFiles(kwokTool.version),
+        });
+
+        // The lab's own config says which charts and dashboards it will ask for.
+        const istioVersion = loadStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml")).istio.version;
+        const { release } = addonRelease(istioVersion);
+        const www = path.join(dir, "www");
+        writeRepository(path.join(www, "istio"), [baseChart(istioVersion, istioCrds(istioVersion)), istiodChart(istioVersion), gatewayChart(istioVersion)]);
+        writeRepository(path.join(www, "prometheus"), [prometheusChart(release.prometheus.chart)]);
+        writeRepository(path.join(www, "grafana"), [grafanaChart(release.grafana.chart)]);
+        writeRepository(path.join(www, "kiali"), [kialiChart(release.kiali.chart)]);
+        const dashboards = path.join(www, "dashboards", istioVersion);
+        fs.mkdirSync(dashboards, { recursive: true });
+        for (const d of istioDashboards(istioVersion))
+            fs.writeFileSync(path.join(dashboards, d.file), JSON.stringify({ title: `${d.title} (e2e stand-in)`, panels: [] }));
+        const repo = await LoopbackServer.start(www);
+
+        // The Pulumi CLI's distribution ships small scripts beside the binary that start Node.js policy packs
+        // when no language host is installed (pulumi/pulumi v3.248.0 sdk/go/common/resource/plugin/
+        // analyzer_plugin.go, NewPolicyAnalyzer: "pulumi-analyzer-policy-<runtime>", run in the pack's folder
+        // with the engine address and "."). A build from the module has none: this is that script.
+        const scripts = path.join(dir, "bin");
+        fs.mkdirSync(scripts);
+        fs.writeFileSync(
+            path.join(scripts, "pulumi-analyzer-policy-nodejs"),
+            '#!/bin/sh\nexec node "$(node -p \'require.resolve("@pulumi/pulumi/cmd/run-policy-pack")\')" "$@"\n',
+            { mode: 0o755 },
+        );
+
+        const project = path.join(dir, "project");
+        copyProject(project);
+        const pulumiHome = path.join(dir, "pulumi-home");
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            PATH: [path.dirname(bin("pulumi")), scripts, process.env.PATH].join(path.delimiter),
+            PULUMI_HOME: pulumiHome,
+            PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            KUBECONFIG: plane.kubeconfig,
+        };
+        fs.mkdirSync(path.join(dir, "state"));
+        const lab = new Lab(project, env, path.join(dir, "lab.log"));
+        // The provider as the engine looks it up: in the plugin cache, at the version the SDK asks for.
+        lab.pulumi(["plugin", "install", "resource", "kubernetes", lockedVersion("@pulumi/kubernetes"), "--file", bin("pulumi-resource-kubernetes")]);
+        for (const file of fs.readdirSync(project).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
+            setStackConfig(path.join(project, file), {
+                "boutique-mesh:cluster": { kubeconfig: plane.kubeconfig },
+                "boutique-mesh:istio": { chartRepository: `${repo.url}/istio` },
+                "boutique-mesh:addons": {
+                    chartRepositories: { prometheus: `${repo.url}/prometheus`, grafana: `${repo.url}/grafana`, kiali: `${repo.url}/kiali` },
+                    grafana: { dashboardsUrl: `${repo.url}/dashboards/{version}` },
+                },
+            });
+        }
+        lab.pulumi(["stack", "init", "dev"]);
+        for (const [key, value] of Object.entries(E2E_SECRETS)) lab.pulumi(["config", "set", "--secret", "--path", key, value, "--stack", "dev"]);
+        process.stderr.write(`e2e: kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}\n`);
+        return new Run(dir, tools, plane, repo, lab, istioVersion);
+    }
+
+    async stop(): Promise<void> {
+        await this.repo.stop();
+        await this.plane.stop();
+    }
+}

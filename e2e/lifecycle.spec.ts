@@ -1,0 +1,178 @@
+/**
+ * The lab's lifecycle on the real Pulumi engine and a real API server, through `npm run lab` as a user runs
+ * it. Every assertion reads what the engine reports (its change summary) or what the API server holds;
+ * the program's own predictions (`npm run bench`'s switch table) are only what the engine is compared with.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { diffEvaluations, summarize } from "../tools/diff";
+import { Evaluation, evaluateStack } from "../tools/evaluate";
+import { allObjects } from "./cluster";
+import { printFigures } from "./figures";
+import { Run } from "./harness";
+import { Changes, LabRun } from "./project";
+
+let run: Run;
+/** Objects the API server held before the first `up`: what a clean teardown returns to. */
+let clean: string[];
+const NS = "online-boutique";
+
+/** Objects that come and go by themselves (node heartbeats, events) and say nothing about the lab. */
+const VOLATILE = /^(coordination\.k8s\.io\/v1 Lease|v1 Event|events\.k8s\.io\/v1 Event) /;
+
+async function objects(): Promise<string[]> {
+    return (await allObjects(run.plane.api)).filter((o) => !VOLATILE.test(o));
+}
+
+/** Runs a lab command, expects it to succeed, records its figures. */
+async function lab(phase: string, ...args: string[]): Promise<Changes> {
+    const result: LabRun = await run.lab.run(args);
+    assert.equal(result.code, 0, `npm run lab -- ${args.join(" ")} failed:\n${result.output.split("\n").slice(-40).join("\n")}`);
+    assert.ok(result.changes, `npm run lab -- ${args.join(" ")} printed no change summary`);
+    run.figures.push({ phase, seconds: result.seconds, ...result.changes });
+    return result.changes;
+}
+
+async function deployment(name: string, namespace = NS): Promise<any> {
+    return run.plane.api.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
+}
+
+async function available(name: string, namespace = NS): Promise<boolean> {
+    const d = await deployment(name, namespace);
+    return (d.status?.availableReplicas ?? 0) >= d.spec.replicas;
+}
+
+async function istioObject(kind: string, name: string, namespace = NS): Promise<any> {
+    const api = await run.plane.api.request("GET", `/apis/networking.istio.io/v1/namespaces/${namespace}/${kind}/${name}`);
+    return api.status === 200 ? api.body : undefined;
+}
+
+/** What the engine should do on a switch, as the offline diff (`npm run bench`) predicts it. */
+const evaluations = new Map<string, Evaluation>();
+async function predicted(from: string, to: string): Promise<Omit<Changes, "same">> {
+    for (const stack of [from, to])
+        if (!evaluations.has(stack)) evaluations.set(stack, await evaluateStack(stack, path.join(run.lab.dir, `Pulumi.${stack}.yaml`)));
+    const counts = summarize(diffEvaluations(evaluations.get(from)!, evaluations.get(to)!));
+    return { create: counts.added, update: counts.changed, replace: counts.replaced, delete: counts.removed };
+}
+
+const SCENARIO_STACK: Record<string, string> = {
+    baseline: "dev",
+    canary: "canary",
+    "fault-delay": "fault-delay",
+    "fault-abort": "fault-abort",
+    timeout: "timeout",
+    retry: "retry",
+};
+
+describe("the lab on the real engine and a real API server", function () {
+    before(async function () {
+        this.timeout(90 * 60_000);
+        run = await Run.start();
+        clean = await objects();
+    });
+
+    after(async function () {
+        this.timeout(120_000);
+        if (!run) return;
+        printFigures(run);
+        await run.stop();
+        if (this.currentTest?.state !== "failed") process.stderr.write(`e2e: logs in ${run.dir}\n`);
+    });
+
+    it("up dev: creates the lab, every Deployment Available, every Istio object accepted by the real CRDs", async () => {
+        const changes = await lab("first up", "up", "dev");
+        assert.ok(changes.create > 60, `created ${changes.create}`);
+        assert.equal(changes.update + changes.replace + changes.delete, 0);
+        for (const name of ["frontend", "productcatalogservice", "cartservice", "redis-cart", "loadgenerator"])
+            assert.ok(await available(name), `${name} is Available`);
+        for (const name of ["istiod", "istio-ingressgateway", "prometheus", "grafana", "kiali", "zipkin"])
+            assert.ok(await available(name, "istio-system"), `${name} is Available`);
+        const ingress = await istioObject("virtualservices", "frontend-ingress");
+        assert.deepEqual(ingress.spec.gateways, ["frontend-gateway"]);
+        assert.equal(ingress.spec.http[0].route[0].destination.subset, "original");
+        const ns = await run.plane.api.get(`/api/v1/namespaces/${NS}`);
+        assert.equal(ns.metadata.labels["istio-injection"], "enabled");
+    });
+
+    it("preview dev and a second up: the engine finds nothing to change", async () => {
+        const preview = await lab("preview (no change)", "preview", "dev");
+        assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
+        const up = await lab("second up (no-op)", "up", "dev");
+        assert.deepEqual({ ...up, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
+    });
+
+    const switches = ["canary", "fault-delay", "fault-abort", "timeout", "retry", "baseline"];
+    switches.forEach((scenario, i) => {
+        const from = i === 0 ? "dev" : SCENARIO_STACK[switches[i - 1]];
+        it(`switches the same lab in place to ${scenario}: no replacement, the changes the offline diff predicts`, async () => {
+            run.lab.pulumi(["config", "set", "boutique-mesh:scenario", scenario, "--stack", "dev"]);
+            const changes = await lab(`switch to ${scenario}`, "up", "dev");
+            assert.equal(changes.replace, 0, "no switch replaces anything");
+            assert.deepEqual(
+                { create: changes.create, update: changes.update, replace: changes.replace, delete: changes.delete },
+                await predicted(from, SCENARIO_STACK[scenario]),
+            );
+            const v1 = await run.plane.api.request("GET", `/apis/apps/v1/namespaces/${NS}/deployments/frontend-v1`);
+            assert.equal(v1.status === 200, scenario === "canary", "frontend-v1 exists only while routed");
+        });
+    });
+
+    it("down dev: nothing of the lab is left on the API server, and the stack file is unchanged", async () => {
+        const stackFile = path.join(run.lab.dir, "Pulumi.dev.yaml");
+        const file = fs.readFileSync(stackFile, "utf8");
+        const changes = await lab("down", "down", "dev");
+        assert.ok(changes.delete > 60, `deleted ${changes.delete}`);
+        assert.equal(fs.readFileSync(stackFile, "utf8"), file, "down leaves the stack file as it was");
+        const left = (await objects()).filter((o) => !clean.includes(o));
+        assert.deepEqual(left, [], "objects left after down");
+    });
+
+    it("up dev again on the same cluster succeeds", async () => {
+        const changes = await lab("up again", "up", "dev");
+        assert.ok(changes.create > 60);
+        assert.ok(await available("frontend"));
+    });
+
+    it("a Deployment deleted out of band: refresh sees it gone, up restores it", async () => {
+        assert.equal(await run.plane.api.delete(`/apis/apps/v1/namespaces/${NS}/deployments/adservice?propagationPolicy=Foreground`), 200);
+        await waitGone(`/apis/apps/v1/namespaces/${NS}/deployments/adservice`);
+        const refresh = await lab("refresh after out-of-band delete", "refresh", "dev");
+        assert.equal(refresh.delete, 1, "refresh drops the deleted Deployment from the state");
+        const up = await lab("up after refresh", "up", "dev");
+        assert.equal(up.create, 1);
+        assert.ok(await available("adservice"));
+    });
+
+    it("the API server stopped during an up: the next up converges", async () => {
+        run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "canary", "--stack", "dev"]);
+        const { done } = run.lab.start(["up", "dev"]);
+        await new Promise((resolve) => setTimeout(resolve, 4000));
+        await run.plane.stopApiserver();
+        const interrupted = await done;
+        assert.notEqual(interrupted.code, 0, "the up that lost its API server fails");
+        await run.plane.startApiserver();
+        await lab("up after the outage", "up", "dev");
+        const preview = await lab("preview after the outage", "preview", "dev");
+        assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, "converged: nothing left to do");
+        assert.ok(await available("frontend-v1"));
+    });
+
+    it("down dev at the end leaves nothing", async () => {
+        await lab("final down", "down", "dev");
+        assert.deepEqual(
+            (await objects()).filter((o) => !clean.includes(o)),
+            [],
+        );
+    });
+});
+
+async function waitGone(urlPath: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        if ((await run.plane.api.request("GET", urlPath)).status === 404) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`${urlPath} still exists after 60s`);
+}

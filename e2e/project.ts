@@ -1,0 +1,108 @@
+/**
+ * The project as a user has it, in a folder of the run's own: the program, its stack files pointed at the
+ * e2e's cluster and loopback repositories, and `npm run lab` to drive it. The repository's own stack
+ * files, state and plugin cache are never touched.
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** What the program needs at run time; tests, docs and the e2e itself stay behind. */
+const PROJECT_FILES = [
+    "Pulumi.yaml",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "index.ts",
+    "catalog",
+    "components",
+    "config",
+    "policy",
+    "stacks",
+    "tools",
+];
+
+/** Copies the project into `dir` (node_modules linked, not copied) with its stack files. */
+export function copyProject(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const entry of [...PROJECT_FILES, ...fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f))]) {
+        fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+}
+
+/** Sets plain (non-secret) config keys in a stack file, keeping its comments. */
+export function setStackConfig(file: string, values: Record<string, unknown>): void {
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    for (const [key, value] of Object.entries(values)) doc.setIn(["config", key], value);
+    fs.writeFileSync(file, doc.toString());
+}
+
+/** The engine's change counts, as `npm run lab` prints them from the Automation API's summary. */
+export interface Changes {
+    create: number;
+    update: number;
+    replace: number;
+    delete: number;
+    same: number;
+}
+
+export interface LabRun {
+    code: number;
+    seconds: number;
+    output: string;
+    /** The last summary line's counts, when the command printed one. */
+    changes?: Changes;
+}
+
+const SUMMARY = /^lab: (\S+) (\S+): create=(\d+) update=(\d+) replace=(\d+) delete=(\d+) same=(\d+)$/m;
+
+export function parseChanges(output: string): Changes | undefined {
+    const lines = output.split("\n").filter((l) => SUMMARY.test(l));
+    const m = lines.length > 0 ? SUMMARY.exec(lines[lines.length - 1]) : null;
+    if (!m) return undefined;
+    const [create, update, replace, del, same] = m.slice(3).map(Number);
+    return { create, update, replace, delete: del, same };
+}
+
+/** Runs `npm run lab -- <args>` in the project copy, logging everything to `log`. */
+export class Lab {
+    constructor(
+        readonly dir: string,
+        readonly env: NodeJS.ProcessEnv,
+        readonly log: string,
+    ) {}
+
+    /** Starts a lab command without waiting for it (for the outage test). */
+    start(args: string[]): { child: ChildProcess; done: Promise<LabRun> } {
+        const started = Date.now();
+        fs.appendFileSync(this.log, `\n===== npm run lab -- ${args.join(" ")}\n`);
+        const child = spawn("npm", ["run", "-s", "lab", "--", ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        const collect = (chunk: Buffer) => {
+            output += chunk.toString("utf8");
+            fs.appendFileSync(this.log, chunk);
+        };
+        child.stdout!.on("data", collect);
+        child.stderr!.on("data", collect);
+        const done = new Promise<LabRun>((resolve) =>
+            child.on("close", (code) => resolve({ code: code ?? 1, seconds: (Date.now() - started) / 1000, output, changes: parseChanges(output) })),
+        );
+        return { child, done };
+    }
+
+    run(args: string[]): Promise<LabRun> {
+        return this.start(args).done;
+    }
+
+    /** The Pulumi CLI in the project copy, as a user would run it next to the lab. */
+    pulumi(args: string[]): string {
+        const result = spawnSync("pulumi", args, { cwd: this.dir, env: this.env, encoding: "utf8" });
+        fs.appendFileSync(this.log, `\n===== pulumi ${args.join(" ")}\n${result.stdout}${result.stderr}`);
+        if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${result.status}): ${result.stderr.trim()}`);
+        return result.stdout;
+    }
+}
