@@ -71,6 +71,28 @@ describe("lab engine: the Automation API runs of npm run lab", () => {
         });
     });
 
+    describe("preview with the policy pack", () => {
+        it("takes --policy (the stack's own policy config) or --policy-config FILE, with preview only", () => {
+            assert.deepEqual(parseLabArgs(["preview", "dev", "--policy"]), { command: "preview", stacks: ["dev"], policy: { config: "stack" } });
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "broken.json");
+            fs.writeFileSync(file, "{}");
+            assert.deepEqual(parseLabArgs(["preview", "--policy-config", file, "dev"]), { command: "preview", stacks: ["dev"], policy: { config: file } });
+            assert.throws(() => parseLabArgs(["up", "dev", "--policy"]), /--policy and --policy-config go with preview/);
+            assert.throws(() => parseLabArgs(["preview", "dev", "--policy-config"]), /--policy-config needs a file/);
+            assert.throws(() => parseLabArgs(["preview", "dev", "--policy-config", "/nonexistent/p.json"]), /no such file: \/nonexistent\/p.json/);
+            assert.equal(parseLabArgs(["preview", "dev"]).policy, undefined);
+        });
+
+        it("hands the engine the pack and its config", async () => {
+            const { stack, calls } = fakeStack();
+            await runEngine("preview", "dev", stack, { out: recorder(), policy: { packs: ["/p/policy"], configs: ["/p/dev.json"] } });
+            assert.deepEqual(calls[0].opts?.policyPacks, ["/p/policy"]);
+            assert.deepEqual(calls[0].opts?.policyPackConfigs, ["/p/dev.json"]);
+            await runEngine("preview", "dev", stack, { out: recorder() });
+            assert.equal(calls[1].opts?.policyPacks, undefined, "no pack unless asked");
+        });
+    });
+
     describe("refresh", () => {
         it("is a command of npm run lab, for one stack or all", () => {
             assert.deepEqual(parseLabArgs(["refresh", "dev"]), { command: "refresh", stacks: ["dev"] });

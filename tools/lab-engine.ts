@@ -91,7 +91,7 @@ export async function runEngine(
     command: EngineCommand,
     stackName: string,
     stack: LabStack,
-    options: { program?: PulumiFn; replace?: string[]; out?: RunOutput } = {},
+    options: { program?: PulumiFn; replace?: string[]; out?: RunOutput; policy?: { packs: string[]; configs: string[] } } = {},
 ): Promise<OutputMap | undefined> {
     const out = options.out ?? consoleOutput;
     // The change line starts on a line of its own even when the progress did not end one.
@@ -110,7 +110,8 @@ export async function runEngine(
             return result.outputs;
         }
         case "preview": {
-            const result = await stack.preview({ onOutput, color: "auto", diff: true, program, ...replace });
+            const policy = options.policy ? { policyPacks: options.policy.packs, policyPackConfigs: options.policy.configs } : {};
+            const result = await stack.preview({ onOutput, color: "auto", diff: true, program, ...replace, ...policy });
             report(result.changeSummary);
             return undefined;
         }

@@ -6,12 +6,16 @@
  * streamed, the engine's change counts after every run and a short summary after `up`.
  * Everything that can be checked before the engine starts is checked first, with a clear message.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
 import { kindClusterName } from "../components/cluster";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
 import { UsageError, runAsScript } from "./cli";
 import { PROJECT_DIR, stackFile, stackNames } from "./evaluate";
+import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./lab-engine";
 import {
     PreflightError,
@@ -39,6 +43,7 @@ const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
 
 const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
+       npm run lab -- preview <stack> [--policy | --policy-config FILE]
 
   up        create or update the stack's lab, then print where to open the shop and the dashboards
   preview   show what up would change
@@ -47,6 +52,10 @@ const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [
   outputs   print the stack's outputs
   <stack>   a stack file of the project: ${stackNames().join(", ")}
   --all     every stack file (up, preview, refresh, down), one after another
+  --policy  preview with the policy pack (policy/), configured with the stack's mirrors
+            (npm run -s policy-config -- <stack>); a violation fails the preview
+  --policy-config FILE
+            the same with another policy config file
 
 After up, preview, refresh and down one line gives the engine's counts:
   lab: <stack> <command>: create=<n> update=<n> replace=<n> delete=<n> same=<n>
@@ -63,21 +72,30 @@ current context moved since the last up or another lab holds the namespaces. See
 export interface LabArgs {
     command: Command;
     stacks: string[];
+    /** preview only: run the policy pack, with this config file or, when "stack", the stack's own. */
+    policy?: { config: string | "stack" };
 }
 
 export function parseLabArgs(argv: string[]): LabArgs {
     if (argv.includes("--help") || argv.includes("-h")) throw new UsageError("");
     const all = argv.includes("--all");
-    const unknown = argv.find((a) => a.startsWith("-") && a !== "--all");
+    const at = argv.indexOf("--policy-config");
+    const policyFile = at >= 0 ? argv[at + 1] : undefined;
+    if (at >= 0 && (policyFile === undefined || policyFile.startsWith("-"))) throw new UsageError("--policy-config needs a file");
+    const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
+    const policy = policyFile !== undefined ? { config: policyFile } : rest.includes("--policy") ? { config: "stack" } : undefined;
+    const unknown = rest.find((a) => a.startsWith("-") && a !== "--all" && a !== "--policy");
     if (unknown) throw new UsageError(`unknown option ${unknown}`);
-    const [command, stack, extra] = argv.filter((a) => !a.startsWith("-"));
+    const [command, stack, extra] = rest.filter((a) => !a.startsWith("-"));
     if (!COMMANDS.includes(command as Command)) throw new UsageError(command ? `unknown command ${command}` : "name a command");
     if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
     if (all && stack !== undefined) throw new UsageError("give a stack or --all, not both");
     if (all && command === "outputs") throw new UsageError("outputs takes one stack");
     if (!all && stack === undefined) throw new UsageError("name a stack, or --all");
     if (stack !== undefined && !stackNames().includes(stack)) throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
-    return { command: command as Command, stacks: all ? stackNames() : [stack!] };
+    if (policy && command !== "preview") throw new UsageError("--policy and --policy-config go with preview");
+    if (policyFile !== undefined && !fs.existsSync(policyFile)) throw new UsageError(`no such file: ${policyFile}`);
+    return { command: command as Command, stacks: all ? stackNames() : [stack!], ...(policy ? { policy } : {}) };
 }
 
 /** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
@@ -183,13 +201,24 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
     return plan;
 }
 
-async function execute(command: Command, plan: Plan, deps: LabDeps): Promise<void> {
+/** The policy pack's folder, and its config file for a stack: the given one, or the stack's own written out. */
+function policyRun(policy: LabArgs["policy"], stack: string): { packs: string[]; configs: string[] } | undefined {
+    if (!policy) return undefined;
+    let config = policy.config;
+    if (config === "stack") {
+        config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-policy-")), `${stack}.json`);
+        fs.writeFileSync(config, JSON.stringify(policyConfig(stackFile(stack)), null, 2));
+    }
+    return { packs: [path.join(PROJECT_DIR, "policy")], configs: [path.resolve(config)] };
+}
+
+async function execute(command: Command, plan: Plan, deps: LabDeps, policy?: LabArgs["policy"]): Promise<void> {
     if (command === "outputs") {
         const outputs = await plan.handle.outputs();
         deps.out.line(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
         return;
     }
-    const outputs = await runEngine(command, plan.stack, plan.handle, { replace: plan.replace, out: deps.out });
+    const outputs = await runEngine(command, plan.stack, plan.handle, { replace: plan.replace, out: deps.out, policy: policyRun(policy, plan.stack) });
     if (command === "up" && outputs) deps.out.line(`\n${summary(plan.stack, outputs)}`);
 }
 
@@ -221,7 +250,7 @@ export async function main(argv: string[], overrides: Partial<LabDeps> = {}): Pr
         if (command === "up" || command === "preview") checkKindCollisions(configs);
         const plans: Plan[] = [];
         for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
-        for (const plan of plans) await execute(command, plan, deps);
+        for (const plan of plans) await execute(command, plan, deps, args.policy);
         return 0;
     } catch (error) {
         process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
