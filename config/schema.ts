@@ -77,6 +77,12 @@ const chartRepository = z
     .string()
     .regex(/^(https?|oci):\/\/[^\s]+[^/\s]$/, "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'");
 
+/** Encrypted values cannot be read offline (the tools read stack files without the passphrase); they stand in as this. */
+export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
+
+/** A secret string: checked where it can be read, taken as it is where it stands encrypted. */
+const secretString = (valid: (value: string) => boolean, message: string) => z.string().refine((v) => v === SECRET_PLACEHOLDER || valid(v), message);
+
 const nodePort = z.number().int().min(30000, "must be a node port from 30000 to 32767").max(32767, "must be a node port from 30000 to 32767");
 
 /** How the ingress gateway's Service is exposed. */
@@ -107,7 +113,7 @@ const addons = z
                 /** Anonymous visitors may look (Viewer), never edit. */
                 anonymousViewer: z.boolean().default(true),
                 /** Admin password; set it as a secret. Generated (and kept secret) when absent. */
-                adminPassword: z.string().min(12, "must be at least 12 characters").optional(),
+                adminPassword: secretString((v) => v.length >= 12, "must be at least 12 characters").optional(),
                 /** Where Istio's dashboards are downloaded from at deploy time; {version} is the Istio version. */
                 dashboardsUrl: z
                     .string()
@@ -121,7 +127,7 @@ const addons = z
                 /** anonymous: no login, read-only; token: log in with a Kubernetes service account token. */
                 auth: z.enum(["anonymous", "token"]).default("anonymous"),
                 /** Key Kiali signs its sessions with; set it as a secret. Generated (and kept secret) when absent. */
-                signingKey: z.string().length(32, "must be exactly 32 characters (the length of the key the lab generates)").optional(),
+                signingKey: secretString((v) => v.length === 32, "must be exactly 32 characters (the length of the key the lab generates)").optional(),
             })
             .prefault({}),
         /** One tracer at a time: Jaeger and Zipkin both define the Services `tracing` and `zipkin`. */

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, LabConfig, PROJECT, parseLabConfig } from "./schema";
+import { ConfigError, LabConfig, PROJECT, SECRET_PLACEHOLDER, parseLabConfig } from "./schema";
 
 /** Pulumi's runtime config: fully qualified key -> value, objects as JSON text. */
 export type FlatConfig = Readonly<Record<string, string>>;
@@ -93,9 +93,6 @@ export interface StackConfig {
     config: FlatConfig;
     secretKeys: string[];
 }
-
-/** Encrypted values cannot be read offline; they stand in as this (long enough for any length rule). */
-export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
 
 /** Replaces `{secure: ...}` leaves; reports whether there was one. */
 function withoutCiphertext(value: unknown): { value: unknown; secret: boolean } {

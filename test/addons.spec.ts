@@ -1,7 +1,10 @@
 import { strict as assert } from "assert";
 import { ADDON_RELEASES, addonRelease } from "../catalog/addons";
-import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
-import { labConfigFrom } from "../config/stack";
+import { ConfigError, LabConfigInput, SECRET_PLACEHOLDER, parseLabConfig } from "../config/schema";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { labConfigFrom, loadStackFile } from "../config/stack";
 import { flattenConfig } from "../config/stack";
 import * as pulumi from "@pulumi/pulumi";
 import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/dashboards";
@@ -327,6 +330,17 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.ok(secret.secretPaths.includes("stringData"));
             assert.ok(!lab.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.includes("grafana")));
         });
+        it("reads a stack file whose secrets are encrypted, as the lab's preflight does, without judging what it cannot decrypt", () => {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secrets-")), "Pulumi.dev.yaml");
+            fs.writeFileSync(
+                file,
+                "config:\n  boutique-mesh:addons:\n    grafana:\n      adminPassword:\n        secure: v1:AAAA\n    kiali:\n      signingKey:\n        secure: v1:BBBB\n",
+            );
+            const config = loadStackFile(file);
+            assert.equal(config.addons.kiali.signingKey, SECRET_PLACEHOLDER);
+            assert.equal(config.addons.grafana.adminPassword, SECRET_PLACEHOLDER);
+        });
+
         it("signs Kiali's sessions with a generated key, or a configured one taken only as a secret", async () => {
             const generated = resource(dev, "random:index/randomPassword:RandomPassword", "lab-addons-kiali-signing-key");
             assert.equal(generated.inputs.length, 32);
