@@ -275,6 +275,10 @@ export class ControlPlane {
                     "--manage-all-nodes=true",
                     `--config=${path.join(dir, "kwok-stages.yaml")}`,
                     "--cidr=10.244.0.0/16",
+                    // The heartbeat-with-lease stage patches a node's status every ten minutes only: kwok's
+                    // lease controller must renew the nodes' Leases, or the node lifecycle controller marks
+                    // the nodes, and so every pod, not ready within a minute.
+                    "--node-lease-duration-seconds=40",
                     `--server-address=127.0.0.1:${kwokPort}`,
                 ],
             },
