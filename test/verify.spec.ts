@@ -422,6 +422,17 @@ describe("verify: measuring a scenario through the ingress", function () {
             assert.match(wrong.out, /abort: recommendationservice +product +15\.0% of product pages answered 500 +0\.0% \(0\/200\) .* FAIL/);
         });
 
+        it("a v1 frontend image of the stack's own, whose code verify does not know: its checks are skipped, not guessed", async () => {
+            const config = {
+                scenario: "canary",
+                traffic: { services: { recommendationservice: { abort: { percentage: 50, httpStatus: 500 } } } },
+                boutique: { frontendV1: { image: "registry.example/shop/frontend:2.0.0", version: "2.0.0" } },
+            };
+            const run = await verify(config, { weights: { original: 70, v1: 30 }, code: { original: "v0.10", v1: "v0.2" }, backends: {} });
+            assert.doesNotMatch(run.out, /abort: recommendationservice +product/);
+            assert.match(run.out, /verify does not know the calls of frontend v1 \(its image's code\)/);
+        });
+
         it("timeout: passes failures at the timeout, fails failures that come later", async () => {
             const config = { scenario: "timeout", traffic: { services: { productcatalogservice: { extraLatency: "600ms", timeout: "150ms" } } } };
             const slow = (ms: number): Behaviour => ({ weights: original, backends: { productcatalogservice: { slow: { ms, fails: true } } } });

@@ -105,8 +105,8 @@ export async function main(argv: string[]): Promise<number> {
         options = parseVerifyArgs(argv);
         const config = loadStackFile(options.line.target.file);
         scenarioName = config.scenario;
-        // The one place the frontend images enter; issue 11's configurable v1 image goes here.
-        const codes = frontendCodes(config.boutique.release, BUILT_IN_IMAGES);
+        // The frontend images the lab runs: the release's, and boutique.frontendV1's.
+        const codes = frontendCodes(config.boutique.release, { ...BUILT_IN_IMAGES, v1: config.boutique.frontendV1.image });
         ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes }));
         url = options.url ?? stackUrl(options.line.target.stack);
         new URL(url);
