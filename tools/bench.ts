@@ -49,10 +49,12 @@ async function main() {
     }
     console.log(`goal: median evaluation < ${EVALUATION_GOAL_MS} ms for every stack: ${slow.length === 0 ? "met" : `MISSED by ${slow.join(", ")}`}`);
 
+    // A switch happens in place: the dev lab takes the other stack file's config and keeps its stack name.
     console.log("\nswitch            added  changed  removed  replaced");
     let replaced = 0;
     for (const stack of stackNames().filter((s) => s !== "dev")) {
-        const counts = summarize(diffEvaluations(evaluations.get("dev")!, evaluations.get(stack)!));
+        const switched = await evaluateStackConfig("dev", readStackFile(stackFile(stack)));
+        const counts = summarize(diffEvaluations(evaluations.get("dev")!, switched));
         replaced += counts.replaced;
         console.log(`dev -> ${stack.padEnd(10)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`);
     }
