@@ -26,17 +26,37 @@ export interface StandInChart {
 const chartYaml = (name: string, version: string) =>
     stringify({ apiVersion: "v2", name, version, appVersion: version, description: `e2e stand-in for ${name}` });
 
-/** A Deployment, its Service and ServiceAccount, with the pod labels and ports given (Helm template text). */
-function workload(opts: {
+/** A container of a stand-in Deployment; securityContext and resources are Helm expressions of the values. */
+interface Container {
     name: string;
-    labels: string;
     image: string;
-    ports: { name: string; port: number }[];
-    serviceType?: string;
-    serviceExtra?: string;
-}): string {
-    const containerPorts = opts.ports.map((p) => `            - name: ${p.name}\n              containerPort: ${p.port}`).join("\n");
-    const servicePorts = opts.ports.map((p) => `    - name: ${p.name}\n      port: ${p.port}\n      targetPort: ${p.port}`).join("\n");
+    ports?: { name: string; port: number }[];
+    securityContext?: string;
+    resources?: string;
+}
+
+/** `key:` and the expression's value as YAML below it, at `indent` spaces (nothing when the value is empty). */
+const block = (key: string, expression: string | undefined, indent: number) =>
+    expression === undefined ? "" : `{{- with ${expression} }}\n${" ".repeat(indent)}${key}:\n{{ toYaml . | indent ${indent + 2} }}\n{{- end }}\n`;
+
+/**
+ * A Deployment, its Service and ServiceAccount. Security contexts and resources are rendered where and
+ * from the values the real chart renders them (its template cited at each chart), so the policy pack
+ * judges what the lab's values make of them.
+ */
+function workload(opts: { name: string; labels: string; containers: Container[]; podSecurityContext?: string; serviceType?: string }): string {
+    const containers = opts.containers
+        .map((c) =>
+            [
+                `        - name: ${c.name}\n          image: ${c.image}\n`,
+                c.ports ? `          ports:\n${c.ports.map((p) => `            - name: ${p.name}\n              containerPort: ${p.port}`).join("\n")}\n` : "",
+                block("securityContext", c.securityContext, 10),
+                block("resources", c.resources, 10),
+            ].join(""),
+        )
+        .join("");
+    const ports = opts.containers.flatMap((c) => c.ports ?? []);
+    const servicePorts = ports.map((p) => `    - name: ${p.name}\n      port: ${p.port}\n      targetPort: ${p.port}`).join("\n");
     return `apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -61,12 +81,8 @@ ${opts.labels.replace(/^/gm, "      ")}
 ${opts.labels.replace(/^/gm, "        ")}
     spec:
       serviceAccountName: ${opts.name}
-      containers:
-        - name: main
-          image: ${opts.image}
-          ports:
-${containerPorts}
----
+${block("securityContext", opts.podSecurityContext, 6)}      containers:
+${containers}---
 apiVersion: v1
 kind: Service
 metadata:
@@ -78,7 +94,7 @@ spec:
 ${opts.labels.replace(/^/gm, "    ")}
   ports:
 ${servicePorts}
-${opts.serviceExtra ?? ""}`;
+`;
 }
 
 /** Istio's base chart: the CRDs (real, from istio.io/api) and the reader account. */
@@ -128,15 +144,25 @@ export function istiodChart(version: string): StandInChart {
         version,
         files: {
             "Chart.yaml": chartYaml("istiod", version),
+            // istio/istio 1.30.3 manifests/charts/istio-control/istio-discovery/templates/deployment.yaml:
+            // resources from .Values.resources, the discovery container's securityContext fixed in the template.
             "templates/istiod.yaml": workload({
                 name: "istiod",
                 labels: "app: istiod\nistio: pilot",
-                image: "{{ .Values.global.hub }}/pilot:{{ .Values.global.tag }}",
-                ports: [
-                    { name: "grpc-xds", port: 15010 },
-                    { name: "https-dns", port: 15012 },
-                    { name: "https-webhook", port: 15017 },
-                    { name: "http-monitoring", port: 15014 },
+                containers: [
+                    {
+                        name: "discovery",
+                        image: "{{ .Values.global.hub }}/pilot:{{ .Values.global.tag }}",
+                        ports: [
+                            { name: "grpc-xds", port: 15010 },
+                            { name: "https-dns", port: 15012 },
+                            { name: "https-webhook", port: 15017 },
+                            { name: "http-monitoring", port: 15014 },
+                        ],
+                        securityContext:
+                            '(dict "allowPrivilegeEscalation" false "readOnlyRootFilesystem" true "runAsNonRoot" true "capabilities" (dict "drop" (list "ALL")))',
+                        resources: ".Values.resources",
+                    },
                 ],
             }),
             "templates/configmap.yaml": `apiVersion: v1
@@ -182,8 +208,23 @@ spec:
     spec:
       serviceAccountName: {{ .Release.Name }}
       containers:
+        # istio/istio 1.30.3 manifests/charts/gateway/templates/deployment.yaml: containerSecurityContext, or this default.
         - name: istio-proxy
           image: auto
+          securityContext:
+          {{- if .Values.containerSecurityContext }}
+{{ toYaml .Values.containerSecurityContext | indent 12 }}
+          {{- else }}
+            capabilities:
+              drop:
+              - ALL
+            allowPrivilegeEscalation: false
+            privileged: false
+            readOnlyRootFilesystem: true
+            runAsNonRoot: true
+          {{- end }}
+          resources:
+{{ toYaml .Values.resources | indent 12 }}
 ---
 apiVersion: v1
 kind: Service
@@ -211,11 +252,27 @@ export function prometheusChart(version: string): StandInChart {
         version,
         files: {
             "Chart.yaml": chartYaml("prometheus", version),
+            // prometheus-community/helm-charts prometheus-28.13.0 charts/prometheus/templates/deploy.yaml:
+            // the reloader and the server, each with its own containerSecurityContext and resources, the pod's securityContext.
             "templates/server.yaml": workload({
                 name: "{{ .Values.server.fullnameOverride }}",
                 labels: "app.kubernetes.io/name: prometheus\napp.kubernetes.io/component: server",
-                image: "{{ .Values.server.image.repository }}:{{ .Values.server.image.tag }}",
-                ports: [{ name: "http", port: 9090 }],
+                podSecurityContext: ".Values.server.securityContext",
+                containers: [
+                    {
+                        name: "prometheus-server-configmap-reload",
+                        image: "{{ .Values.configmapReload.prometheus.image.repository }}:{{ .Values.configmapReload.prometheus.image.tag }}",
+                        securityContext: ".Values.configmapReload.prometheus.containerSecurityContext",
+                        resources: ".Values.configmapReload.prometheus.resources",
+                    },
+                    {
+                        name: "prometheus-server",
+                        image: "{{ .Values.server.image.repository }}:{{ .Values.server.image.tag }}",
+                        ports: [{ name: "http", port: 9090 }],
+                        securityContext: ".Values.server.containerSecurityContext",
+                        resources: ".Values.server.resources",
+                    },
+                ],
                 serviceType: "{{ .Values.server.service.type }}",
             }),
         },
@@ -228,11 +285,21 @@ export function grafanaChart(version: string): StandInChart {
         version,
         files: {
             "Chart.yaml": chartYaml("grafana", version),
+            // grafana/helm-charts grafana-9.2.2 charts/grafana/templates/_pod.tpl: image registry/repository:tag,
+            // the pod's securityContext, the container's containerSecurityContext and resources.
             "templates/grafana.yaml": workload({
                 name: "grafana",
                 labels: "app.kubernetes.io/name: grafana",
-                image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}",
-                ports: [{ name: "http", port: 3000 }],
+                podSecurityContext: ".Values.securityContext",
+                containers: [
+                    {
+                        name: "grafana",
+                        image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}",
+                        ports: [{ name: "http", port: 3000 }],
+                        securityContext: ".Values.containerSecurityContext",
+                        resources: ".Values.resources",
+                    },
+                ],
                 serviceType: "{{ .Values.service.type }}",
             }),
         },
@@ -245,11 +312,21 @@ export function kialiChart(version: string): StandInChart {
         version,
         files: {
             "Chart.yaml": chartYaml("kiali-server", version),
+            // kiali/helm-charts v2.26.0 kiali-server/templates/deployment.yaml: deployment.security_context or
+            // this default, deployment.resources.
             "templates/kiali.yaml": workload({
                 name: "kiali",
                 labels: "app.kubernetes.io/name: kiali",
-                image: "{{ .Values.deployment.image_name }}:{{ .Values.deployment.image_version }}",
-                ports: [{ name: "http", port: 20001 }],
+                containers: [
+                    {
+                        name: "kiali",
+                        image: "{{ .Values.deployment.image_name }}:{{ .Values.deployment.image_version }}",
+                        ports: [{ name: "http", port: 20001 }],
+                        securityContext:
+                            '(.Values.deployment.security_context | default (dict "allowPrivilegeEscalation" false "privileged" false "readOnlyRootFilesystem" true "runAsNonRoot" true "seccompProfile" (dict "type" "RuntimeDefault") "capabilities" (dict "drop" (list "ALL"))))',
+                        resources: ".Values.deployment.resources",
+                    },
+                ],
                 serviceType: '{{ .Values.deployment.service_type | default "ClusterIP" }}',
             }),
         },

@@ -104,7 +104,8 @@ export class Run {
         const lab = new Lab(project, env, path.join(dir, "lab.log"));
         // The provider as the engine looks it up: in the plugin cache, at the version the SDK asks for.
         lab.pulumi(["plugin", "install", "resource", "kubernetes", lockedVersion("@pulumi/kubernetes"), "--file", bin("pulumi-resource-kubernetes")]);
-        for (const file of fs.readdirSync(project).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml")) {
+        const stackFiles = fs.readdirSync(project).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml");
+        for (const file of stackFiles) {
             setStackConfig(path.join(project, file), {
                 "boutique-mesh:cluster": { kubeconfig: plane.kubeconfig },
                 "boutique-mesh:istio": { chartRepository: `${repo.url}/istio` },
@@ -114,8 +115,10 @@ export class Run {
                 },
             });
         }
-        lab.pulumi(["stack", "init", "dev"]);
-        for (const [key, value] of Object.entries(E2E_SECRETS)) lab.pulumi(["config", "set", "--secret", "--path", key, value, "--stack", "dev"]);
+        for (const stack of stackFiles.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)![1])) {
+            lab.pulumi(["stack", "init", stack]);
+            for (const [key, value] of Object.entries(E2E_SECRETS)) lab.pulumi(["config", "set", "--secret", "--path", key, value, "--stack", stack]);
+        }
         process.stderr.write(`e2e: kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}\n`);
         return new Run(dir, tools, plane, repo, lab, istioVersion);
     }

@@ -12,6 +12,8 @@ import { allObjects } from "./cluster";
 import { printFigures } from "./figures";
 import { Run } from "./harness";
 import { Changes, LabRun } from "./project";
+import { policies } from "../policy/policies";
+import { stackNames } from "../tools/evaluate";
 
 let run: Run;
 /** Objects the API server held before the first `up`: what a clean teardown returns to. */
@@ -72,6 +74,26 @@ describe("the lab on the real engine and a real API server", function () {
         printFigures(run);
         await run.stop();
         if (this.currentTest?.state !== "failed") process.stderr.write(`e2e: logs in ${run.dir}\n`);
+    });
+
+    it("preview of every stack file with the policy pack and the stack's own policy config: no violation", async () => {
+        for (const stack of stackNames()) {
+            const result = await run.lab.run(["preview", stack, "--policy"]);
+            assert.equal(result.code, 0, `${stack}: ${result.output.split("\n").slice(-30).join("\n")}`);
+            assert.ok(result.changes && result.changes.create > 60, `${stack}: the preview plans the whole lab`);
+            assert.match(result.output, /Policies:|boutique-mesh@v0\.1\.0/, `${stack}: the pack ran`);
+            run.figures.push({ phase: `policy preview ${stack}`, seconds: result.seconds, ...result.changes });
+        }
+    });
+
+    it("a policy config the lab does not meet (mirrors it does not use) fails the preview, naming the policy", async () => {
+        const mirrors = { "docker.io": "mirror.invalid/hub" };
+        const broken = path.join(run.dir, "broken-policy-config.json");
+        fs.writeFileSync(broken, JSON.stringify(Object.fromEntries(policies.filter((p) => p.configSchema).map((p) => [p.name, { mirrors }]))));
+        const result = await run.lab.run(["preview", "dev", "--policy-config", broken]);
+        assert.notEqual(result.code, 0, "a mandatory violation fails the preview");
+        assert.match(result.output, /images-through-mirrors/);
+        assert.match(result.output, /pulled from docker\.io although its mirror is mirror\.invalid\/hub/);
     });
 
     it("up dev: creates the lab, every Deployment Available, every Istio object accepted by the real CRDs", async () => {
@@ -135,18 +157,24 @@ describe("the lab on the real engine and a real API server", function () {
         assert.ok(await available("adservice"));
     });
 
-    it("the API server stopped during an up: the next up converges", async () => {
+    it("the API server stopped during an up: the up fails, the next up converges", async () => {
         run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "canary", "--stack", "dev"]);
-        const { done } = run.lab.start(["up", "dev"]);
-        await new Promise((resolve) => setTimeout(resolve, 4000));
+        const interrupted = run.lab.start(["up", "dev"]);
+        // Stop it once the engine is changing the cluster: frontend-v1 is being created.
+        const deadline = Date.now() + 120_000;
+        while (!/frontend-v1 creating/.test(interrupted.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.match(interrupted.output(), /frontend-v1 creating/, "the up reached the switch's changes");
         await run.plane.stopApiserver();
-        const interrupted = await done;
-        assert.notEqual(interrupted.code, 0, "the up that lost its API server fails");
+        const failed = await interrupted.done;
+        run.figures.push({ phase: "up interrupted by the outage", seconds: failed.seconds, ...failed.changes });
+        assert.notEqual(failed.code, 0, "the up that lost its API server fails");
         await run.plane.startApiserver();
-        await lab("up after the outage", "up", "dev");
+        const after = await lab("up after the outage", "up", "dev");
+        assert.equal(after.replace + after.delete, 0);
         const preview = await lab("preview after the outage", "preview", "dev");
         assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, "converged: nothing left to do");
         assert.ok(await available("frontend-v1"));
+        assert.equal((await istioObject("virtualservices", "frontend-ingress")).spec.http[0].route.length, 2, "the 70/30 route is in place");
     });
 
     it("down dev at the end leaves nothing", async () => {

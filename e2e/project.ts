@@ -77,7 +77,7 @@ export class Lab {
     ) {}
 
     /** Starts a lab command without waiting for it (for the outage test). */
-    start(args: string[]): { child: ChildProcess; done: Promise<LabRun> } {
+    start(args: string[]): { child: ChildProcess; done: Promise<LabRun>; output: () => string } {
         const started = Date.now();
         fs.appendFileSync(this.log, `\n===== npm run lab -- ${args.join(" ")}\n`);
         const child = spawn("npm", ["run", "-s", "lab", "--", ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -91,7 +91,7 @@ export class Lab {
         const done = new Promise<LabRun>((resolve) =>
             child.on("close", (code) => resolve({ code: code ?? 1, seconds: (Date.now() - started) / 1000, output, changes: parseChanges(output) })),
         );
-        return { child, done };
+        return { child, done, output: () => output };
     }
 
     run(args: string[]): Promise<LabRun> {
