@@ -1,0 +1,77 @@
+/**
+ * The real-engine e2e's own parts that run without Go or a cluster: the change line it reads from
+ * `npm run lab`, the Helm repository it serves, the tool recipes and CI's use of it.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
+import { parseChanges } from "../e2e/project";
+import { TOOLS, cacheDir, lockedVersion, toolDir } from "../e2e/tools";
+import { changeLine } from "../tools/lab-engine";
+
+describe("e2e harness (offline parts)", () => {
+    it("reads the engine's counts from the last change line npm run lab prints", () => {
+        const output = [
+            "Updating (dev)",
+            changeLine("dev", "preview", { create: 9 }),
+            "more progress",
+            changeLine("dev", "up", { create: 3, update: 2, same: 90, "create-replacement": 1, replace: 1, "delete-replaced": 1, delete: 4 }),
+            "lab dev is up",
+        ].join("\n");
+        assert.deepEqual(parseChanges(output), { create: 3, update: 2, replace: 1, delete: 4, same: 90 });
+        assert.equal(parseChanges("no summary here"), undefined);
+    });
+
+    it("serves charts as Helm reads a repository: index.yaml (apiVersion v1) naming <name>-<version>.tgz with the chart folder inside", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "repo-"));
+        writeRepository(dir, [gatewayChart("1.30.3")]);
+        const index = parse(fs.readFileSync(path.join(dir, "index.yaml"), "utf8"));
+        assert.equal(index.apiVersion, "v1");
+        assert.deepEqual(
+            index.entries.gateway.map((e: { name: string; version: string; urls: string[] }) => [e.name, e.version, e.urls]),
+            [["gateway", "1.30.3", ["gateway-1.30.3.tgz"]]],
+        );
+        const listing = execFileSync("tar", ["-tzf", path.join(dir, "gateway-1.30.3.tgz")], { encoding: "utf8" })
+            .split("\n")
+            .filter((entry) => entry !== "" && !entry.endsWith("/"))
+            .sort();
+        assert.deepEqual(listing, ["gateway/Chart.yaml", "gateway/templates/gateway.yaml"]);
+        const server = await LoopbackServer.start(dir);
+        try {
+            const ok = await fetch(`${server.url}/index.yaml`);
+            assert.equal(ok.status, 200);
+            assert.equal((await fetch(`${server.url}/../../etc/passwd`)).status, 404, "nothing outside the repository folder");
+            assert.equal(server.requests.get("/index.yaml"), 1);
+        } finally {
+            await server.stop();
+        }
+    });
+
+    it("builds the Pulumi CLI at the version package-lock.json pins, and keys each tool's cache folder by its recipe", () => {
+        const pulumi = TOOLS.find((t) => t.name === "pulumi")!;
+        assert.equal(pulumi.version, lockedVersion("@pulumi/pulumi"));
+        const goMod = fs.readFileSync(path.join(__dirname, "..", "e2e", "go", "pulumi", "go.mod"), "utf8");
+        assert.match(
+            goMod,
+            new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${pulumi.version.replace(/\./g, "\\.")}\\b`),
+            "the wrapper module requires the same version",
+        );
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "cache-"));
+        const dirs = TOOLS.map((t) => toolDir(t, cache));
+        assert.equal(new Set(dirs).size, TOOLS.length);
+        for (const dir of dirs) assert.ok(dir.startsWith(cache));
+        assert.equal(cacheDir({ BOUTIQUE_MESH_E2E_CACHE: "/x/y" }), "/x/y");
+        assert.equal(cacheDir({ XDG_CACHE_HOME: "/c", HOME: "/h" }), path.join("/c", "boutique-mesh-e2e"));
+    });
+
+    it("CI runs the e2e after the README's test command", () => {
+        const ci = fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8");
+        const test = ci.indexOf("npm test");
+        const e2e = ci.indexOf("npm run e2e");
+        assert.ok(test >= 0 && e2e > test, ".ci/run: npm test, then npm run e2e");
+    });
+});
