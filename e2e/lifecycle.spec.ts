@@ -81,7 +81,7 @@ describe("the lab on the real engine and a real API server", function () {
             const result = await run.lab.run(["preview", stack, "--policy"]);
             assert.equal(result.code, 0, `${stack}: ${result.output.split("\n").slice(-30).join("\n")}`);
             assert.ok(result.changes && result.changes.create > 60, `${stack}: the preview plans the whole lab`);
-            assert.match(result.output, /Policies:|boutique-mesh@v0\.1\.0/, `${stack}: the pack ran`);
+            assert.match(result.output, /Policy Packs run:\s+Name\s+Version\s+boutique-mesh\|local\|\S+\/policy\s+0\.1\.0/, `${stack}: the pack ran`);
             run.figures.push({ phase: `policy preview ${stack}`, seconds: result.seconds, ...result.changes });
         }
     });
