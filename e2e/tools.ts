@@ -46,7 +46,7 @@ export interface Tool {
     source: string;
     /** The build, given the tool's work and bin folders. */
     steps: (work: string, bin: string) => Step[];
-    /** Files whose content is part of the recipe: a change rebuilds the tool. */
+    /** Files whose content is part of the recipe besides the steps: a change rebuilds the tool. */
     recipe: string[];
 }
 
@@ -102,7 +102,7 @@ function kubernetesProvider(): Tool {
         version,
         binaries: ["pulumi-resource-kubernetes"],
         source: `${module} ${pseudo} (= tag v${version}; the proxy serves no newer provider), installed as ${lockedVersion("@pulumi/kubernetes")}, the version @pulumi/kubernetes asks for`,
-        recipe: [__filename],
+        recipe: [],
         steps: (work, bin) => {
             const src = path.join(work, "src");
             const main = path.join(src, "cmd", "pulumi-resource-kubernetes");
@@ -190,10 +190,12 @@ function kwok(): Tool {
 
 export const TOOLS: readonly Tool[] = [pulumiCli(), kubernetesProvider(), controlPlane(), etcd(), kwok()];
 
-/** The tool's folder in the cache: its name, version and a digest of its recipe. */
+/** The tool's folder in the cache: its name, version and a digest of its recipe (its steps and files). */
 export function toolDir(tool: Tool, cache = cacheDir()): string {
     const digest = createHash("sha256");
-    digest.update(`${tool.name}@${tool.version}\n`);
+    // The checkout's own path is not part of the recipe: every checkout on the machine shares the cache.
+    const steps = JSON.stringify(tool.steps("<work>", "<bin>")).split(E2E_DIR).join("<e2e>");
+    digest.update(`${tool.name}@${tool.version}\n${steps}\n`);
     for (const file of tool.recipe) digest.update(fs.readFileSync(file));
     return path.join(cache, `${tool.name}-${tool.version}-${digest.digest("hex").slice(0, 12)}`);
 }

@@ -64,6 +64,11 @@ describe("e2e harness (offline parts)", () => {
         const dirs = TOOLS.map((t) => toolDir(t, cache));
         assert.equal(new Set(dirs).size, TOOLS.length);
         for (const dir of dirs) assert.ok(dir.startsWith(cache));
+        const kubernetes = TOOLS.find((t) => t.name === "kubernetes")!;
+        const moved = { ...kubernetes, version: "1.34.5" };
+        assert.notEqual(toolDir(moved, cache), toolDir(kubernetes, cache), "another version builds anew");
+        const stamped = { ...kubernetes, steps: (work: string, bin: string) => kubernetes.steps(work, bin).map((s) => ({ ...s, args: [...s.args, "-x"] })) };
+        assert.notEqual(toolDir(stamped, cache), toolDir(kubernetes, cache), "another build command builds anew");
         assert.equal(cacheDir({ BOUTIQUE_MESH_E2E_CACHE: "/x/y" }), "/x/y");
         assert.equal(cacheDir({ XDG_CACHE_HOME: "/c", HOME: "/h" }), path.join("/c", "boutique-mesh-e2e"));
     });
