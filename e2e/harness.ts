@@ -11,7 +11,8 @@ import { loadStackFile } from "../config/stack";
 import { baseChart, gatewayChart, grafanaChart, istiodChart, kialiChart, LoopbackServer, prometheusChart, writeRepository } from "./charts";
 import { ControlPlane, kwokStageFiles } from "./cluster";
 import { Lab, PROJECT_DIR, copyProject, setStackConfig } from "./project";
-import { Built, KUBERNETES_PROVIDER, ensureTools, lockedVersion } from "./tools";
+import { lockedVersion } from "../tools/preflight";
+import { Built, KUBERNETES_PROVIDER, ensureTools } from "./tools";
 import { execFileSync } from "child_process";
 
 /** Istio's CRD file of istio.io/api at an Istio version, from the Go module proxy. */

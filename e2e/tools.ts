@@ -11,21 +11,13 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { lockedVersion } from "../tools/preflight";
 
 const E2E_DIR = __dirname;
-const PROJECT_DIR = path.resolve(E2E_DIR, "..");
 
 /** Where built tools live: BOUTIQUE_MESH_E2E_CACHE, or the user's cache folder. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return env.BOUTIQUE_MESH_E2E_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "boutique-mesh-e2e");
-}
-
-/** A version of an npm package as package-lock.json pins it. */
-export function lockedVersion(pkg: string): string {
-    const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
-    const version = lock.packages[`node_modules/${pkg}`]?.version;
-    if (!version) throw new Error(`package-lock.json does not pin ${pkg}`);
-    return version;
 }
 
 /** What a build step runs: a command with arguments in a folder, with extra environment. */

@@ -10,7 +10,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
 import { parseChanges } from "../e2e/project";
-import { TOOLS, cacheDir, lockedVersion, toolDir } from "../e2e/tools";
+import { TOOLS, cacheDir, toolDir } from "../e2e/tools";
+import { lockedVersion } from "../tools/preflight";
 import { changeLine } from "../tools/lab-engine";
 
 describe("e2e harness (offline parts)", () => {

@@ -58,10 +58,17 @@ export interface PluginNeed {
     why: string;
 }
 
+/** The version package-lock.json installs of an npm package. */
+export function lockedVersion(pkg: string, lockFile = path.join(PROJECT_DIR, "package-lock.json")): string {
+    const lock = JSON.parse(fs.readFileSync(lockFile, "utf8")) as { packages: Record<string, { version?: string }> };
+    const version = lock.packages[`node_modules/${pkg}`]?.version;
+    if (!version) throw new Error(`${lockFile} does not pin ${pkg}`);
+    return version;
+}
+
 /** The versions package-lock.json installs of the provider SDKs (each SDK asks the engine for its own version). */
 export function lockedVersions(lockFile = path.join(PROJECT_DIR, "package-lock.json")): Record<PluginNeed["name"], string> {
-    const lock = JSON.parse(fs.readFileSync(lockFile, "utf8")) as { packages: Record<string, { version: string }> };
-    const version = (name: string) => lock.packages[`node_modules/@pulumi/${name}`]?.version;
+    const version = (name: PluginNeed["name"]) => lockedVersion(`@pulumi/${name}`, lockFile);
     return { kubernetes: version("kubernetes"), random: version("random"), command: version("command") };
 }
 
