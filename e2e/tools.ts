@@ -45,10 +45,8 @@ export interface Tool {
 const goModule = (name: string) => path.join(E2E_DIR, "go", name);
 const recipeFiles = (name: string) => ["go.mod", "go.sum", "tools.go"].map((f) => path.join(goModule(name), f));
 const go = (cwd: string, args: string[], env: Record<string, string> = {}): Step => ({ cwd, command: "go", args, env });
-const ldflags = (pairs: Record<string, string>) =>
-    `-ldflags=${Object.entries(pairs)
-        .map(([k, v]) => `-X '${k}=${v}'`)
-        .join(" ")}`;
+/** Version stamps, and no symbol table or DWARF (-s -w): the tools are run, not debugged; smaller and quicker to link. */
+const ldflags = (pairs: Record<string, string> = {}) => `-ldflags=${["-s -w", ...Object.entries(pairs).map(([k, v]) => `-X '${k}=${v}'`)].join(" ")}`;
 
 /** The Pulumi CLI at the version of @pulumi/pulumi; its module's own replace line is repeated in e2e/go/pulumi. */
 function pulumiCli(): Tool {
@@ -164,7 +162,7 @@ function etcd(): Tool {
         binaries: ["etcd"],
         source: `go.etcd.io/etcd/server/v3 v${version}, the newest 3.6 patch the proxy serves (Kubernetes 1.34 uses the 3.6 client)`,
         recipe: recipeFiles("etcd"),
-        steps: (_work, bin) => [go(goModule("etcd"), ["build", "-mod=readonly", "-o", path.join(bin, "etcd"), "go.etcd.io/etcd/server/v3"])],
+        steps: (_work, bin) => [go(goModule("etcd"), ["build", "-mod=readonly", ldflags(), "-o", path.join(bin, "etcd"), "go.etcd.io/etcd/server/v3"])],
     };
 }
 
@@ -176,7 +174,7 @@ function kwok(): Tool {
         binaries: ["kwok"],
         source: `sigs.k8s.io/kwok v${version} (cmd/kwok): fake kubelets, so pods are scheduled, run and become ready without a container runtime`,
         recipe: recipeFiles("kwok"),
-        steps: (_work, bin) => [go(goModule("kwok"), ["build", "-mod=readonly", "-o", path.join(bin, "kwok"), "sigs.k8s.io/kwok/cmd/kwok"])],
+        steps: (_work, bin) => [go(goModule("kwok"), ["build", "-mod=readonly", ldflags(), "-o", path.join(bin, "kwok"), "sigs.k8s.io/kwok/cmd/kwok"])],
     };
 }
 
