@@ -5,7 +5,7 @@ export function printFigures(run: Run): void {
     const lines = ["", "e2e figures", "", "tool                          version   build     size"];
     for (const t of run.tools) {
         lines.push(
-            `${t.tool.padEnd(29)} ${t.version.padEnd(9)} ${(t.fresh ? `${t.seconds}s` : `cached (${t.seconds}s cold)`).padEnd(9)} ${(t.bytes / 2 ** 20).toFixed(0)} MiB`,
+            `${t.tool.padEnd(29)} ${t.version.padEnd(9)} ${(t.fresh ? `${t.seconds}s` : `cached (built in ${t.seconds}s)`).padEnd(9)} ${(t.bytes / 2 ** 20).toFixed(0)} MiB`,
         );
     }
     const cold = run.tools.reduce((sum, t) => sum + t.seconds, 0);
