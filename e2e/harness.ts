@@ -125,6 +125,7 @@ export class Run {
     }
 
     async stop(): Promise<void> {
+        this.lab.stop();
         await this.repo.stop();
         await this.plane.stop();
     }

@@ -56,6 +56,8 @@ export interface LabRun {
     output: string;
     /** The last summary line's counts, when the command printed one. */
     changes?: Changes;
+    /** The command ran past its limit and was interrupted. */
+    limitExceeded?: boolean;
 }
 
 const SUMMARY = /^lab: (\S+) (\S+): create=(\d+) update=(\d+) replace=(\d+) delete=(\d+) same=(\d+)$/m;
@@ -69,18 +71,29 @@ export function parseChanges(output: string): Changes | undefined {
 }
 
 /** Runs `npm run lab -- <args>` in the project copy, logging everything to `log`. */
+/** How long one lab command may take before the e2e ends it: far above the slowest seen (90 s). */
+export const LAB_COMMAND_LIMIT_MS = 10 * 60_000;
+
 export class Lab {
+    /** Commands still running, each the leader of its own process group (npm, node, the CLI, its plugins). */
+    private readonly running = new Set<ChildProcess>();
+
     constructor(
         readonly dir: string,
         readonly env: NodeJS.ProcessEnv,
         readonly log: string,
     ) {}
 
-    /** Starts a lab command without waiting for it (for the outage test). */
-    start(args: string[]): { child: ChildProcess; done: Promise<LabRun>; output: () => string } {
+    /**
+     * Starts a lab command without waiting for it (for the outage test). A command still running after
+     * `limitMs` is ended as a user would end it, Ctrl-C to its process group, then killed 60 s later; its
+     * result then says `limitExceeded`.
+     */
+    start(args: string[], limitMs = LAB_COMMAND_LIMIT_MS): { child: ChildProcess; done: Promise<LabRun>; output: () => string } {
         const started = Date.now();
         fs.appendFileSync(this.log, `\n===== npm run lab -- ${args.join(" ")}\n`);
-        const child = spawn("npm", ["run", "-s", "lab", "--", ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("npm", ["run", "-s", "lab", "--", ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        this.running.add(child);
         let output = "";
         const collect = (chunk: Buffer) => {
             output += chunk.toString("utf8");
@@ -88,8 +101,20 @@ export class Lab {
         };
         child.stdout!.on("data", collect);
         child.stderr!.on("data", collect);
+        let limitExceeded = false;
+        const interrupt = setTimeout(() => {
+            limitExceeded = true;
+            signalGroup(child, "SIGINT");
+        }, limitMs);
+        const kill = setTimeout(() => signalGroup(child, "SIGKILL"), limitMs + 60_000);
         const done = new Promise<LabRun>((resolve) =>
-            child.on("close", (code) => resolve({ code: code ?? 1, seconds: (Date.now() - started) / 1000, output, changes: parseChanges(output) })),
+            child.on("close", (code) => {
+                clearTimeout(interrupt);
+                clearTimeout(kill);
+                this.running.delete(child);
+                const seconds = (Date.now() - started) / 1000;
+                resolve({ code: code ?? 1, seconds, output, changes: parseChanges(output), limitExceeded });
+            }),
         );
         return { child, done, output: () => output };
     }
@@ -104,5 +129,18 @@ export class Lab {
         fs.appendFileSync(this.log, `\n===== pulumi ${args.join(" ")}\n${result.stdout}${result.stderr}`);
         if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${result.status}): ${result.stderr.trim()}`);
         return result.stdout;
+    }
+
+    /** Kills every command still running, so a failed test never leaves an engine behind. */
+    stop(): void {
+        for (const child of this.running) signalGroup(child, "SIGKILL");
+    }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+    try {
+        process.kill(-child.pid!, signal);
+    } catch {
+        // the group has already exited
     }
 }
