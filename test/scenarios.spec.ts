@@ -32,8 +32,20 @@ describe("scenarios: one stack per step of the reference lab", () => {
         for (const stack of stackNames()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack);
     });
 
-    it("every preset is valid as written", () => {
-        for (const name of SCENARIO_NAMES) scenarioSchema.parse(PRESETS[name]);
+    it("every preset is valid as written, and a broken one fails where it is read", () => {
+        for (const name of SCENARIO_NAMES) {
+            const result = scenarioSchema.safeParse(PRESETS[name]);
+            assert.ok(result.success, `${name}: ${result.error?.message}`);
+        }
+        const canary = PRESETS.canary as unknown as { frontend: Record<string, number> };
+        const split = canary.frontend;
+        canary.frontend = { original: 70, v1: 40 };
+        try {
+            assert.throws(() => SCENARIOS.canary, /the shares must sum to 100/);
+        } finally {
+            canary.frontend = split;
+        }
+        assert.deepEqual(SCENARIOS.canary.frontend, { original: 70, v1: 30 });
     });
 
     it("dev: all frontend traffic to original, no v1, no other VirtualService", () => {
@@ -252,11 +264,18 @@ describe("scenarios: one stack per step of the reference lab", () => {
             rejects({ scenario: "chaos" as never }, /boutique-mesh:scenario = "chaos" is not allowed; allowed: "baseline" \| "canary"/));
         it("weights that are negative", () =>
             rejects({ traffic: { frontend: { original: 110, v1: -10 } } }, /boutique-mesh:traffic\.frontend\.v1 = -10: must be a percentage from 0 to 100/));
-        it("weights that do not sum to 100", () =>
+        it("weights that do not sum to 100, under or over", () => {
             rejects(
                 { traffic: { frontend: { original: 60, v1: 30 } } },
                 /boutique-mesh:traffic\.frontend = \{"original":60,"v1":30\}: the shares must sum to 100/,
-            ));
+            );
+            rejects(
+                { traffic: { frontend: { original: 100, v1: 50 } } },
+                /boutique-mesh:traffic\.frontend = \{"original":100,"v1":50\}: the shares must sum to 100/,
+            );
+            rejects({ traffic: { frontend: { v1: 99.5 } } }, /the shares must sum to 100/);
+            rejects({ traffic: { frontend: {} } }, /the shares must sum to 100/);
+        });
         it("a subset with no version behind it", () =>
             rejects(
                 { traffic: { frontend: { original: 50, v2: 50 } as never } },
