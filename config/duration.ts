@@ -14,9 +14,9 @@ export function durationMs(text: string): number | undefined {
     let total = 0;
     PART.lastIndex = 0;
     while (PART.lastIndex < text.length) {
-        const start = PART.lastIndex;
+        // Sticky: a part must start where the previous one ended.
         const match = PART.exec(text);
-        if (match === null || match.index !== start) return undefined;
+        if (match === null) return undefined;
         total += Number(match[1]) * UNIT_MS[match[2]];
     }
     return total;

@@ -25,11 +25,12 @@ export function atLeastOnce(p: number, calls: number): number {
     return 1 - Math.pow(1 - p, calls);
 }
 
-/** The q-quantile (0..1) of a list of numbers, by nearest rank. */
+/** The q-quantile (0..1) of a list of numbers, by nearest rank: the smallest value with a share q of the list at or below it. */
 export function quantile(values: number[], q: number): number {
     if (values.length === 0) return NaN;
     const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+    // The rank is ceil(q·n), 1-based; q = 0 takes the smallest value.
+    return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
 
 /** A deterministic pseudo-random generator (mulberry32) for reproducible tests. */
