@@ -1,5 +1,5 @@
 /**
- * npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--json]
+ * npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
  *
  * Measures through the ingress that the stack's scenario really happens (README, "Verify a scenario").
  * Exit 0 when every check passes, 1 when one fails, 2 on a usage or connection error.
@@ -13,7 +13,7 @@ import { stackNames } from "../evaluate";
 import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
 
-const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--json]
+const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
 
   <stack>            reads the scenario from Pulumi.<stack>.yaml (stacks: ${stackNames().join(", ")})
   --config FILE      reads FILE, in the same format, instead
@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         new URL(url);
     } catch (error) {
         if (error instanceof UsageError || error instanceof ConfigError || error instanceof TypeError) {
-            process.stderr.write(`verify: ${error.message || "usage"}\n\n${USAGE}\n`);
+            process.stderr.write(`${error.message ? `verify: ${error.message}\n\n` : ""}${USAGE}\n`);
             return error instanceof UsageError && !error.message ? 0 : 2;
         }
         throw error;
