@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ADDON_RELEASES, addonRelease } from "../catalog/addons";
+import { addonRelease } from "../catalog/addons";
 import { ConfigError, LabConfigInput, SECRET_PLACEHOLDER, parseLabConfig } from "../config/schema";
 import * as fs from "fs";
 import * as os from "os";
@@ -53,16 +53,44 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
     });
 
     it("pins the charts to the versions Istio's own addons use for the Istio version", async () => {
-        const expected = ADDON_RELEASES["1.30"];
-        assert.equal(chart(dev, "prometheus").inputs.version, expected.prometheus.chart);
-        assert.equal(chart(dev, "grafana").inputs.version, expected.grafana.chart);
-        assert.equal(chart(dev, "kiali").inputs.version, expected.kiali.chart);
+        assert.equal(chart(dev, "prometheus").inputs.version, "28.13.0");
+        assert.equal(chart(dev, "grafana").inputs.version, "9.2.2");
+        assert.equal(chart(dev, "kiali").inputs.version, "2.26.0");
         assert.equal(chart(dev, "kiali").inputs.chart, "kiali-server");
         // istio/istio 1.20.8 samples/addons: prometheus-19.6.1, grafana-6.57.4, kiali-server-1.76.0.
         const older = await evaluateConfig({ istio: { version: "1.20.8" } });
         assert.equal(chart(older, "prometheus").inputs.version, "19.6.1");
         assert.equal(chart(older, "grafana").inputs.version, "6.57.4");
         assert.equal(chart(older, "kiali").inputs.version, "1.76.0");
+    });
+
+    it("knows, for every minor, the chart versions of Istio's samples/addons at its newest patch", () => {
+        // istio/istio at each tag, samples/addons/{prometheus,grafana,kiali}.yaml: the `chart:` or
+        // `helm.sh/chart:` label of the objects each chart rendered (prometheus-X, grafana-X, kiali-server-X).
+        const upstream: Record<string, [string, string, string]> = {
+            "1.14.6": ["15.0.1", "6.18.2", "1.50.0"],
+            "1.15.7": ["15.9.0", "6.31.1", "1.55.1"],
+            "1.16.7": ["15.9.0", "6.31.1", "1.59.1"],
+            "1.17.8": ["15.9.0", "6.31.1", "1.63.1"],
+            "1.18.7": ["19.6.1", "6.31.1", "1.67.0"],
+            "1.19.10": ["19.6.1", "6.57.4", "1.72.0"],
+            "1.20.8": ["19.6.1", "6.57.4", "1.76.0"],
+            "1.21.6": ["25.8.0", "6.61.1", "1.79.0"],
+            "1.22.8": ["25.19.1", "7.3.7", "1.86.0"],
+            "1.23.6": ["25.21.0", "8.0.1", "1.87.0"],
+            "1.24.6": ["25.27.0", "8.5.8", "2.0.0"],
+            "1.25.5": ["26.1.0", "8.6.3", "2.5.0"],
+            "1.26.8": ["27.8.0", "8.6.3", "2.8.0"],
+            "1.27.9": ["27.23.0", "9.2.2", "2.12.0"],
+            "1.28.10": ["27.37.0", "9.2.2", "2.17.0"],
+            "1.29.6": ["28.0.0", "9.2.2", "2.21.0"],
+            "1.30.3": ["28.13.0", "9.2.2", "2.26.0"],
+        };
+        for (const [version, [prometheus, grafana, kiali]] of Object.entries(upstream)) {
+            const { release, exact } = addonRelease(version);
+            assert.equal(exact, true, version);
+            assert.deepEqual([release.prometheus.chart, release.grafana.chart, release.kiali.chart], [prometheus, grafana, kiali], version);
+        }
     });
 
     it("falls back to the newest known addons for an Istio minor the catalog does not have yet", () => {
@@ -415,10 +443,33 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 problems({ addons: { grafana: { nodePort: 30080 } } }),
                 /boutique-mesh:addons\.grafana\.nodePort = 30080: node port 30080 is already taken by boutique-mesh:istio\.ingress\.httpNodePort/,
             );
-            assert.match(
-                problems({ addons: { prometheus: { enabled: false } } }),
-                /boutique-mesh:addons\.grafana\.enabled = true \(the default\): needs boutique-mesh:addons\.prometheus\.enabled \(grafana reads the mesh's metrics from Prometheus\)/,
+            // Between addons: the later key is the one named, the first keeps the port.
+            assert.equal(
+                problems({ addons: { prometheus: { nodePort: 30100 }, kiali: { nodePort: 30100 } } }),
+                "boutique-mesh:addons.kiali.nodePort = 30100: node port 30100 is already taken by boutique-mesh:addons.prometheus.nodePort",
             );
+            assert.equal(
+                problems({ addons: { grafana: { nodePort: 30200 }, tracer: { nodePort: 30200 } } }),
+                "boutique-mesh:addons.tracer.nodePort = 30200: node port 30200 is already taken by boutique-mesh:addons.grafana.nodePort",
+            );
+            assert.equal(problems({ addons: { grafana: { nodePort: 30300 }, kiali: { nodePort: 30300 }, tracer: { nodePort: 30300 } } }).split("\n").length, 2);
+            // A port is free again when what held it is off, or is not a NodePort.
+            for (const free of [
+                { addons: { grafana: { enabled: false, nodePort: 30400 }, kiali: { nodePort: 30400 } } },
+                { addons: { tracer: { kind: "none" as const, nodePort: 30401 }, prometheus: { nodePort: 30401 } } },
+                { istio: { ingress: { type: "ClusterIP" as const } }, addons: { prometheus: { nodePort: 30080 } } },
+                { addons: { prometheus: { enabled: false, nodePort: 30402 }, grafana: { enabled: false }, kiali: { enabled: false, nodePort: 30402 } } },
+            ]) {
+                assert.equal(problems(free), "", JSON.stringify(free));
+            }
+            for (const addon of ["grafana", "kiali"]) {
+                const other = addon === "grafana" ? "kiali" : "grafana";
+                assert.equal(
+                    problems({ addons: { prometheus: { enabled: false }, [other]: { enabled: false } } }),
+                    `boutique-mesh:addons.${addon}.enabled = true (the default): needs boutique-mesh:addons.prometheus.enabled (${addon} reads the mesh's metrics from Prometheus)`,
+                );
+            }
+            assert.equal(problems({ addons: { prometheus: { enabled: false }, grafana: { enabled: false }, kiali: { enabled: false } } }), "");
             assert.match(
                 problems({ addons: { tracer: { kind: "skywalking" as never } } }),
                 /boutique-mesh:addons\.tracer\.kind = "skywalking" is not allowed; allowed: "zipkin" \| "jaeger" \| "none"/,

@@ -16,6 +16,19 @@ function broken(lab: Evaluation, pick: (o: Obj) => boolean, edit: (o: Obj) => vo
 }
 const named = (kind: string, name: string) => (o: Obj) => o.kind === kind && o.metadata?.name === name;
 
+/** A deep copy of a lab with one more object, declared as the lab declares its own. */
+function withObject(lab: Evaluation, object: Obj): Evaluation {
+    const copy: Evaluation = structuredClone(lab);
+    copy.resources.push({
+        type: `kubernetes:${object.apiVersion}:${object.kind}`,
+        name: `extra-${object.metadata.name}`,
+        inputs: object,
+        dependsOn: [],
+        secretPaths: [],
+    });
+    return copy;
+}
+
 function codes(lab: Evaluation): RuleCode[] {
     return analyze(lab).map((f) => f.code as RuleCode);
 }
@@ -47,6 +60,18 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             message: /destination frontend\.online-boutique .*requests will fail with 503/,
         },
         {
+            code: "BM001",
+            what: "a host outside the cluster that no ServiceEntry covers",
+            lab: () =>
+                withObject(canary, {
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "VirtualService",
+                    metadata: { name: "external", namespace: "online-boutique" },
+                    spec: { hosts: ["www.example.com"], http: [{ route: [{ destination: { host: "www.example.com" } }] }] },
+                }),
+            message: /VirtualService online-boutique\/external: host www\.example\.com \(www\.example\.com\) is no Service or ServiceEntry host/,
+        },
+        {
             code: "BM002",
             what: "a destination port the Service does not have",
             lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[0].destination.port.number = 8080)),
@@ -63,6 +88,13 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             what: "a subset whose labels select no pod",
             lab: () => broken(canary, named("DestinationRule", "frontend"), (dr) => (dr.spec.subsets[1].labels = { version: "v1" })),
             message: /subset v1 \(\{"version":"v1"\}\) selects no pod behind Service online-boutique\/frontend/,
+        },
+        {
+            code: "BM004",
+            what: "a subset whose pods the Service does not select",
+            lab: () => broken(canary, named("Service", "frontend"), (svc) => (svc.spec.selector = { app: "frontend", tier: "web" })),
+            message:
+                /DestinationRule online-boutique\/frontend: subset original \(\{"version":"original"\}\) selects no pod behind Service online-boutique\/frontend/,
         },
         {
             code: "BM005",
@@ -118,6 +150,21 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             message: /route weights sum to 90; make them sum to 100/,
         },
         {
+            code: "BM008",
+            what: "weights that sum to more than 100",
+            lab: () => broken(canary, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.http[0].route[1].weight = 80)),
+            message: /VirtualService online-boutique\/frontend-ingress: route weights sum to 150; make them sum to 100/,
+        },
+        {
+            code: "BM008",
+            what: "a single weighted destination short of 100",
+            lab: () =>
+                broken(canary, named("VirtualService", "frontend"), (vs) => {
+                    vs.spec.http[0].route = [{ ...vs.spec.http[0].route[0], weight: 50 }];
+                }),
+            message: /VirtualService online-boutique\/frontend: route weights sum to 50/,
+        },
+        {
             code: "BM009",
             what: "a Service port whose name hides the protocol",
             lab: () => broken(canary, named("Service", "cartservice"), (svc) => (svc.spec.ports[0].name = "cart")),
@@ -149,6 +196,39 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             assert.match(formatFinding(hit), c.message);
         });
     }
+
+    it("takes ServiceEntry hosts as known, wildcards as a suffix of whole labels", () => {
+        const external = (host: string) =>
+            withObject(canary, {
+                apiVersion: "networking.istio.io/v1",
+                kind: "VirtualService",
+                metadata: { name: "external", namespace: "online-boutique" },
+                spec: { hosts: [host], http: [{ route: [{ destination: { host } }] }] },
+            });
+        assert.deepEqual(codes(external("accounts.google.com")), [], "an exact ServiceEntry host");
+        assert.deepEqual(codes(external("storage.googleapis.com")), [], "under *.googleapis.com");
+        assert.deepEqual(codes(external("metadata.google.internal")), []);
+        assert.deepEqual(codes(external("googleapis.com")), ["BM001", "BM001"], "the wildcard covers subdomains only");
+        assert.deepEqual(codes(external("storage.googleapis.com.evil.example")), ["BM001", "BM001"]);
+        const rule = withObject(canary, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: "google", namespace: "online-boutique" },
+            spec: { host: "www.googleapis.com", subsets: [{ name: "any", labels: { version: "x" } }] },
+        });
+        assert.deepEqual(codes(rule), [], "no pods to select behind a ServiceEntry, so no BM004 either");
+    });
+
+    it("reads weights only where there are some: one destination without a weight is whole", () => {
+        const single = broken(canary, named("VirtualService", "frontend"), (vs) => {
+            vs.spec.http[0].route = [{ destination: vs.spec.http[0].route[0].destination }];
+        });
+        assert.deepEqual(codes(single), []);
+        const hundred = broken(canary, named("VirtualService", "frontend"), (vs) => {
+            vs.spec.http[0].route = [{ ...vs.spec.http[0].route[0], weight: 100 }];
+        });
+        assert.deepEqual(codes(hundred), []);
+    });
 
     it("has a firing case for every rule", () => {
         assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), Object.keys(RULES).sort());

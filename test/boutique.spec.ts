@@ -52,7 +52,9 @@ describe("boutique: the shop's namespace and workloads", () => {
         const deployments = objectsOfKind(lab, "Deployment", NS);
         for (const [name, svc] of objectsOfKind(lab, "Service", NS)) {
             const pod = deployments.get(name)!.spec.template;
-            for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(pod.metadata.labels[k], v, `${name} selects ${k}=${v}`);
+            // Upstream's Services select app: <name> (release/kubernetes-manifests.yaml, v0.10.6).
+            assert.deepEqual(svc.spec.selector, { app: name }, `${name}'s selector`);
+            assert.equal(pod.metadata.labels.app, name, `${name}'s pods carry app=${name}`);
             const ports = pod.spec.containers
                 .flatMap((c: { ports?: { containerPort: number }[] }) => c.ports ?? [])
                 .map((p: { containerPort: number }) => p.containerPort);

@@ -3,6 +3,8 @@ import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { labConfigFrom, loadStackFile } from "../config/stack";
 import { stackFile, stackNames } from "../tools/evaluate";
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** The problems a config is rejected with; fails when it is accepted. */
 function problems(input: unknown): string[] {
     try {
@@ -51,7 +53,38 @@ describe("config: one schema, parsed once", () => {
     });
 
     describe("rejects bad input naming the key, the value and what is allowed", () => {
-        it("unknown keys at every level, with the keys that are allowed", () => {
+        it("an unknown key at every level of the config, naming the level and a key it allows", () => {
+            // Every object of the config, as docs/configuration.md lists it, with one key it does have.
+            const levels: [string[], string, Record<string, unknown>?][] = [
+                [[], "scenario"],
+                [["traffic"], "frontend"],
+                [["traffic", "frontend"], "original"],
+                [["traffic", "services", "frontend"], "timeout"],
+                [["traffic", "services", "productcatalogservice", "delay"], "fixedDelay"],
+                [["traffic", "services", "productcatalogservice", "abort"], "httpStatus"],
+                [["traffic", "services", "productcatalogservice", "retries"], "perTryTimeout"],
+                [["cluster"], "context"],
+                [["cluster", "kind"], "hostPort"],
+                [["images"], "mirrors"],
+                [["images", "copy"], "tlsVerify"],
+                [["istio"], "version"],
+                [["istio", "ingress"], "httpNodePort", { type: "NodePort" }],
+                [["istio", "ingress"], "awaitAddress", { type: "LoadBalancer" }],
+                [["boutique"], "namespace"],
+                [["boutique", "loadGenerator"], "users"],
+                [["addons"], "tracer"],
+                [["addons", "prometheus"], "nodePort"],
+                [["addons", "grafana"], "anonymousViewer"],
+                [["addons", "kiali"], "auth"],
+                [["addons", "tracer"], "kind"],
+                [["addons", "chartRepositories"], "grafana"],
+            ];
+            for (const [path, allowed, beside] of levels) {
+                const input = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), { ...beside, bogus: 1 });
+                const key = path.length === 0 ? "boutique-mesh:" : `boutique-mesh:${path.join(".")}`;
+                const prefix = path.length === 0 ? "boutique-mesh:" : `${key}.`;
+                rejects(input, new RegExp(`^${escape(prefix)}bogus: unknown key; allowed under ${escape(key)}: (.+, )?${allowed}(, |$)`));
+            }
             rejects(
                 { bogus: 1 },
                 /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons$/,

@@ -199,6 +199,11 @@ describe("lifecycle: npm run lab", () => {
                 /boutique-mesh:cluster\.context = "prod": cannot be set with cluster\.kind\.enabled/,
             );
             assert.throws(
+                () => parseLabConfig({ cluster: { kind: { enabled: true }, kubeconfig: "/home/me/.kube/prod" } }),
+                /boutique-mesh:cluster\.kubeconfig = "\/home\/me\/\.kube\/prod": cannot be set with cluster\.kind\.enabled/,
+            );
+            assert.doesNotThrow(() => parseLabConfig({ cluster: { kind: { enabled: false }, kubeconfig: "/k", context: "c" } }));
+            assert.throws(
                 () => parseLabConfig({ cluster: { kind: { enabled: true } }, istio: { ingress: { type: "LoadBalancer" } } }),
                 /boutique-mesh:istio\.ingress\.type = "LoadBalancer": must be NodePort with cluster\.kind\.enabled/,
             );

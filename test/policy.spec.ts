@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { PolicySettings, policies } from "../policy/policies";
 import { DeclaredResource, Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
@@ -158,16 +162,53 @@ describe("policy: the CrossGuard pack", () => {
         assert.deepEqual(violations("kubernetes:core/v1:Service", service("ClusterIP")), []);
     });
 
-    it("checks every workload kind where it keeps its pods", () => {
-        const pod = { metadata: { name: "p" }, spec: { containers: [{ ...goodContainer, image: "x:latest" }] } };
-        assert.equal(violations("kubernetes:core/v1:Pod", pod).length, 1);
-        const cron = { metadata: { name: "c" }, spec: { jobTemplate: { spec: { template: pod } } } };
-        assert.equal(violations("kubernetes:batch/v1:CronJob", cron).length, 1);
+    it("checks every workload kind where it keeps its pods, and nothing else", () => {
+        const podSpec = { containers: [{ ...goodContainer, image: "x:latest" }] };
+        const template = { metadata: { labels: { app: "x" } }, spec: podSpec };
+        // Where the Kubernetes API (apps/v1, batch/v1, core/v1) keeps each kind's pod spec.
+        const workloads: [string, Record<string, any>][] = [
+            ["kubernetes:core/v1:Pod", { spec: podSpec }],
+            ["kubernetes:apps/v1:Deployment", { spec: { template } }],
+            ["kubernetes:apps/v1:StatefulSet", { spec: { template } }],
+            ["kubernetes:apps/v1:DaemonSet", { spec: { template } }],
+            ["kubernetes:apps/v1:ReplicaSet", { spec: { template } }],
+            ["kubernetes:batch/v1:Job", { spec: { template } }],
+            ["kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template } } } }],
+        ];
+        for (const [type, props] of workloads) {
+            const kind = type.split(":").pop();
+            assert.deepEqual(
+                violations(type, { metadata: { name: "w" }, ...props }),
+                [`pinned-images: ${kind} w, container app: image x:latest is not pinned; use a versioned tag or a digest`],
+                type,
+            );
+        }
+        // A pod spec under another kind's path is no workload; a ConfigMap is checked for secrets only.
+        assert.deepEqual(violations("kubernetes:core/v1:Service", { metadata: { name: "s" }, spec: { template } }), []);
+        assert.deepEqual(violations("kubernetes:apps/v1:Deployment", { metadata: { name: "d" }, spec: podSpec }), []);
+        assert.deepEqual(violations("kubernetes:helm.sh/v4:Chart", { spec: { template } }), []);
     });
 
-    it("gives the mirrors of the stack as the pack's config", () => {
-        const config = policyConfig(stackFile("dev"));
-        assert.deepEqual(config["images-through-mirrors"], { mirrors: {} });
-        assert.ok(Object.keys(config).length >= 5);
+    it("gives the stack's mirrors to every policy that reads config", () => {
+        assert.deepEqual(policyConfig(stackFile("dev"))["images-through-mirrors"], { mirrors: {} });
+        const mirrors = { "docker.io": "m.lab/hub", "gcr.io": "m.lab/gcr" };
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "Pulumi.mirrored.yaml");
+        fs.writeFileSync(file, stringify({ config: { "boutique-mesh:images": { mirrors } } }));
+        const config = policyConfig(file);
+        // The container policies take the pack's config (policy/policies.ts, containerPolicy).
+        assert.deepEqual(Object.keys(config).sort(), [
+            "containers-run-as-non-root",
+            "images-through-mirrors",
+            "no-privilege-escalation",
+            "pinned-images",
+            "read-only-root-filesystem",
+            "requests-and-limits",
+        ]);
+        for (const [name, settings] of Object.entries(config)) assert.deepEqual(settings, { mirrors }, name);
+        const unmirrored = deployment({ ...goodContainer, image: "docker.io/istio/pilot:1.30.3" });
+        assert.match(
+            violations(DEPLOYMENT, unmirrored, config["images-through-mirrors"] as PolicySettings).join("\n"),
+            /images-through-mirrors: .*pulled from docker\.io although its mirror is m\.lab\/hub/,
+        );
     });
 });

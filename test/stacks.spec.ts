@@ -34,8 +34,30 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                 }
             });
 
-            it("parents every resource to a component of the lab", () => {
-                for (const r of lab.resources.filter((r) => r.name !== "lab")) assert.ok(r.parent, `${r.name} has a parent`);
+            it("parents every resource to the component of the lab whose name it carries", () => {
+                const components = new Set(lab.resources.filter((r) => r.type.startsWith("boutique-mesh:index:")).map((r) => r.name));
+                assert.deepEqual(
+                    lab.resources.filter((r) => r.name === "lab").map((r) => [r.type, r.parent]),
+                    [["boutique-mesh:index:Lab", undefined]],
+                );
+                for (const r of lab.resources.filter((r) => r.name !== "lab")) {
+                    assert.ok(r.parent !== undefined && components.has(r.parent), `${r.name}'s parent ${r.parent} is a component of the lab`);
+                    assert.ok(r.name.startsWith(`${r.parent}-`), `${r.name} is named after its parent ${r.parent}`);
+                }
+                const parentOf = (kind: string) => new Set(lab.resources.filter((r) => r.inputs.kind === kind).map((r) => r.parent));
+                assert.deepEqual(parentOf("VirtualService"), new Set(["lab-traffic"]));
+                assert.deepEqual(parentOf("Gateway"), new Set(["lab-ingress"]));
+                assert.deepEqual(
+                    new Set(
+                        lab.resources
+                            .filter(
+                                (r) =>
+                                    r.inputs.kind === "Deployment" && r.inputs.metadata.namespace === "online-boutique" && !r.name.startsWith("lab-traffic-"),
+                            )
+                            .map((r) => r.parent),
+                    ),
+                    new Set(["lab-boutique"]),
+                );
             });
 
             it("names every resource uniquely and gives every object an explicit metadata.name", () => {

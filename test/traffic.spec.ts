@@ -1,7 +1,6 @@
 import { strict as assert } from "assert";
 import { frontendRouting, routedVersions } from "../components/istio-objects";
 import { frontendVersions } from "../components/workloads";
-import { SCENARIOS } from "../stacks";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, objectNamed } from "./support/lab";
 
@@ -57,22 +56,35 @@ describe("traffic: the baseline scenario's routing", () => {
         }
     });
 
-    it("routes only to versions with a share, and the shares sum to 100", () => {
-        for (const scenario of Object.values(SCENARIOS)) {
-            const versions = routedVersions(scenario);
-            assert.equal(
-                versions.reduce((sum, v) => sum + v.weight, 0),
-                100,
-            );
+    it("routes only to versions with a share, in catalog order, with the subsets to match", () => {
+        const place = { namespace: "ns", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" };
+        const split = (frontend: Record<string, number>): [string, number][] => {
             const routing = frontendRouting(
-                scenario,
-                { namespace: "ns", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" },
+                { description: "x", frontend, services: {} },
+                place,
                 frontendVersions({ image: "registry.lab/frontend:2.0.0", version: "2.0.0" }),
             );
+            const subsets = routing.destinationRule.spec!.subsets!.map((s) => s.name);
+            const routes = routing.ingress.spec!.http![0].route!.map((r) => [r.destination!.subset!, r.weight!] as [string, number]);
             assert.deepEqual(
-                routing.destinationRule.spec!.subsets!.map((s) => s.name),
-                versions.map((v) => v.version),
+                subsets,
+                routes.map(([subset]) => subset),
+                "a subset for each routed version, and only those",
             );
-        }
+            assert.deepEqual(routing.mesh.spec!.http, routing.ingress.spec!.http, "the mesh route splits like the ingress");
+            return routes;
+        };
+        assert.deepEqual(split({ original: 100 }), [["original", 100]]);
+        assert.deepEqual(split({ original: 70, v1: 30 }), [
+            ["original", 70],
+            ["v1", 30],
+        ]);
+        assert.deepEqual(split({ v1: 30, original: 70 }), [
+            ["original", 70],
+            ["v1", 30],
+        ]);
+        assert.deepEqual(split({ original: 100, v1: 0 }), [["original", 100]]);
+        assert.deepEqual(split({ original: 0, v1: 100 }), [["v1", 100]]);
+        assert.deepEqual(routedVersions({ description: "x", frontend: { v1: 100 }, services: {} }), [{ version: "v1", weight: 100 }]);
     });
 });
