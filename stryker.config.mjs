@@ -26,7 +26,22 @@ export const SCOPE = [
  * Specs that judge the scoped logic directly and fail fast come first: a mutant that loads with a
  * module (a preset, a schema) runs every spec in order until one fails.
  */
-const FIRST = ["duration", "stats", "images", "istio-objects", "config", "traffic", "scenarios", "analyze", "policy", "verify", "catalog", "stacks"]
+const FIRST = [
+    "duration",
+    "stats",
+    "images",
+    "istio-objects",
+    "scenario",
+    "stack-config",
+    "config",
+    "traffic",
+    "scenarios",
+    "analyze",
+    "policy",
+    "verify",
+    "catalog",
+    "stacks",
+]
     .map((name) => `test/${name}.spec.ts`)
     .filter((file) => fs.existsSync(file));
 const SPECS = [
