@@ -51,6 +51,122 @@ const deployment = (container: Record<string, any>, pod: Record<string, any> = {
     spec: { template: { spec: { ...pod, containers: [container] } } },
 });
 
+describe("policy: each rule on one object", () => {
+    const only = (container: Record<string, any>, pod: Record<string, any> = {}, settings: PolicySettings = {}) =>
+        violations(DEPLOYMENT, deployment(container, pod), settings);
+    const secure = goodContainer.securityContext;
+
+    it("is a mandatory pack of named, described policies; the container policies read the stack's mirrors", () => {
+        for (const policy of policies) {
+            assert.equal(policy.enforcementLevel, "mandatory", policy.name);
+            assert.match(policy.description, /^[A-Z].+\.$/, policy.name);
+        }
+        // The JSON schema CrossGuard validates --policy-pack-config against: a map of registry -> mirror.
+        const withConfig = policies.filter((p) => p.configSchema !== undefined);
+        assert.equal(withConfig.length, 6);
+        for (const policy of withConfig) {
+            assert.deepEqual(policy.configSchema, { properties: { mirrors: { type: "object", additionalProperties: { type: "string" } } } }, policy.name);
+        }
+    });
+
+    it("non-root: the container's setting wins over the pod's; a non-zero user is enough", () => {
+        const root = /containers-run-as-non-root: Deployment app, container app: set runAsNonRoot: true \(or a non-zero runAsUser\)/;
+        const context = (c: Record<string, unknown>) => ({ ...goodContainer, securityContext: { ...secure, runAsNonRoot: undefined, ...c } });
+        assert.deepEqual(only(context({}), { securityContext: { runAsNonRoot: true } }), []);
+        assert.match(only(context({ runAsNonRoot: false }), { securityContext: { runAsNonRoot: true } }).join("\n"), root);
+        assert.deepEqual(only(context({ runAsNonRoot: true }), { securityContext: { runAsNonRoot: false } }), []);
+        assert.deepEqual(only(context({ runAsUser: 1 })), []);
+        assert.deepEqual(only(context({}), { securityContext: { runAsUser: 1000 } }), []);
+        assert.match(only(context({ runAsUser: 0 }), { securityContext: { runAsUser: 1000 } }).join("\n"), root);
+        assert.match(only(context({})).join("\n"), root);
+        assert.match(only(context({ runAsUser: "1000" })).join("\n"), root, "a user must be a number");
+    });
+
+    it("no privilege escalation, no privileged container, a read-only root filesystem", () => {
+        assert.deepEqual(only({ ...goodContainer, securityContext: { ...secure, privileged: false } }), []);
+        assert.deepEqual(only({ ...goodContainer, securityContext: { ...secure, allowPrivilegeEscalation: true } }), [
+            "no-privilege-escalation: Deployment app, container app: set allowPrivilegeEscalation: false and do not run privileged",
+        ]);
+        assert.deepEqual(only({ ...goodContainer, securityContext: { ...secure, readOnlyRootFilesystem: false } }), [
+            "read-only-root-filesystem: Deployment app, container app: set readOnlyRootFilesystem: true (mount an emptyDir where it must write)",
+        ]);
+    });
+
+    it("requests and limits: names each one missing", () => {
+        assert.deepEqual(only({ ...goodContainer, resources: undefined }), [
+            "requests-and-limits: Deployment app, container app: set resources requests.cpu, requests.memory, limits.cpu, limits.memory",
+        ]);
+        assert.deepEqual(only({ ...goodContainer, resources: { requests: { cpu: "1m" }, limits: { memory: "1Mi" } } }), [
+            "requests-and-limits: Deployment app, container app: set resources requests.memory, limits.cpu",
+        ]);
+    });
+
+    it("images: pinned, and not from a registry that has a mirror", () => {
+        const mirrors = { mirrors: { "docker.io": "m.lab/hub" } };
+        assert.deepEqual(only({ ...goodContainer, image: undefined }, {}, mirrors), [
+            "pinned-images: Deployment app, container app: image (none) is not pinned; use a versioned tag or a digest",
+        ]);
+        assert.deepEqual(only({ ...goodContainer, image: "m.lab/hub/library/redis:7.2" }, {}, mirrors), []);
+        assert.deepEqual(only({ ...goodContainer, image: "redis:7.2" }, {}, mirrors), [
+            "images-through-mirrors: Deployment app, container app: image redis:7.2 is pulled from docker.io although its mirror is m.lab/hub",
+        ]);
+        assert.deepEqual(only({ ...goodContainer, image: "redis:7.2" }), [], "no mirrors, nothing to go through");
+    });
+
+    it("exposure: NodePort and LoadBalancer Services only with the config's annotation", () => {
+        const service = (spec: Record<string, unknown>, annotations?: Record<string, string>) =>
+            violations("kubernetes:core/v1:Service", { metadata: { name: "svc", annotations }, spec });
+        assert.deepEqual(service({ type: "NodePort" }, { "boutique-mesh.io/exposure": "yes" }), [
+            "no-unrequested-exposure: Service svc is NodePort but the config did not ask for it (no boutique-mesh.io/exposure annotation)",
+        ]);
+        assert.deepEqual(service({}), [], "ClusterIP by default");
+        assert.deepEqual(violations("kubernetes:core/v1:Endpoints", { metadata: { name: "e" }, spec: { type: "NodePort" } }), [], "only Services");
+        assert.match(
+            violations("kubernetes:core/v1:Service", { spec: { type: "LoadBalancer" } }).join("\n"),
+            /Service x is LoadBalancer/,
+            "unnamed: the resource's name",
+        );
+    });
+
+    it("secrets: secret-looking names hold no plain value, references to secrets may", () => {
+        const env = (name: string, value: unknown = "x") => only({ ...goodContainer, env: [{ name, value }] });
+        for (const name of [
+            "PASSWORD",
+            "db_passwd",
+            "CLIENT_SECRET",
+            "GITHUB_TOKEN",
+            "API_KEY",
+            "api-key",
+            "APIKEY",
+            "AWS_CREDENTIALS",
+            "PRIVATE_KEY",
+            "private-key",
+        ]) {
+            assert.deepEqual(
+                env(name),
+                [`no-plain-text-secrets: Deployment app, container app: env ${name} is a plain value; use valueFrom.secretKeyRef`],
+                name,
+            );
+        }
+        assert.equal(env("PASSWORD", "").length, 1, "an empty value is still a value");
+        for (const name of ["PASSWORD_FILE", "token_path", "SECRET_NAME", "SECRET_REF", "USERS", "PORT", "KEY"]) assert.deepEqual(env(name), [], name);
+        const config = (data: Record<string, string>) => violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" }, data });
+        assert.deepEqual(config({ "db.password": "x", TOKEN_PATH: "/t", mode: "x" }), [
+            "no-plain-text-secrets: ConfigMap cfg holds db.password in plain text; move it to a Secret",
+        ]);
+        assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" } }), []);
+        assert.deepEqual(violations("kubernetes:core/v1:Secret", { metadata: { name: "s" }, data: { PASSWORD: "eA==" } }), [], "a Secret is where they belong");
+    });
+
+    it("only Kubernetes resources of the kubernetes provider", () => {
+        const pod = { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "x:latest" }] } };
+        assert.equal(violations("kubernetes:core/v1:Pod", pod).length, 5, "all but the mirror rule, without mirrors");
+        for (const type of ["random:index/randomPassword:RandomPassword", "mykubernetes:core/v1:Pod", "kubernetes:core/v1:Pod:extra", "kubernetes::Pod"]) {
+            assert.deepEqual(violations(type, pod), [], type);
+        }
+    });
+});
+
 describe("policy: the CrossGuard pack", () => {
     for (const stack of stackNames()) {
         it(`passes every object of the shipped ${stack} stack`, async () => {
