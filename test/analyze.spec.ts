@@ -230,6 +230,128 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         assert.deepEqual(codes(hundred), []);
     });
 
+    it("names ports as Istio reads them: a protocol prefix in any case, grpc-web, appProtocol, UDP", () => {
+        const named = (port: Obj) =>
+            broken(
+                canary,
+                (o) => o.kind === "Service" && o.metadata?.name === "cartservice",
+                (svc) => (svc.spec.ports = [port]),
+            );
+        for (const name of [
+            "tcp",
+            "udp",
+            "grpc",
+            "http",
+            "http_proxy",
+            "http2",
+            "https",
+            "tls",
+            "mongo",
+            "redis",
+            "mysql",
+            "GRPC-cart",
+            "grpc-web-x",
+            "Http2",
+        ]) {
+            assert.deepEqual(codes(named({ name, port: 7070, targetPort: 7070 })), [], name);
+        }
+        for (const name of ["cart", "grpcweb", "web-grpc", "h2", ""]) {
+            assert.deepEqual(codes(named({ name, port: 7070, targetPort: 7070 })), ["BM009"], name);
+        }
+        assert.deepEqual(codes(named({ port: 7070, targetPort: 7070 })), ["BM009"], "no name");
+        assert.deepEqual(codes(named({ name: "cart", appProtocol: "grpc", port: 7070, targetPort: 7070 })), []);
+        assert.deepEqual(codes(named({ name: "dns", protocol: "UDP", port: 7070, targetPort: 7070 })), []);
+        const outside = broken(
+            canary,
+            (o) => o.kind === "Service" && o.metadata?.namespace === "istio-system",
+            (svc) => (svc.spec.ports[0].name = "web"),
+        );
+        assert.deepEqual(codes(outside), [], "only in an injected namespace");
+    });
+
+    it("takes istio.io/rev as injection, and workloads that opt out need none", () => {
+        const revision = broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = { "istio.io/rev": "1-30" }));
+        assert.deepEqual(codes(revision), []);
+        const optedOut = broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = {}));
+        for (const r of optedOut.resources.filter((r) => r.inputs.kind === "Deployment" && r.inputs.metadata.namespace === "online-boutique")) {
+            r.inputs.spec.template.metadata.labels["sidecar.istio.io/inject"] = "false";
+        }
+        assert.deepEqual(codes(optedOut), [], "no mesh workload left, and BM009/BM010 look only at injected namespaces");
+    });
+
+    it("reads every route kind, a port only where given, subsets of every DestinationRule for a host", () => {
+        const tcp = broken(canary, named("VirtualService", "frontend"), (vs) => {
+            vs.spec.tcp = [{ route: [{ destination: { host: "nowhere", port: { number: 1 } } }] }];
+            vs.spec.tls = [{ match: [{ sniHosts: ["x"] }], route: [{ destination: { host: "frontend", port: { number: 9 } } }] }];
+        });
+        assert.deepEqual(codes(tcp), ["BM002", "BM001"], "the TLS route's port, the TCP route's host");
+        const portless = broken(canary, named("VirtualService", "frontend"), (vs) => {
+            for (const r of vs.spec.http[0].route) delete r.destination.port;
+        });
+        assert.deepEqual(codes(portless), []);
+        const split = broken(canary, named("DestinationRule", "frontend"), (dr) => (dr.spec.subsets = [dr.spec.subsets[0]]));
+        const second = withObject(split, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: "frontend-v1", namespace: "online-boutique" },
+            spec: { host: "frontend", subsets: [{ name: "v1", labels: { version: "1.0.0" } }] },
+        });
+        assert.deepEqual(codes(second), [], "v1 is defined by the second rule for the same host");
+    });
+
+    it("counts a VirtualService bound to the mesh and a gateway among the mesh's, and finds Gateways in their namespace", () => {
+        const both = withObject(canary, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "frontend-both", namespace: "online-boutique" },
+            spec: { hosts: ["frontend"], gateways: ["mesh", "online-boutique/frontend-gateway"], http: [{ route: [{ destination: { host: "frontend" } }] }] },
+        });
+        assert.deepEqual(codes(both), ["BM007", "BM007"]);
+        const wildcard = withObject(canary, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "any-google", namespace: "online-boutique" },
+            spec: { hosts: ["*.googleapis.com"], http: [{ route: [{ destination: { host: "www.googleapis.com" } }] }] },
+        });
+        assert.deepEqual(codes(wildcard), []);
+    });
+
+    it("computes gateway pod labels as the gateway chart does", () => {
+        const relabel = (labels: Obj, selector: Obj) => {
+            const lab = broken(
+                canary,
+                (o) => o.chart === "gateway" && o.name === "istio-ingressgateway",
+                (chart) => (chart.values = { ...chart.values, labels }),
+            );
+            return broken(lab, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = selector));
+        };
+        assert.deepEqual(codes(relabel({ istio: "edge" }, { istio: "edge" })), []);
+        assert.deepEqual(codes(relabel({}, { app: "istio-ingressgateway", istio: "ingressgateway" })), []);
+        assert.deepEqual(codes(relabel({ app: "edge-app" }, { app: "edge-app" })), []);
+        assert.deepEqual(codes(relabel({}, { istio: "istio-ingressgateway" })), ["BM005"], "the release name loses its istio- prefix");
+        const renamed = broken(
+            canary,
+            (o) => o.chart === "gateway" && o.name === "istio-ingressgateway",
+            (chart) => (chart.values = { ...chart.values, labels: {}, name: "edge-istio-gw" }),
+        );
+        assert.deepEqual(
+            codes(broken(renamed, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = { istio: "edge-istio-gw" }))),
+            [],
+            "only a leading istio-",
+        );
+        const none = structuredClone(canary);
+        none.resources = none.resources.filter((r) => !(r.type === "kubernetes:helm.sh/v4:Chart" && String(r.inputs.chart).endsWith("gateway")));
+        assert.match(
+            analyze(none).map(formatFinding).join("\n"),
+            /BM005 Gateway online-boutique\/frontend-gateway: .*matches no gateway deployment of the lab \(none\)/,
+        );
+    });
+
+    it("takes a Service without a selector as selecting nothing", () => {
+        const bare = broken(canary, named("Service", "adservice"), (svc) => delete svc.spec.selector);
+        assert.deepEqual(codes(bare), ["BM010"]);
+    });
+
     it("has a firing case for every rule", () => {
         assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), Object.keys(RULES).sort());
     });

@@ -42,8 +42,11 @@ interface Workload {
     ports: number[];
 }
 
-/** Protocols Istio reads from a port name (`<protocol>[-<suffix>]`). */
-const PROTOCOL_PREFIXES = ["http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"];
+/**
+ * Protocols Istio reads from a port name `<protocol>[-<suffix>]`, in any case, "grpc-web" as a whole
+ * (istio/istio 1.30.3, pkg/config/kube/conversion.go ConvertProtocol and pkg/config/protocol/instance.go Parse).
+ */
+const PROTOCOL_PREFIXES = ["tcp", "udp", "grpc", "http", "http_proxy", "http2", "https", "tls", "mongo", "redis", "mysql"];
 
 const matches = (selector: Labels | undefined, labels: Labels) => selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -258,9 +261,10 @@ export function analyze(evaluation: Evaluation): Finding[] {
         const ns = nsOf(service);
         if (!mesh.injected(ns)) continue;
         for (const port of service.spec?.ports ?? []) {
-            const protocol = String(port.name ?? "").split("-")[0];
-            const grpcWeb = String(port.name ?? "").startsWith("grpc-web");
-            if (port.appProtocol === undefined && !grpcWeb && !PROTOCOL_PREFIXES.includes(protocol)) {
+            const name = String(port.name ?? "").toLowerCase();
+            // A UDP port, an appProtocol or a grpc-web name tells Istio the protocol whatever the name says.
+            const told = port.protocol === "UDP" || port.appProtocol !== undefined || name.startsWith("grpc-web");
+            if (!told && !PROTOCOL_PREFIXES.includes(name.split("-")[0])) {
                 report(
                     "warning",
                     "BM009",
