@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { frontendRouting, routedVersions } from "../components/istio-objects";
 import { frontendVersions } from "../components/workloads";
 import { Evaluation } from "../tools/evaluate";
-import { chart, evaluateConfig, objectNamed } from "./support/lab";
+import { chart, evaluateConfig, objectNamed, resource } from "./support/lab";
 
 describe("traffic: the baseline scenario's routing", () => {
     let lab: Evaluation;
@@ -86,5 +86,88 @@ describe("traffic: the baseline scenario's routing", () => {
         assert.deepEqual(split({ original: 100, v1: 0 }), [["original", 100]]);
         assert.deepEqual(split({ original: 0, v1: 100 }), [["v1", 100]]);
         assert.deepEqual(routedVersions({ description: "x", frontend: { v1: 100 }, services: {} }), [{ version: "v1", weight: 100 }]);
+    });
+
+    describe("the scenario's resources", () => {
+        let canary: Evaluation;
+        before(async () => {
+            canary = await evaluateConfig({
+                scenario: "canary",
+                traffic: { services: { productcatalogservice: { timeout: "2s" }, cartservice: { timeout: "1s", extraLatency: undefined }, adservice: {} } },
+            });
+        });
+        const children = (lab: Evaluation) =>
+            lab.resources
+                .filter((r) => r.parent === "lab-traffic")
+                .map((r) => r.name)
+                .sort();
+
+        it("declares the baseline's frontend routing only", () => {
+            assert.deepEqual(children(lab), ["lab-traffic-frontend-destinationrule", "lab-traffic-frontend-ingress", "lab-traffic-frontend-virtualservice"]);
+        });
+
+        it("adds the v1 frontend, and one VirtualService per other service with routing policy, each named after its service", () => {
+            assert.deepEqual(children(canary), [
+                "lab-traffic-cartservice-virtualservice",
+                "lab-traffic-frontend-destinationrule",
+                "lab-traffic-frontend-ingress",
+                "lab-traffic-frontend-v1",
+                "lab-traffic-frontend-virtualservice",
+                "lab-traffic-productcatalogservice-virtualservice",
+            ]);
+            assert.equal(resource(canary, "kubernetes:apps/v1:Deployment", "lab-traffic-frontend-v1").inputs.metadata.name, "frontend-v1");
+        });
+
+        it("starts the v1 frontend after its namespace, istiod and the frontend's account; routes it only once it runs", () => {
+            const v1 = resource(canary, "kubernetes:apps/v1:Deployment", "lab-traffic-frontend-v1");
+            assert.deepEqual(v1.dependsOn.sort(), ["lab-boutique-frontend-account", "lab-boutique-namespace", chart(canary, "istiod").name].sort());
+            for (const name of ["lab-traffic-frontend-destinationrule", "lab-traffic-frontend-ingress", "lab-traffic-frontend-virtualservice"]) {
+                const route = canary.resources.find((r) => r.name === name)!;
+                assert.deepEqual(
+                    route.dependsOn.sort(),
+                    [
+                        chart(canary, "istiod").name,
+                        "lab-ingress-gateway",
+                        "lab-boutique-frontend",
+                        "lab-boutique-frontend-service",
+                        "lab-traffic-frontend-v1",
+                    ].sort(),
+                    name,
+                );
+            }
+            const catalog = canary.resources.find((r) => r.name === "lab-traffic-productcatalogservice-virtualservice")!;
+            assert.deepEqual(
+                catalog.dependsOn.sort(),
+                [
+                    chart(canary, "istiod").name,
+                    "lab-ingress-gateway",
+                    "lab-boutique-productcatalogservice",
+                    "lab-boutique-productcatalogservice-service",
+                ].sort(),
+            );
+        });
+
+        it("leaves latency alone to the service: no VirtualService for it", async () => {
+            const slow = await evaluateConfig({ traffic: { services: { productcatalogservice: { extraLatency: "1s" } } } });
+            assert.deepEqual(children(slow), children(lab));
+        });
+
+        it("warns, through Pulumi's log, of a per-try timeout Envoy would not retry", async () => {
+            const warnings: string[] = [];
+            const warn = console.warn;
+            console.warn = (message: string) => warnings.push(message);
+            try {
+                await evaluateConfig({
+                    scenario: "retry",
+                    traffic: { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } } },
+                });
+            } finally {
+                console.warn = warn;
+            }
+            assert.equal(
+                warnings.filter((w) => /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(unavailable\) has neither/.test(w)).length,
+                1,
+            );
+        });
     });
 });
