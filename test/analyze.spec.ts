@@ -352,6 +352,23 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         assert.deepEqual(codes(bare), ["BM010"]);
     });
 
+    it("lists every rule with what it finds on --help", async () => {
+        const err: string[] = [];
+        const write = process.stderr.write;
+        process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+        try {
+            assert.equal(await main(["--help"]), 0);
+        } finally {
+            process.stderr.write = write;
+        }
+        const rules = err.join("").split("rules:\n")[1].trimEnd().split("\n");
+        assert.deepEqual(
+            rules.map((line) => line.slice(2, 7)),
+            Object.keys(RULES),
+        );
+        for (const line of rules) assert.match(line, /^ {2}BM\d{3} {2}\S+( \S+){3,}$/, line);
+    });
+
     it("has a firing case for every rule", () => {
         assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), Object.keys(RULES).sort());
     });

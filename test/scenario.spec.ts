@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
-import { Scenario, applyOverrides, scenarioOverridesSchema, scenarioSchema, scenarioWarnings } from "../stacks";
+import { SCENARIOS, SCENARIO_NAMES, Scenario, applyOverrides, scenarioOverridesSchema, scenarioSchema, scenarioWarnings } from "../stacks";
 
 /** The problems a config is rejected with, or [] when it is accepted. */
 function problems(input: LabConfigInput): string[] {
@@ -16,6 +16,16 @@ const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { produc
 const key = "boutique-mesh:traffic.services.productcatalogservice";
 
 describe("scenario: the schema of a scenario and of its overrides", () => {
+    it("has the six presets, one per step of the reference lab, readable as a record", () => {
+        const names = ["baseline", "canary", "fault-delay", "fault-abort", "timeout", "retry"];
+        assert.deepEqual(SCENARIO_NAMES, names);
+        assert.deepEqual(Object.keys(SCENARIOS), names);
+        assert.deepEqual(
+            Object.values(SCENARIOS).map((s) => s.frontend),
+            [{ original: 100 }, { original: 70, v1: 30 }, { original: 100 }, { original: 100 }, { original: 100 }, { original: 100 }],
+        );
+    });
+
     it("takes percentages from 0 to 100, bounds included", () => {
         for (const percentage of [0, 0.5, 100]) assert.deepEqual(problems(pcs({ delay: { percentage, fixedDelay: "1s" } })), [], String(percentage));
         for (const percentage of [-0.1, 100.1]) {
