@@ -24,6 +24,7 @@ describe("duration: Go durations, as EXTRA_LATENCY and Istio take them", () => {
         assert.equal(durationMs("1s1s"), 2000);
         assert.equal(durationMs("1.5s"), 1500);
         assert.equal(durationMs(".5s"), 500);
+        assert.equal(durationMs(".25s"), 250);
         assert.equal(durationMs("5.s"), 5000);
         assert.equal(durationMs("0.25m"), 15_000);
     });

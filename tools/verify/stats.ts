@@ -8,7 +8,7 @@ export const Z95 = 1.959963984540054;
  * normal approximation it stays inside [0, 1] and behaves at 0% and 100%.
  */
 export function wilson(successes: number, trials: number, z = Z95): [number, number] {
-    if (trials === 0) return [0, 1];
+    // No trials: 0 of 0 takes both exact bounds below, [0, 1].
     const p = successes / trials;
     const z2 = z * z;
     const centre = p + z2 / (2 * trials);
