@@ -1,5 +1,5 @@
 /**
- * npm run mutate [-- FILE|FOLDER ... | --changed [REF]] [--force] [--concurrency N]
+ * npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--concurrency N]
  *
  * Mutation testing with StrykerJS (stryker.config.mjs), at low CPU priority: every file of the scope,
  * the named files, or the files of the scope changed against REF (default main), committed or not.
@@ -23,7 +23,7 @@ export const EQUIVALENTS_FILE = path.join(ROOT, "test", "equivalent-mutants.yaml
 /** The score each file must reach, in percent. */
 export const GOAL = 85;
 
-const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed [REF]] [--force] [--concurrency N]
+const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--concurrency N]
   FILE|FOLDER   mutate only these (default: every file of the scope in stryker.config.mjs)
   --changed     only the files of the scope changed against REF (default main), committed or not
   --force       ignore the results kept from earlier runs (reports/stryker-incremental.json)
@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         if (arg === "--help" || arg === "-h") {
             console.log(USAGE);
             return 0;
-        } else if (arg === "--changed") changed = argv[i + 1] && !argv[i + 1].startsWith("-") ? argv[++i] : "main";
+        } else if (arg === "--changed" || arg.startsWith("--changed=")) changed = arg.slice("--changed=".length) || "main";
         else if (arg === "--force") extra.push("--force");
         else if (arg === "--concurrency" && /^[12]$/.test(argv[i + 1] ?? "")) concurrency = argv[++i];
         else if (arg.startsWith("-")) {
@@ -166,7 +166,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     let mutate = named;
     if (changed !== undefined) {
-        mutate = changedFiles(changed).filter(inScope);
+        try {
+            mutate = changedFiles(changed).filter(inScope);
+        } catch (error) {
+            process.stderr.write(`mutate: ${(error as Error).message}\n`);
+            return 2;
+        }
         if (mutate.length === 0) {
             console.log(`mutate: no file of the scope changed against ${changed}`);
             return 0;
