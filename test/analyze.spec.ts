@@ -352,6 +352,34 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         assert.deepEqual(codes(bare), ["BM010"]);
     });
 
+    it("finds istiod and the gateways by chart name, also from an OCI repository, and reads the cluster domain from istiod", async () => {
+        const lab = await evaluateConfig({ scenario: "canary", istio: { chartRepository: "oci://m.lab/istio" }, cluster: { domain: "lab.internal" } });
+        assert.deepEqual(codes(lab), []);
+        const withoutIstiod = structuredClone(canary);
+        withoutIstiod.resources = withoutIstiod.resources.filter((r) => !(r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.chart === "istiod"));
+        assert.deepEqual(codes(withoutIstiod), [], "cluster.local when no istiod says otherwise");
+    });
+
+    it("reads an object without a namespace as Kubernetes does, in default", () => {
+        const lab = withObject(canary, {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "stray" },
+            spec: { hosts: ["frontend"], http: [{ route: [{ destination: { host: "frontend" } }] }] },
+        });
+        assert.match(
+            analyze(lab).map(formatFinding).join("\n"),
+            /^error BM001 VirtualService stray: host frontend \(frontend\.default\.svc\.cluster\.local\) is no Service or ServiceEntry host/m,
+        );
+    });
+
+    it("takes an HTTP route without destinations (a redirect) as routing nowhere", () => {
+        const redirect = broken(canary, named("VirtualService", "frontend-ingress"), (vs) => {
+            vs.spec.http = [{ match: [{ uri: { prefix: "/old" } }], redirect: { uri: "/" } }, ...vs.spec.http];
+        });
+        assert.deepEqual(codes(redirect), []);
+    });
+
     it("lists every rule with what it finds on --help", async () => {
         const err: string[] = [];
         const write = process.stderr.write;
