@@ -20,15 +20,15 @@ type Obj = Record<string, any>;
 type Container = Obj & { name: string; image?: string };
 
 /** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATH: Readonly<Record<string, string[]>> = {
-    Pod: ["spec"],
-    Deployment: ["spec", "template", "spec"],
-    StatefulSet: ["spec", "template", "spec"],
-    DaemonSet: ["spec", "template", "spec"],
-    ReplicaSet: ["spec", "template", "spec"],
-    Job: ["spec", "template", "spec"],
-    CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
-};
+const POD_SPEC_PATH = new Map<string | undefined, readonly string[]>([
+    ["Pod", ["spec"]],
+    ["Deployment", ["spec", "template", "spec"]],
+    ["StatefulSet", ["spec", "template", "spec"]],
+    ["DaemonSet", ["spec", "template", "spec"]],
+    ["ReplicaSet", ["spec", "template", "spec"]],
+    ["Job", ["spec", "template", "spec"]],
+    ["CronJob", ["spec", "jobTemplate", "spec", "template", "spec"]],
+]);
 
 /** The Kubernetes kind of a resource, from its Pulumi type ("kubernetes:apps/v1:Deployment"). */
 function kindOf(args: ResourceValidationArgs): string | undefined {
@@ -37,7 +37,7 @@ function kindOf(args: ResourceValidationArgs): string | undefined {
 }
 
 function podSpec(args: ResourceValidationArgs): Obj | undefined {
-    const path = POD_SPEC_PATH[kindOf(args) ?? ""];
+    const path = POD_SPEC_PATH.get(kindOf(args));
     return path?.reduce<Obj | undefined>((o, k) => o?.[k], args.props);
 }
 
@@ -83,11 +83,12 @@ export const policies: ResourceValidationPolicy[] = [
         const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
         return nonRoot === true || (typeof user === "number" && user > 0) ? undefined : "set runAsNonRoot: true (or a non-zero runAsUser)";
     }),
-    containerPolicy("no-privilege-escalation", "Containers cannot gain privileges.", (c) =>
-        c.securityContext?.allowPrivilegeEscalation === false && c.securityContext?.privileged !== true
+    containerPolicy("no-privilege-escalation", "Containers cannot gain privileges.", (c) => {
+        const context = c.securityContext ?? {};
+        return context.allowPrivilegeEscalation === false && context.privileged !== true
             ? undefined
-            : "set allowPrivilegeEscalation: false and do not run privileged",
-    ),
+            : "set allowPrivilegeEscalation: false and do not run privileged";
+    }),
     containerPolicy("read-only-root-filesystem", "Containers run with a read-only root filesystem.", (c) =>
         c.securityContext?.readOnlyRootFilesystem === true ? undefined : "set readOnlyRootFilesystem: true (mount an emptyDir where it must write)",
     ),

@@ -16,18 +16,24 @@ function broken(lab: Evaluation, pick: (o: Obj) => boolean, edit: (o: Obj) => vo
 }
 const named = (kind: string, name: string) => (o: Obj) => o.kind === kind && o.metadata?.name === name;
 
-/** A deep copy of a lab with one more object, declared as the lab declares its own. */
-function withObject(lab: Evaluation, object: Obj): Evaluation {
+/** A deep copy of a lab with more objects, declared as the lab declares its own. */
+function withObject(lab: Evaluation, ...objects: Obj[]): Evaluation {
     const copy: Evaluation = structuredClone(lab);
-    copy.resources.push({
-        type: `kubernetes:${object.apiVersion}:${object.kind}`,
-        name: `extra-${object.metadata.name}`,
-        inputs: object,
-        dependsOn: [],
-        secretPaths: [],
-    });
+    for (const [i, object] of objects.entries()) {
+        copy.resources.push({ type: `kubernetes:${object.apiVersion}:${object.kind}`, name: `extra-${i}`, inputs: object, dependsOn: [], secretPaths: [] });
+    }
     return copy;
 }
+
+/** A deep copy of a lab with more resources of any type. */
+function withResource(lab: Evaluation, ...resources: { type: string; inputs: Obj }[]): Evaluation {
+    const copy: Evaluation = structuredClone(lab);
+    for (const [i, r] of resources.entries()) copy.resources.push({ ...r, name: `extra-resource-${i}`, dependsOn: [], secretPaths: [] });
+    return copy;
+}
+
+const NET = "networking.istio.io/v1";
+const NS = "online-boutique";
 
 function codes(lab: Evaluation): RuleCode[] {
     return analyze(lab).map((f) => f.code as RuleCode);
@@ -100,7 +106,8 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             code: "BM005",
             what: "a Gateway whose selector matches no gateway pod",
             lab: () => broken(canary, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = { istio: "ingress" })),
-            message: /selector \{"istio":"ingress"\} matches no gateway deployment/,
+            message:
+                /selector \{"istio":"ingress"\} matches no gateway deployment of the lab \(\{"app":"istio-ingressgateway","istio":"ingressgateway"\}, \{"app":"istio-egressgateway","istio":"egressgateway"\}\)$/,
         },
         {
             code: "BM005",
@@ -141,7 +148,8 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
                 });
                 return lab;
             },
-            message: /2 mesh VirtualServices for frontend\.online-boutique\.svc\.cluster\.local/,
+            message:
+                /2 mesh VirtualServices for frontend\.online-boutique\.svc\.cluster\.local \(VirtualService online-boutique\/frontend, VirtualService online-boutique\/frontend-copy\); Istio applies one at random: merge them$/,
         },
         {
             code: "BM008",
@@ -258,7 +266,9 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         for (const name of ["cart", "grpcweb", "web-grpc", "h2", ""]) {
             assert.deepEqual(codes(named({ name, port: 7070, targetPort: 7070 })), ["BM009"], name);
         }
-        assert.deepEqual(codes(named({ port: 7070, targetPort: 7070 })), ["BM009"], "no name");
+        assert.deepEqual(analyze(named({ port: 7070, targetPort: 7070 })).map(formatFinding), [
+            'warning BM009 Service online-boutique/cartservice: port 7070 is named ""; name it <protocol>[-suffix] (http, grpc, tcp, ...) or set appProtocol so Istio does not treat it as opaque TCP',
+        ]);
         assert.deepEqual(codes(named({ name: "cart", appProtocol: "grpc", port: 7070, targetPort: 7070 })), []);
         assert.deepEqual(codes(named({ name: "dns", protocol: "UDP", port: 7070, targetPort: 7070 })), []);
         const outside = broken(
@@ -378,6 +388,152 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             vs.spec.http = [{ match: [{ uri: { prefix: "/old" } }], redirect: { uri: "/" } }, ...vs.spec.http];
         });
         assert.deepEqual(codes(redirect), []);
+    });
+
+    it("reads objects with only what their schema requires, without failing on what is absent", () => {
+        const sparse = withObject(
+            canary,
+            { apiVersion: NET, kind: "VirtualService", metadata: { name: "bare-vs", namespace: NS } },
+            { apiVersion: NET, kind: "VirtualService", metadata: { name: "bare-vs-2", namespace: NS } },
+            { apiVersion: NET, kind: "VirtualService", spec: { hosts: ["frontend"] } },
+            {
+                apiVersion: NET,
+                kind: "VirtualService",
+                metadata: { name: "no-destination", namespace: NS },
+                spec: { hosts: ["cartservice"], http: [{ route: [{}] }] },
+            },
+            {
+                apiVersion: NET,
+                kind: "VirtualService",
+                metadata: { name: "to-bare-svc", namespace: NS },
+                spec: { hosts: ["bare-svc"], http: [{ route: [{ destination: { host: "bare-svc", port: { number: 80 } } }] }] },
+            },
+            { apiVersion: NET, kind: "DestinationRule", metadata: { name: "bare-dr", namespace: NS } },
+            { apiVersion: NET, kind: "DestinationRule", metadata: { name: "no-subsets", namespace: NS }, spec: { host: "cartservice" } },
+            {
+                apiVersion: NET,
+                kind: "DestinationRule",
+                metadata: { name: "unlabelled", namespace: NS },
+                spec: { host: "cartservice", subsets: [{ name: "all" }] },
+            },
+            { apiVersion: NET, kind: "Gateway", metadata: { name: "bare-gw", namespace: NS } },
+            { apiVersion: NET, kind: "ServiceEntry", metadata: { name: "bare-se", namespace: NS } },
+            { apiVersion: "v1", kind: "Service", metadata: { name: "bare-svc", namespace: NS } },
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "no-spec", namespace: NS } },
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "empty-spec", namespace: NS }, spec: {} },
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "empty-template", namespace: NS }, spec: { template: {} } },
+            {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "portless", namespace: NS },
+                spec: { template: { metadata: {}, spec: { containers: [{ name: "c" }] } } },
+            },
+        );
+        const withChart = withResource(sparse, {
+            type: "kubernetes:helm.sh/v4:Chart",
+            inputs: { chart: "gateway", name: "istio-extra", namespace: "istio-system" },
+        });
+        assert.deepEqual(analyze(withChart).map(formatFinding), [
+            "error BM001 DestinationRule online-boutique/bare-dr: host undefined (.online-boutique.svc.cluster.local) is no Service or ServiceEntry host of the lab; use the Service's name in namespace online-boutique or its full name",
+            "error BM001 VirtualService (unnamed): host frontend (frontend.default.svc.cluster.local) is no Service or ServiceEntry host of the lab; sidecars will never match it",
+            "error BM001 VirtualService online-boutique/no-destination: destination undefined (.online-boutique.svc.cluster.local) is no Service or ServiceEntry host of the lab; requests will fail with 503",
+            "error BM002 VirtualService online-boutique/to-bare-svc: destination bare-svc.online-boutique.svc.cluster.local port 80 is not a port of Service online-boutique/bare-svc ()",
+        ]);
+    });
+
+    it("ignores resources of other providers, whatever their inputs look like", () => {
+        const lookalike = withResource(
+            canary,
+            {
+                type: "command:local:Command",
+                inputs: {
+                    kind: "Deployment",
+                    metadata: { name: "fake", namespace: NS },
+                    spec: { template: { metadata: { labels: { app: "fake" } }, spec: { containers: [{ name: "c", ports: [{ containerPort: 1 }] }] } } },
+                },
+            },
+            {
+                type: "command:local:Command",
+                inputs: { chart: "gateway", name: "istio-fake", namespace: "istio-system", values: { labels: { istio: "fake" } } },
+            },
+        );
+        assert.deepEqual(codes(lookalike), [], "no BM010 for a Deployment that is not one");
+        const selectingFake = broken(lookalike, named("Gateway", "frontend-gateway"), (gw) => (gw.spec.selector = { istio: "fake" }));
+        assert.deepEqual(codes(selectingFake), ["BM005"], "no gateway chart behind it");
+    });
+
+    it("takes the cluster domain from istiod's values, cluster.local when they do not say", () => {
+        for (const values of [undefined, {}, { global: {} }, { global: { proxy: {} } }]) {
+            const lab = broken(
+                canary,
+                (o) => o.chart === "istiod",
+                (chart) => (chart.values = values),
+            );
+            assert.deepEqual(codes(lab), [], JSON.stringify(values));
+        }
+        const other = broken(
+            canary,
+            (o) => o.chart === "istiod",
+            (chart) => (chart.values.global.proxy.clusterDomain = "lab.internal"),
+        );
+        assert.ok(codes(other).includes("BM001"), "hosts written for cluster.local no longer resolve");
+    });
+
+    it("matches wildcards of ServiceEntries on a dot, and leaves wildcard and gateway hosts alone", () => {
+        const mesh = (name: string, host: string, gateways?: string[]) => ({
+            apiVersion: NET,
+            kind: "VirtualService",
+            metadata: { name, namespace: NS },
+            spec: { hosts: [host], gateways, http: [{ route: [{ destination: { host: "frontend" } }] }] },
+        });
+        assert.deepEqual(codes(withObject(canary, mesh("x", "xaccounts.google.com"))), ["BM001"]);
+        assert.deepEqual(codes(withObject(canary, mesh("x", "*.example.com"))), [], "a wildcard host is not a Service to resolve");
+        assert.deepEqual(codes(withObject(canary, mesh("x", "shop.example.com", ["frontend-gateway"]))), [], "a gateway's hosts are outside names");
+        assert.deepEqual(
+            codes(
+                withObject(canary, mesh("a", "*"), {
+                    ...mesh("b", "*"),
+                    metadata: { name: "b", namespace: "other" },
+                    spec: { hosts: ["*"], http: [{ route: [{ destination: { host: "frontend.online-boutique.svc.cluster.local" } }] }] },
+                }),
+            ),
+            ["BM007", "BM007"],
+            "* is every host, in any namespace",
+        );
+    });
+
+    it("binds to the named Gateway of the named namespace among several", () => {
+        const second = withObject(canary, {
+            apiVersion: NET,
+            kind: "Gateway",
+            metadata: { name: "admin-gateway", namespace: NS },
+            spec: { selector: { istio: "ingressgateway" }, servers: [] },
+        });
+        assert.deepEqual(codes(second), []);
+        assert.deepEqual(codes(broken(second, named("VirtualService", "frontend-ingress"), (vs) => (vs.spec.gateways = ["online-boutique/nope"]))), ["BM006"]);
+        const atGateway = withObject(canary, {
+            apiVersion: NET,
+            kind: "VirtualService",
+            metadata: { name: "frontend-at-gateway", namespace: NS },
+            spec: { hosts: ["frontend"], gateways: ["frontend-gateway"], http: [{ route: [{ destination: { host: "frontend" } }] }] },
+        });
+        assert.deepEqual(codes(atGateway), [], "a gateway-only VirtualService is no second mesh route");
+    });
+
+    it("weighs a route of several destinations even without weights, and finds the port among several", () => {
+        const unweighted = broken(canary, named("VirtualService", "frontend"), (vs) => {
+            for (const r of vs.spec.http[0].route) delete r.weight;
+        });
+        assert.match(analyze(unweighted).map(formatFinding).join("\n"), /BM008 VirtualService online-boutique\/frontend: route weights sum to 0/);
+        const twoPorts = broken(canary, named("Service", "frontend"), (svc) => svc.spec.ports.push({ name: "http-admin", port: 8081, targetPort: 8080 }));
+        assert.deepEqual(codes(twoPorts), []);
+        const wrongPort = broken(twoPorts, named("VirtualService", "frontend"), (vs) => (vs.spec.http[0].route[0].destination.port.number = 9090));
+        assert.match(analyze(wrongPort).map(formatFinding).join("\n"), /port 9090 is not a port of Service online-boutique\/frontend \(80, 8081\)/);
+    });
+
+    it("selects a subset's pods only in its Service's namespace", () => {
+        const moved = broken(canary, named("Deployment", "frontend-v1"), (d) => (d.metadata.namespace = "other"));
+        assert.match(analyze(moved).map(formatFinding).join("\n"), /BM004 DestinationRule online-boutique\/frontend: subset v1 /);
     });
 
     it("lists every rule with what it finds on --help", async () => {

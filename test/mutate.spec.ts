@@ -55,6 +55,10 @@ describe("mutate: the score per file, with equivalent mutants set aside", () => 
         const { scores, stale } = scoreReport(report, [equivalent, elsewhere, killed, { ...equivalent, replacement: '"Stryker was here!"' }]);
         assert.deepEqual(scores, [{ file: "x.ts", killed: 1, survived: 0, equivalent: 1, score: 100, unexplained: [] }]);
         assert.deepEqual(stale, [killed, { ...equivalent, replacement: '"Stryker was here!"' }], "entries of files not in the report are not judged");
+        const onLine = { ...equivalent, line: '? "big" : "small"' };
+        assert.equal(scoreReport(report, [onLine]).scores[0].equivalent, 1);
+        const otherLine = { ...equivalent, line: "y === 0" };
+        assert.deepEqual(scoreReport(report, [otherLine]).stale, [otherLine], "the same change on another line is another mutant");
     });
 
     it("reads test/equivalent-mutants.yaml, each entry with every field and a reason", () => {

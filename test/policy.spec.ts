@@ -158,6 +158,29 @@ describe("policy: each rule on one object", () => {
         assert.deepEqual(violations("kubernetes:core/v1:Secret", { metadata: { name: "s" }, data: { PASSWORD: "eA==" } }), [], "a Secret is where they belong");
     });
 
+    it("names an object without metadata by its resource name, and reads objects with only what their schema requires", () => {
+        // The harness names every resource "x" when its props carry no metadata.name.
+        const bareContainer = { name: "c", image: "x:1" };
+        assert.deepEqual(
+            violations("kubernetes:core/v1:Pod", { spec: { containers: [bareContainer] } }).filter((v) => v.startsWith("no-privilege-escalation")),
+            ["no-privilege-escalation: Pod x, container c: set allowPrivilegeEscalation: false and do not run privileged"],
+        );
+        assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { data: { TOKEN: "t" } }), [
+            "no-plain-text-secrets: ConfigMap x holds TOKEN in plain text; move it to a Secret",
+        ]);
+        assert.deepEqual(violations("kubernetes:core/v1:Pod", { spec: { containers: [{ ...goodContainer, env: [{ name: "TOKEN", value: "t" }] }] } }), [
+            "no-plain-text-secrets: Pod x, container app: env TOKEN is a plain value; use valueFrom.secretKeyRef",
+        ]);
+        assert.deepEqual(violations("kubernetes:core/v1:Service", { metadata: { name: "s" } }), [], "a Service without spec is ClusterIP");
+        assert.deepEqual(violations(DEPLOYMENT, { metadata: { name: "d" }, spec: { template: { spec: {} } } }), [], "a pod spec without containers");
+        assert.deepEqual(violations(DEPLOYMENT, { metadata: { name: "d" }, spec: { template: { spec: { initContainers: [goodContainer] } } } }), []);
+    });
+
+    it("tells secrets from references to them by the whole suffix", () => {
+        const env = (name: string) => violations(DEPLOYMENT, deployment({ ...goodContainer, env: [{ name, value: "x" }] }));
+        for (const name of ["PRIVATEKEY", "PASSWORD_FILE_CONTENT", "SECRET_NAMESPACE", "TOKEN_REFRESH"]) assert.equal(env(name).length, 1, name);
+    });
+
     it("only Kubernetes resources of the kubernetes provider", () => {
         const pod = { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "x:latest" }] } };
         assert.equal(violations("kubernetes:core/v1:Pod", pod).length, 5, "all but the mirror rule, without mirrors");

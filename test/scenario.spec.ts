@@ -105,10 +105,10 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
             "resource-exhausted",
             "unavailable",
         ];
-        for (const retryOn of [...conditions, conditions.join(","), "503", "100,599", "gateway-error, 503 ,unavailable"]) {
+        for (const retryOn of [...conditions, conditions.join(","), "503", "100,599", "gateway-error, 503 ,unavailable", "5xx, gateway-error"]) {
             assert.deepEqual(problems(pcs({ retries: { attempts: 1, retryOn } })), [], retryOn);
         }
-        for (const retryOn of ["timeout", "5xx,", "600", "099", "50", "5031", "5xx;reset", ""]) {
+        for (const retryOn of ["timeout", "5xx,", "600", "099", "50", "5031", "a500", "5xx;reset", ""]) {
             const found = problems(pcs({ retries: { attempts: 1, retryOn } }));
             assert.equal(found.length, 1, retryOn);
             assert.match(

@@ -53,7 +53,7 @@ const matches = (selector: Labels | undefined, labels: Labels) => selector !== u
 /** An object's namespace as Kubernetes reads it. */
 const nsOf = (o: Obj): string => o.metadata?.namespace ?? "default";
 
-const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
+const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? "(unnamed)"}`;
 
 /** What the lab declares, indexed for the rules. */
 class Mesh {
@@ -65,18 +65,23 @@ class Mesh {
     readonly gatewayPods: Workload[];
 
     constructor(resources: DeclaredResource[]) {
-        this.objects = resources.filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string").map((r) => r.inputs);
+        // Charts are Kubernetes resources too, with no kind: of() never returns them.
+        this.objects = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs);
         const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
         const istiod = charts.find((c) => String(c.chart).endsWith("istiod"));
         this.domain = istiod?.values?.global?.proxy?.clusterDomain ?? "cluster.local";
         this.namespaces = this.of("Namespace");
         this.services = this.of("Service");
-        this.workloads = this.of("Deployment").map((d) => ({
-            namespace: nsOf(d),
-            name: d.metadata.name,
-            labels: d.spec?.template?.metadata?.labels ?? {},
-            ports: (d.spec?.template?.spec?.containers ?? []).flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => p.containerPort)),
-        }));
+        this.workloads = this.of("Deployment").map((d) => {
+            const pod = d.spec?.template;
+            const containers: Obj[] = pod?.spec?.containers ?? [];
+            return {
+                namespace: nsOf(d),
+                name: d.metadata.name,
+                labels: pod?.metadata?.labels ?? {},
+                ports: containers.flatMap((c) => (c.ports ?? []).map((p: Obj) => p.containerPort)),
+            };
+        });
         // The gateway chart labels its pods app: <labels.app or release>, istio: <labels.istio or release without "istio-">.
         this.gatewayPods = charts
             .filter((c) => String(c.chart).endsWith("gateway"))
@@ -117,7 +122,7 @@ class Mesh {
     }
 
     injected(namespace: string): boolean {
-        const labels = this.namespaces.find((n) => n.metadata.name === namespace)?.metadata?.labels ?? {};
+        const labels = this.namespaces.find((n) => n.metadata.name === namespace)?.metadata.labels ?? {};
         return labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined;
     }
 }
@@ -137,8 +142,8 @@ export function analyze(evaluation: Evaluation): Finding[] {
     const destinationRules = mesh.of("DestinationRule");
     const gateways = mesh.of("Gateway");
 
-    // Subsets defined per resolved host.
-    const subsets = new Map<string, Map<string, Labels>>();
+    // Names of the subsets defined per resolved host.
+    const subsets = new Map<string, Set<string>>();
     for (const dr of destinationRules) {
         const ns = nsOf(dr);
         const host = mesh.fqdn(dr.spec?.host ?? "", ns);
@@ -151,9 +156,9 @@ export function analyze(evaluation: Evaluation): Finding[] {
                 `host ${dr.spec?.host} (${host}) is no Service or ServiceEntry host of the lab; use the Service's name in namespace ${ns} or its full name`,
             );
         }
-        const defined = subsets.get(host) ?? new Map<string, Labels>();
+        const defined = subsets.get(host) ?? new Set<string>();
         for (const subset of dr.spec?.subsets ?? []) {
-            defined.set(subset.name, subset.labels ?? {});
+            defined.add(subset.name);
             if (!service) continue;
             const svcNs = nsOf(service);
             const selected = mesh.workloads.filter(

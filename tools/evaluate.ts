@@ -178,6 +178,11 @@ async function run(config: FlatConfig, stack: string, secretKeys: readonly strin
     let exported: Record<string, unknown> = {};
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
+            // The engine refuses a second resource with the same URN (pkg/resource/deploy/step_generator.go,
+            // generateURN, v3.248.0): so must the mocks, which would otherwise keep only one of them.
+            if (declared.has(key(args.type, args.name))) {
+                throw new Error(`Duplicate resource URN: a second ${args.type} named ${args.name}; try giving it a unique name`);
+            }
             names.set(args.resource, args.name);
             const entry: DeclaredResource = {
                 type: args.type,

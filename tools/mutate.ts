@@ -37,6 +37,8 @@ export interface Equivalent {
     original: string;
     /** What Stryker puts there, exactly. */
     replacement: string;
+    /** Text of the line the mutant starts on, when the same change is possible elsewhere in the file. */
+    line?: string;
     reason: string;
 }
 
@@ -90,8 +92,14 @@ export function scoreReport(report: Report, equivalents: Equivalent[]): { scores
                 if (DETECTED.has(mutant.status)) result.killed++;
                 if (!UNDETECTED.has(mutant.status)) continue;
                 const original = originalText(source, mutant.location);
+                const text = source.split("\n")[mutant.location.start.line - 1];
                 const known = equivalents.find(
-                    (e) => e.file === file && e.mutator === mutant.mutatorName && e.original === original && e.replacement === mutant.replacement,
+                    (e) =>
+                        e.file === file &&
+                        e.mutator === mutant.mutatorName &&
+                        e.original === original &&
+                        e.replacement === mutant.replacement &&
+                        (e.line === undefined || text.includes(e.line)),
                 );
                 if (known) {
                     used.add(known);
