@@ -20,7 +20,14 @@ const named = (kind: string, name: string) => (o: Obj) => o.kind === kind && o.m
 function withObject(lab: Evaluation, ...objects: Obj[]): Evaluation {
     const copy: Evaluation = structuredClone(lab);
     for (const [i, object] of objects.entries()) {
-        copy.resources.push({ type: `kubernetes:${object.apiVersion}:${object.kind}`, name: `extra-${i}`, inputs: object, dependsOn: [], secretPaths: [] });
+        copy.resources.push({
+            type: `kubernetes:${object.apiVersion}:${object.kind}`,
+            name: `extra-${i}`,
+            inputs: object,
+            dependsOn: [],
+            secretPaths: [],
+            transforms: [],
+        });
     }
     return copy;
 }
@@ -28,7 +35,7 @@ function withObject(lab: Evaluation, ...objects: Obj[]): Evaluation {
 /** A deep copy of a lab with more resources of any type. */
 function withResource(lab: Evaluation, ...resources: { type: string; inputs: Obj }[]): Evaluation {
     const copy: Evaluation = structuredClone(lab);
-    for (const [i, r] of resources.entries()) copy.resources.push({ ...r, name: `extra-resource-${i}`, dependsOn: [], secretPaths: [] });
+    for (const [i, r] of resources.entries()) copy.resources.push({ ...r, name: `extra-resource-${i}`, dependsOn: [], secretPaths: [], transforms: [] });
     return copy;
 }
 

@@ -12,6 +12,10 @@ import {
     serviceVirtualService,
 } from "../components/istio-objects";
 import { Scenario, ServicePolicy } from "../stacks";
+import { frontendVersions } from "../components/workloads";
+
+/** Tetrate's v1 image, the lab's default second frontend: its pods carry version 1.0.0. */
+const V1_FRONTEND = frontendVersions({ image: "gcr.io/tetratelabs/boutique-frontend:1.0.0", version: "1.0.0" });
 
 const V1 = "networking.istio.io/v1";
 const V1BETA1 = "networking.istio.io/v1beta1";
@@ -139,7 +143,11 @@ describe("istio-objects: the Istio objects a lab declares, as data", () => {
 
     it("routes the frontend by subset through the ingress and the mesh alike, naming the version in a header", () => {
         const host = "frontend.shop.svc.lab.internal";
-        const routing = frontendRouting(scenario({ original: 70, v1: 30 }, { frontend: { timeout: "10s" }, cartservice: { timeout: "1s" } }), place);
+        const routing = frontendRouting(
+            scenario({ original: 70, v1: 30 }, { frontend: { timeout: "10s" }, cartservice: { timeout: "1s" } }),
+            place,
+            V1_FRONTEND,
+        );
         assert.equal(VERSION_HEADER, "x-boutique-version");
         const http = [
             {
@@ -176,7 +184,7 @@ describe("istio-objects: the Istio objects a lab declares, as data", () => {
             },
             mesh: { apiVersion: V1, kind: "VirtualService", metadata: { name: "frontend", namespace: "shop" }, spec: { hosts: [host], http } },
         });
-        const legacy = frontendRouting(scenario({ original: 100 }), old);
+        const legacy = frontendRouting(scenario({ original: 100 }), old, V1_FRONTEND);
         assert.deepEqual([legacy.destinationRule.apiVersion, legacy.ingress.apiVersion, legacy.mesh.apiVersion], [V1BETA1, V1BETA1, V1BETA1]);
         assert.deepEqual(legacy.mesh.spec!.http![0], {
             route: [

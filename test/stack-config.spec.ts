@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError } from "../config/schema";
-import { SECRET_PLACEHOLDER, flattenConfig, labConfigFrom, loadStackFile, readStackFile, unflattenConfig } from "../config/stack";
+import { ConfigError, SECRET_PLACEHOLDER } from "../config/schema";
+import { flattenConfig, labConfigFrom, loadStackFile, readStackFile, unflattenConfig } from "../config/stack";
 
 /** A stack file with this text, in a temporary folder. */
 function stackFile(text: string): string {

@@ -472,7 +472,7 @@ describe("verify: measuring a scenario through the ingress", function () {
 
     describe("fails a lab that misbehaves only in part, or only in one respect", () => {
         it("baseline: fails when pages are slower than --max-latency, and only then", async () => {
-            const slow = { weights: original, pages: { home: { slow: { ms: 120, status: 200 } } } };
+            const slow: Behaviour = { weights: original, backends: { productcatalogservice: { slow: { ms: 120, fails: false } } } };
             const fast = await verify({ scenario: "baseline" }, slow, ["--requests", "20", "--max-latency", "2000"]);
             assert.equal(fast.code, 0, fast.out);
             const late = await verify({ scenario: "baseline" }, slow, ["--requests", "20", "--max-latency", "100"]);
@@ -483,13 +483,13 @@ describe("verify: measuring a scenario through the ingress", function () {
 
         it("timeout: fails when some pages answer instead of failing at the timeout", async () => {
             const config = { scenario: "timeout", traffic: { services: { productcatalogservice: { extraLatency: "600ms", timeout: "150ms" } } } };
-            // Every page takes 150ms; a tenth of them answer 200 where the timeout should fail them all.
-            const partial = await verify(config, { weights: original, pages: { home: { delay: { p: 1, ms: 150 }, abort: { p: 0.9, status: 500 } } } }, [
+            // Every call takes 150ms; a tenth of them answer where the timeout should fail them all.
+            const partial = await verify(config, { weights: original, backends: { productcatalogservice: { delay: { p: 1, ms: 150 }, abort: { p: 0.9 } } } }, [
                 "--requests",
                 "40",
             ]);
             assert.equal(partial.code, 1, partial.out);
-            assert.match(partial.out, /timeout: productcatalogservice +home +fails after 0\.15s +(8\d|9\d)\.\d% failed, median 0\.1\ds .* FAIL/);
+            assert.match(partial.out, /timeout: productcatalogservice +home +fails after 0\.15s +(8\d|9\d)\.\d% failed, median [\d.]+s .* FAIL/);
         });
 
         it("retries: fails when some pages answer instead of failing after every try", async () => {
@@ -499,7 +499,7 @@ describe("verify: measuring a scenario through the ingress", function () {
                     services: { productcatalogservice: { extraLatency: "900ms", retries: { attempts: 3, perTryTimeout: "100ms", retryOn: "gateway-error" } } },
                 },
             };
-            const partial = await verify(config, { weights: original, pages: { home: { delay: { p: 1, ms: 400 }, abort: { p: 0.9, status: 500 } } } }, [
+            const partial = await verify(config, { weights: original, backends: { productcatalogservice: { delay: { p: 1, ms: 400 }, abort: { p: 0.9 } } } }, [
                 "--requests",
                 "40",
             ]);
@@ -509,18 +509,19 @@ describe("verify: measuring a scenario through the ingress", function () {
 
         it("abort: a backend abort of any status fails pages with the frontend's 500, a frontend abort shows its own status", async () => {
             const backend503 = { scenario: "fault-abort", traffic: { services: { productcatalogservice: { abort: { percentage: 50, httpStatus: 503 } } } } };
-            const as500 = await verify(backend503, { weights: original, pages: { home: { abort: { p: 0.5, status: 500 } } } });
+            const as500 = await verify(backend503, { weights: original, backends: { productcatalogservice: { abort: { p: 0.5 } } } });
             assert.equal(as500.code, 0, as500.out);
             assert.match(as500.out, /abort: productcatalogservice +home +50\.0% of home pages answered 500/);
-            const as503 = await verify(backend503, { weights: original, pages: { home: { abort: { p: 0.5, status: 503 } } } });
+            // Pages answered with the abort's own status, as if the frontend passed it through: wrong.
+            const as503 = await verify(backend503, { weights: original, frontend: { abort: { p: 0.5, status: 503 } } });
             assert.equal(as503.code, 1, as503.out);
             assert.match(as503.out, /abort: productcatalogservice .* FAIL/);
 
             const frontend503 = { scenario: "baseline", traffic: { services: { frontend: { abort: { percentage: 50, httpStatus: 503 } } } } };
-            const own = await verify(frontend503, { weights: original, pages: { home: { abort: { p: 0.5, status: 503 } } } });
+            const own = await verify(frontend503, { weights: original, frontend: { abort: { p: 0.5, status: 503 } } });
             assert.equal(own.code, 0, own.out);
             assert.match(own.out, /abort: frontend +home +50\.0% of home pages answered 503/);
-            const wrong = await verify(frontend503, { weights: original, pages: { home: { abort: { p: 0.5, status: 500 } } } });
+            const wrong = await verify(frontend503, { weights: original, frontend: { abort: { p: 0.5, status: 500 } } });
             assert.equal(wrong.code, 1, wrong.out);
         });
     });
