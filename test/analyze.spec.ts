@@ -3,6 +3,7 @@ import { analyze, formatFinding, RULES, RuleCode } from "../tools/analyze";
 import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
 import { main } from "../tools/analyze-cli";
 import { evaluateConfig } from "./support/lab";
+import { captureStderr } from "./support/stderr";
 
 type Obj = Record<string, any>;
 
@@ -544,15 +545,9 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
     });
 
     it("lists every rule with what it finds on --help", async () => {
-        const err: string[] = [];
-        const write = process.stderr.write;
-        process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-        try {
-            assert.equal(await main(["--help"]), 0);
-        } finally {
-            process.stderr.write = write;
-        }
-        const rules = err.join("").split("rules:\n")[1].trimEnd().split("\n");
+        const { value: code, err } = await captureStderr(() => main(["--help"]));
+        assert.equal(code, 0);
+        const rules = err.split("rules:\n")[1].trimEnd().split("\n");
         assert.deepEqual(
             rules.map((line) => line.slice(2, 7)),
             Object.keys(RULES),

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EQUIVALENTS_FILE, main, readEquivalents, scoreReport } from "../tools/mutate";
+import { captureStderr } from "./support/stderr";
 
 const source = 'export const a = x > 1 ? "big" : "small";\nexport const b = y === 0;\n';
 const mutant = (status: string, mutatorName: string, replacement: string, line: number, column: number, endColumn: number) => ({
@@ -72,21 +73,16 @@ describe("mutate: the score per file, with equivalent mutants set aside", () => 
     });
 
     it("stops on a bad command line before starting Stryker", async () => {
-        const err: string[] = [];
-        const write = process.stderr.write;
-        process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-        try {
-            assert.equal(await main(["--concurrency", "4"]), 2);
-            assert.equal(await main(["no/such/file.ts"]), 2);
-            assert.equal(await main(["--changed", "config/duration.ts"]), 2);
-            assert.equal(await main(["--changed=no-such-ref-anywhere"]), 2);
-            assert.equal(await main(["--bogus"]), 2);
-        } finally {
-            process.stderr.write = write;
-        }
-        assert.match(err.join(""), /unknown option or bad value: --concurrency \(1 or 2\)/);
-        assert.match(err.join(""), /no such file or folder: no\/such\/file\.ts/);
-        assert.match(err.join(""), /give files or --changed, not both/);
-        assert.match(err.join(""), /mutate: git merge-base no-such-ref-anywhere HEAD: /);
+        const bad = [["--concurrency", "4"], ["no/such/file.ts"], ["--changed", "config/duration.ts"], ["--changed=no-such-ref-anywhere"], ["--bogus"]];
+        const { value: codes, err } = await captureStderr(async () => {
+            const codes: number[] = [];
+            for (const argv of bad) codes.push(await main(argv));
+            return codes;
+        });
+        assert.deepEqual(codes, [2, 2, 2, 2, 2]);
+        assert.match(err, /unknown option or bad value: --concurrency \(1 or 2\)/);
+        assert.match(err, /no such file or folder: no\/such\/file\.ts/);
+        assert.match(err, /give files or --changed, not both/);
+        assert.match(err, /mutate: git merge-base no-such-ref-anywhere HEAD: /);
     });
 });

@@ -8,6 +8,7 @@ import { PROJECT_DIR } from "../tools/evaluate";
 import { LabStack } from "../tools/lab-engine";
 import { main } from "../tools/lab";
 import { PreflightError, RunTool, checkKindCollisions, checkPlugins, kindState, lockedVersions, requiredPlugins } from "../tools/preflight";
+import { captureStderr } from "./support/stderr";
 
 const KUBERNETES = { name: "kubernetes", kind: "resource", version: "4.34.2" };
 const RANDOM = { name: "random", kind: "resource", version: "4.21.2" };
@@ -60,15 +61,10 @@ function binWith(...names: string[]): string {
 
 async function runMain(argv: string[], deps: Parameters<typeof main>[1]): Promise<{ code: number; notes: string; err: string }> {
     const notes: string[] = [];
-    const err: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
-        const code = await main(argv, { note: (t) => void notes.push(t), out: { progress: () => undefined, line: () => undefined }, ...deps });
-        return { code, notes: notes.join("\n"), err: err.join("") };
-    } finally {
-        process.stderr.write = write;
-    }
+    const { value: code, err } = await captureStderr(() =>
+        main(argv, { note: (t) => void notes.push(t), out: { progress: () => undefined, line: () => undefined }, ...deps }),
+    );
+    return { code, notes: notes.join("\n"), err };
 }
 
 /** An API server that accepts connections (the cluster check only connects). */

@@ -12,6 +12,7 @@ import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults 
 import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../tools/verify/plan";
 import { atLeastOnce, quantile, wilson } from "../tools/verify/stats";
 import { Behaviour, startShop } from "./support/shop-emulator";
+import { captureStderr } from "./support/stderr";
 
 /** A stack file with the given config, in a temporary folder. */
 function stackFileWith(config: Record<string, unknown>): string {
@@ -527,15 +528,9 @@ describe("verify: measuring a scenario through the ingress", function () {
     });
 
     it("prints its usage on --help, with every option in the synopsis", async () => {
-        const err: string[] = [];
-        const write = process.stderr.write;
-        process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-        try {
-            assert.equal(await main(["--help"]), 0);
-        } finally {
-            process.stderr.write = write;
-        }
-        const [synopsis] = err.join("").split("\n");
+        const { value: code, err } = await captureStderr(() => main(["--help"]));
+        assert.equal(code, 0);
+        const [synopsis] = err.split("\n");
         assert.match(synopsis, /^usage: npm run verify -- <stack> /);
         for (const option of ["--config", "--url", "--requests", "--concurrency", "--max-seconds", "--max-latency", "--json"]) {
             assert.ok(synopsis.includes(option), `the synopsis names ${option}`);
