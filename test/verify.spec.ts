@@ -5,7 +5,20 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { FRONTEND_V1_IMAGE } from "../catalog/boutique";
-import { CALL_GRAPHS, FrontendCode, PageName, SHOP_PAGE_NAMES, callsTo, frontendCode, pageCalls } from "../catalog/callgraph";
+import {
+    CALL_GRAPHS,
+    CHECKOUT_ONLY,
+    Call,
+    FrontendCode,
+    PageName,
+    SAMPLE_PRODUCT,
+    SHOP_PAGE_NAMES,
+    ShopPage,
+    VERIFY_SESSION_COOKIE,
+    callsTo,
+    frontendCode,
+    pageCalls,
+} from "../catalog/callgraph";
 import { SCENARIOS, Scenario, ScenarioName, scenarioSchema } from "../stacks";
 import { main } from "../tools/verify";
 import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../tools/verify/model";
@@ -158,6 +171,66 @@ describe("verify: measuring a scenario through the ingress", function () {
                 });
             }
         }
+
+        it("each page step by step: its path, each step's upstream function, whether it is fatal, each call's method", () => {
+            // Read in microservices-demo v0.10.6: main.go routes GET /, /product/{id} and /cart; rpc.go's functions
+            // and the gRPC methods they call; products.json's first product OLJCESPC7Z; chooseAd in handlers.go.
+            const call = (c: Call): string =>
+                `${c.service}.${c.method}×${c.times}${c.deadlineMs ? ` within ${c.deadlineMs}ms` : ""}${c.nested ? ` (${c.nested.map(call).join(", ")})` : ""}`;
+            const outline = (page: ShopPage) => [
+                page.path,
+                ...page.steps.map((s) => `${s.source.file.split("/").pop()}:${s.source.func}${s.fatal ? " fatal" : ""}: ${s.calls.map(call).join(", ")}`),
+            ];
+            const currencies = "rpc.go:getCurrencies fatal: currencyservice.GetSupportedCurrencies×1";
+            const cart = "rpc.go:getCart fatal: cartservice.GetCart×1";
+            const ad = "handlers.go:chooseAd: adservice.GetAds×1 within 100ms";
+            const recommendations = (fatal: boolean) =>
+                `rpc.go:getRecommendations${fatal ? " fatal" : ""}: recommendationservice.ListRecommendations×1 (productcatalogservice.ListProducts×1), productcatalogservice.GetProduct×5`;
+            for (const [code, fatal] of [
+                ["v0.10", false],
+                ["v0.2", true],
+            ] as [FrontendCode, boolean][]) {
+                const pages = CALL_GRAPHS[code];
+                assert.deepEqual(
+                    outline(pages.home),
+                    [
+                        "/",
+                        currencies,
+                        "rpc.go:getProducts fatal: productcatalogservice.ListProducts×1",
+                        cart,
+                        "rpc.go:convertCurrency fatal: currencyservice.Convert×9",
+                        ad,
+                    ],
+                    code,
+                );
+                assert.deepEqual(
+                    outline(pages.product),
+                    [
+                        "/product/OLJCESPC7Z",
+                        "rpc.go:getProduct fatal: productcatalogservice.GetProduct×1",
+                        currencies,
+                        cart,
+                        "rpc.go:convertCurrency fatal: currencyservice.Convert×1",
+                        recommendations(fatal),
+                        ad,
+                    ],
+                    code,
+                );
+                assert.deepEqual(
+                    outline(pages.cart),
+                    ["/cart", currencies, cart, recommendations(fatal), "rpc.go:getShippingQuote fatal: shippingservice.GetQuote×1, currencyservice.Convert×1"],
+                    code,
+                );
+                assert.deepEqual(
+                    Object.values(pages).map((p) => p.source.func),
+                    ["homeHandler", "productHandler", "viewCartHandler"],
+                );
+            }
+            // main.go: cookieSessionID = "shop_" + "session-id".
+            assert.equal(VERIFY_SESSION_COOKIE, "shop_session-id=boutique-mesh-verify");
+            assert.equal(SAMPLE_PRODUCT, "OLJCESPC7Z");
+            assert.deepEqual([...CHECKOUT_ONLY].sort(), ["checkoutservice", "emailservice", "paymentservice"]);
+        });
 
         it("nothing calls checkout, payment or email from a page verify probes", () => {
             for (const pages of Object.values(CALL_GRAPHS)) {
