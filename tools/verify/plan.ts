@@ -7,7 +7,7 @@ import { CALL_GRAPHS, CHECKOUT_ONLY, FrontendCode, PageName, SHOP_PAGE_NAMES, Sh
 import { durationMs } from "../../config/duration";
 import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../../stacks";
 import { VERSION_HEADER } from "../../components/istio-objects";
-import { Ending, Outcome, expectedOutcome, medianMs, mix, pageEndings, probability, scenarioFaults } from "./model";
+import { Ending, Faults, Outcome, expectedOutcome, medianMs, mix, pageEndings, probability, scenarioFaults } from "./model";
 import { quantile, wilson } from "./stats";
 
 /** One response as the prober saw it. */
@@ -142,12 +142,14 @@ function addedByOneDelay(routed: Routed[], page: PageName, service: string, dela
 }
 
 /**
- * A delay check: the share of pages at least half a delayed call's time slower than the pages the
- * model leaves alone, and their median extra time. The pages left alone are measured, not assumed: the
- * median of the fastest share the model expects undelayed (when at least 20% are; else the model's own).
+ * A delay check: the share of pages at least half a delayed call's time slower than the page would be
+ * without that delay (`undelayed`: the same scenario with this service's delay taken out; its fastest
+ * ending is the reference), and their median extra time. In the samples the reference is measured, not
+ * assumed: the median of the fastest share the model expects undelayed (when at least 20% are; else the
+ * model's own).
  */
-function delayCheck(service: string, page: PageName, endings: Ending[], addedMs: number): Check {
-    const base = Math.min(...endings.map((e) => e.ms));
+function delayCheck(service: string, page: PageName, endings: Ending[], undelayed: Ending[], addedMs: number): Check {
+    const base = Math.min(...undelayed.map((e) => e.ms));
     const half = addedMs / 2;
     const slowed = (e: Ending) => e.ms - base >= half;
     const expected = probability(endings, slowed);
@@ -234,7 +236,11 @@ export function planChecks(scenario: Scenario, options: PlanOptions): { checks: 
 
     const unknown = routed.filter((r) => r.pages === undefined).map((r) => r.version);
     const faults = scenarioFaults(scenario);
-    const endingsOf = (page: PageName) => mix(routed.map((r) => ({ weight: r.weight, endings: pageEndings(r.pages![page], faults) })));
+    const endingsOf = (page: PageName, f = faults) => mix(routed.map((r) => ({ weight: r.weight, endings: pageEndings(r.pages![page], f) })));
+    const withoutDelayOf =
+        (service: string): Faults =>
+        (s) =>
+            s === service ? { ...faults(s), delay: undefined } : faults(s);
 
     const pending: Pending[] = [];
     let declared = false;
@@ -253,7 +259,9 @@ export function planChecks(scenario: Scenario, options: PlanOptions): { checks: 
         if (policy.delay) {
             declared = true;
             const delayMs = durationMs(policy.delay.fixedDelay)!;
-            want("delay", service, false, (page) => delayCheck(service, page, endingsOf(page), addedByOneDelay(routed, page, service, delayMs)));
+            want("delay", service, false, (page) =>
+                delayCheck(service, page, endingsOf(page), endingsOf(page, withoutDelayOf(service)), addedByOneDelay(routed, page, service, delayMs)),
+            );
         }
         if (policy.abort) {
             declared = true;
