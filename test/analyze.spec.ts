@@ -365,6 +365,52 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         );
     });
 
+    it("takes a Service without a spec as selecting nothing, also behind a DestinationRule's subsets", () => {
+        const specless = broken(canary, named("Service", "frontend"), (svc) => delete svc.spec);
+        const findings = analyze(specless).map(formatFinding).join("\n");
+        assert.match(findings, /BM004 DestinationRule online-boutique\/frontend: subset original /);
+        assert.match(findings, /BM010 Deployment online-boutique\/frontend: /);
+    });
+
+    it("reads a route without a destination as going nowhere, even where a wildcard ServiceEntry knows every host", () => {
+        const wildcard = {
+            apiVersion: NET,
+            kind: "ServiceEntry",
+            metadata: { name: "everything", namespace: NS },
+            spec: { hosts: ["*.svc.cluster.local"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "NONE" },
+        };
+        const lab = broken(withObject(canary, wildcard), named("VirtualService", "frontend"), (vs) => vs.spec.http[0].route.push({ weight: 0 }));
+        assert.doesNotThrow(() => analyze(lab));
+    });
+
+    it("BM010: a Service of another namespace does not select a workload, and the finding names the workload's own Deployment", () => {
+        const deployment = (namespace: string) => ({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "listener", namespace },
+            spec: {
+                selector: { matchLabels: { app: "listener" } },
+                template: {
+                    metadata: { labels: { app: "listener" } },
+                    spec: { containers: [{ name: "l", image: "l", ports: [{ containerPort: 8080 }, { containerPort: 9090 }] }] },
+                },
+            },
+        });
+        const elsewhere = {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "listener", namespace: "default" },
+            spec: { selector: { app: "listener" }, ports: [{ name: "http", port: 8080 }] },
+        };
+        const lab = withObject(canary, deployment("default"), elsewhere, deployment(NS));
+        assert.deepEqual(
+            analyze(lab)
+                .filter((f) => f.code === "BM010")
+                .map(formatFinding),
+            [`error BM010 Deployment ${NS}/listener: listens on 8080, 9090 but no Service selects its pods; Istio routes only to Services`],
+        );
+    });
+
     it("takes a Service without a selector as selecting nothing", () => {
         const bare = broken(canary, named("Service", "adservice"), (svc) => delete svc.spec.selector);
         assert.deepEqual(codes(bare), ["BM010"]);

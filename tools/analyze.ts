@@ -267,8 +267,9 @@ export function analyze(evaluation: Evaluation): Finding[] {
         if (!mesh.injected(ns)) continue;
         for (const port of service.spec?.ports ?? []) {
             const name = String(port.name ?? "").toLowerCase();
-            // A UDP port, an appProtocol or a grpc-web name tells Istio the protocol whatever the name says.
-            const told = port.protocol === "UDP" || port.appProtocol !== undefined || name.startsWith("grpc-web");
+            // A UDP port or an appProtocol tells Istio the protocol whatever the name says (grpc-web names
+            // start with the grpc prefix).
+            const told = port.protocol === "UDP" || port.appProtocol !== undefined;
             if (!told && !PROTOCOL_PREFIXES.includes(name.split("-")[0])) {
                 report(
                     "warning",
