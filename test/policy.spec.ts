@@ -10,13 +10,13 @@ import { policyConfig } from "../tools/policy-config";
 import { evaluateConfig } from "./support/lab";
 
 /** Runs every policy on one resource as CrossGuard would; returns the violations, policy by policy. */
-function violations(type: string, props: Record<string, any>, settings: PolicySettings = {}): string[] {
+function violations(type: string, props: Record<string, any>, settings: PolicySettings = {}, name: string = props.metadata?.name ?? "x"): string[] {
     const found: string[] = [];
     const args = {
         type,
         props,
         urn: `urn:pulumi:test::boutique-mesh::${type}::x`,
-        name: props.metadata?.name ?? "x",
+        name,
         opts: {},
         stackTags: new Map(),
         isType: () => false,
@@ -55,6 +55,41 @@ describe("policy: each rule on one object", () => {
     const only = (container: Record<string, any>, pod: Record<string, any> = {}, settings: PolicySettings = {}) =>
         violations(DEPLOYMENT, deployment(container, pod), settings);
     const secure = goodContainer.securityContext;
+
+    it("names an object by its metadata.name, else by its Pulumi resource name", () => {
+        const plain = { ...goodContainer, env: [{ name: "API_TOKEN", value: "t" }], securityContext: {} };
+        const named = violations(DEPLOYMENT, deployment(plain), {}, "lab-app");
+        assert.ok(named.length >= 2 && named.every((v) => v.includes("Deployment app, container app")), named.join("\n"));
+        const { metadata: _, ...anonymous } = deployment(plain);
+        const unnamed = violations(DEPLOYMENT, anonymous, {}, "lab-app");
+        assert.ok(unnamed.length >= 2 && unnamed.every((v) => v.includes("Deployment lab-app, container app")), unnamed.join("\n"));
+        assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { data: { password: "p" } }, {}, "lab-config"), [
+            "no-plain-text-secrets: ConfigMap lab-config holds password in plain text; move it to a Secret",
+        ]);
+        assert.deepEqual(violations("kubernetes:core/v1:Service", { spec: { type: "NodePort" } }, {}, "lab-svc"), [
+            "no-unrequested-exposure: Service lab-svc is NodePort but the config did not ask for it (no boutique-mesh.io/exposure annotation)",
+        ]);
+    });
+
+    it("reads a pod with only init containers, and a Service without a spec", () => {
+        assert.deepEqual(violations(DEPLOYMENT, { metadata: { name: "init" }, spec: { template: { spec: { initContainers: [goodContainer] } } } }), []);
+        assert.deepEqual(
+            violations(DEPLOYMENT, {
+                metadata: { name: "init" },
+                spec: { template: { spec: { initContainers: [{ ...goodContainer, securityContext: {} }] } } },
+            }).length,
+            3,
+        );
+        assert.deepEqual(violations("kubernetes:core/v1:Service", { metadata: { name: "bare" } }), []);
+    });
+
+    it("takes privatekey and private_key for secrets, and a _name or _ref only at the end of a key for a reference", () => {
+        const env = (name: string) => violations(DEPLOYMENT, deployment({ ...goodContainer, env: [{ name, value: "v" }] })).length;
+        assert.equal(env("PRIVATEKEY"), 1);
+        assert.equal(env("PRIVATE_KEY"), 1);
+        assert.equal(env("TOKEN_NAME"), 0);
+        assert.equal(env("TOKEN_NAME_SUFFIX"), 1);
+    });
 
     it("is a mandatory pack of named, described policies; the container policies read the stack's mirrors", () => {
         for (const policy of policies) {
