@@ -88,6 +88,14 @@ describe("traffic: the baseline scenario's routing", () => {
         assert.deepEqual(routedVersions({ description: "x", frontend: { v1: 100 }, services: {} }), [{ version: "v1", weight: 100 }]);
     });
 
+    it("puts a frontend policy into the frontend's own routes, with no second VirtualService for its host", async () => {
+        const lab = await evaluateConfig({ traffic: { services: { frontend: { timeout: "10s" } } } });
+        const virtualServices = lab.resources.filter((r) => r.inputs.kind === "VirtualService").map((r) => r.inputs.metadata.name);
+        assert.deepEqual(virtualServices.sort(), ["frontend", "frontend-ingress"]);
+        assert.equal(objectNamed(lab, "VirtualService", "frontend").spec.http[0].timeout, "10s");
+        assert.equal(objectNamed(lab, "VirtualService", "frontend-ingress").spec.http[0].timeout, "10s");
+    });
+
     describe("the scenario's resources", () => {
         let canary: Evaluation;
         before(async () => {
