@@ -225,6 +225,8 @@ describe("verify: measuring a scenario through the ingress", function () {
                     Object.values(pages).map((p) => p.source.func),
                     ["homeHandler", "productHandler", "viewCartHandler"],
                 );
+                for (const step of Object.values(pages).flatMap((p) => p.steps))
+                    assert.equal(step.name, step.source.func, "a step is named after its function");
             }
             // main.go: cookieSessionID = "shop_" + "session-id".
             assert.equal(VERIFY_SESSION_COOKIE, "shop_session-id=boutique-mesh-verify");
