@@ -1,5 +1,5 @@
 /**
- * npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--concurrency N]
+ * npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--ignore-static] [--concurrency N]
  *
  * Mutation testing with StrykerJS (stryker.config.mjs), at low CPU priority: every file of the scope,
  * the named files, or the files of the scope changed against REF (default main), committed or not.
@@ -23,10 +23,12 @@ export const EQUIVALENTS_FILE = path.join(ROOT, "test", "equivalent-mutants.yaml
 /** The score each file must reach, in percent. */
 export const GOAL = 85;
 
-const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--concurrency N]
+const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--ignore-static] [--concurrency N]
   FILE|FOLDER   mutate only these (default: every file of the scope in stryker.config.mjs)
   --changed     only the files of the scope changed against REF (default main), committed or not
   --force       ignore the results kept from earlier runs (reports/stryker-incremental.json)
+  --ignore-static  leave out the mutants of code that runs when a module loads (each restarts the tests);
+                the scores then cover the other mutants only, and the results are kept apart
   --concurrency at most N worker processes (default 2)`;
 
 /** A mutant known to behave like the original program, with the reason. */
@@ -155,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
         } else if (arg === "--changed" || arg.startsWith("--changed=")) changed = arg.slice("--changed=".length) || "main";
         else if (arg === "--force") extra.push("--force");
+        else if (arg === "--ignore-static") extra.push("--ignoreStatic", "--incrementalFile", "reports/stryker-incremental-nostatic.json");
         else if (arg === "--concurrency" && /^[12]$/.test(argv[i + 1] ?? "")) concurrency = argv[++i];
         else if (arg.startsWith("-")) {
             process.stderr.write(`mutate: unknown option or bad value: ${arg}${arg === "--concurrency" ? " (1 or 2)" : ""}\n${USAGE}\n`);
@@ -200,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     const { scores, stale } = scoreReport(JSON.parse(fs.readFileSync(REPORT, "utf8")) as Report, readEquivalents());
+    if (extra.includes("--ignoreStatic")) console.log("\nstatic mutants left out (--ignore-static): the scores below cover the others only");
     console.log(`\nmutation score per file, equivalent mutants (${path.relative(ROOT, EQUIVALENTS_FILE)}) set aside; goal ${GOAL}%:`);
     const width = Math.max(...scores.map((s) => s.file.length));
     console.log(`  ${"file".padEnd(width)}  score   killed  survived  equivalent`);
