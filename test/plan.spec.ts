@@ -6,9 +6,9 @@ import { strict as assert } from "assert";
 import { Scenario, scenarioSchema } from "../stacks";
 import { BUILT_IN_IMAGES, Check, PlanOptions, Sample, frontendCodes, planChecks, tolerance } from "../tools/verify/plan";
 
-const codes = frontendCodes("v0.10.6", BUILT_IN_IMAGES);
 const scenario = (input: Record<string, unknown>): Scenario => scenarioSchema.parse({ description: "test", frontend: { original: 100 }, ...input });
-const plan = (s: Scenario, options: Partial<PlanOptions> = {}) => planChecks(s, { maxLatencyMs: 2000, codes, ...options });
+const plan = (s: Scenario, options: Partial<PlanOptions> = {}) =>
+    planChecks(s, { maxLatencyMs: 2000, codes: frontendCodes("v0.10.6", BUILT_IN_IMAGES), ...options });
 const only = (s: Scenario, kind: Check["kind"]): Check => {
     const found = plan(s).checks.filter((c) => c.kind === kind);
     assert.equal(found.length, 1, `one ${kind} check: ${found.map((c) => c.name).join(", ")}`);
@@ -25,7 +25,11 @@ describe("verify's plan: checks and their verdicts", () => {
     });
 
     describe("a share", () => {
-        const split = plan(scenario({ frontend: { original: 50, v1: 50 } })).checks.find((c) => c.name === "split: original")!;
+        // Planned in a hook, not when the file loads, so that mutation testing sees which tests cover the plan.
+        let split: Check;
+        before(() => {
+            split = plan(scenario({ frontend: { original: 50, v1: 50 } })).checks.find((c) => c.name === "split: original")!;
+        });
         it("counts the samples of its page only, and shows hits over samples", () => {
             const verdict = split.judge([...samples(2, "home", 10), ...samples(2, "home", 10, 200, "v1"), ...samples(5, "cart", 10)]);
             assert.equal(split.name, "split: original");
@@ -63,7 +67,10 @@ describe("verify's plan: checks and their verdicts", () => {
 
     describe("a delay", () => {
         // 50% of calls to productcatalogservice 500ms late; the home page calls it once.
-        const delay = only(scenario({ services: { productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } } } }), "delay");
+        let delay: Check;
+        before(() => {
+            delay = only(scenario({ services: { productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } } } }), "delay");
+        });
         it("expects the share of pages delayed, and how much later they are", () => {
             assert.equal(delay.page, "home");
             assert.equal(delay.declared, "50.0% of home pages about 0.50s slower");
@@ -133,7 +140,10 @@ describe("verify's plan: checks and their verdicts", () => {
     });
 
     describe("a timeout or retries", () => {
-        const timeout = only(scenario({ services: { productcatalogservice: { timeout: "150ms", extraLatency: "600ms" } } }), "timeout");
+        let timeout: Check;
+        before(() => {
+            timeout = only(scenario({ services: { productcatalogservice: { timeout: "150ms", extraLatency: "600ms" } } }), "timeout");
+        });
         it("expects every page to fail at the timeout", () => {
             assert.equal(timeout.declared, "fails after 0.15s");
             assert.deepEqual(timeout.judge(samples(20, "home", 150, 504)), {
