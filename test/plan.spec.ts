@@ -133,6 +133,17 @@ describe("verify's plan: checks and their verdicts", () => {
             const delay = plan(slowAnyway).checks.find((c) => c.kind === "delay")!;
             assert.equal(delay.declared, "50.0% of home pages about 0.50s slower");
         });
+        it("keeps the other services' delays in the page it measures from", () => {
+            const both = plan(
+                scenario({
+                    services: {
+                        productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } },
+                        frontend: { delay: { percentage: 100, fixedDelay: "300ms" } },
+                    },
+                }),
+            ).checks.find((c) => c.name === "delay: productcatalogservice")!;
+            assert.equal(both.declared, "50.0% of home pages about 0.50s slower");
+        });
         it("takes its reference from the model when fewer than 20% of pages are left alone", () => {
             const most = only(scenario({ services: { frontend: { delay: { percentage: 90, fixedDelay: "500ms" } } } }), "delay");
             assert.equal(most.judge([...samples(10, "home", 20), ...samples(90, "home", 520)]).measured, "90.0% (90/100) over 0.25s, median +0.52s");
@@ -186,10 +197,13 @@ describe("verify's plan: checks and their verdicts", () => {
     });
 
     describe("what cannot be checked", () => {
-        it("a service no page calls", () => {
+        it("a service no page calls, whatever the fault", () => {
             const s = scenario({});
-            const { skipped } = plan({ ...s, services: { nosuchservice: { delay: { percentage: 50, fixedDelay: "1s" } } } });
-            assert.deepEqual(skipped, ["delay on nosuchservice: no page of the shop calls it"]);
+            const { skipped } = plan({
+                ...s,
+                services: { nosuchservice: { delay: { percentage: 50, fixedDelay: "1s" } }, otherservice: { abort: { percentage: 50, httpStatus: 503 } } },
+            });
+            assert.deepEqual(skipped, ["delay on nosuchservice: no page of the shop calls it", "abort on otherservice: no page of the shop calls it"]);
         });
         it("a fault behind a routed frontend whose code is unknown, naming every such version; an unrouted one does not count", () => {
             const delay = { productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } } };
