@@ -70,10 +70,10 @@ export function parseChanges(output: string): Changes | undefined {
     return { create, update, replace, delete: del, same };
 }
 
-/** Runs `npm run lab -- <args>` in the project copy, logging everything to `log`. */
 /** How long one lab command may take before the e2e ends it: far above the slowest seen (90 s). */
 export const LAB_COMMAND_LIMIT_MS = 10 * 60_000;
 
+/** Runs `npm run lab -- <args>` in the project copy, logging everything to `log`. */
 export class Lab {
     /** Commands still running, each the leader of its own process group (npm, node, the CLI, its plugins). */
     private readonly running = new Set<ChildProcess>();

@@ -14,6 +14,11 @@ const only = (s: Scenario, kind: Check["kind"]): Check => {
     assert.equal(found.length, 1, `one ${kind} check: ${found.map((c) => c.name).join(", ")}`);
     return found[0];
 };
+const named = (s: Scenario, name: string): Check => {
+    const found = plan(s).checks.find((c) => c.name === name);
+    assert.ok(found, `a check named ${name}`);
+    return found;
+};
 /** n samples of a page, each with this status and time. */
 const samples = (n: number, page: string, ms: number, status = 200, version = "original"): Sample[] =>
     Array.from({ length: n }, () => ({ page, ms, status, version }));
@@ -28,7 +33,7 @@ describe("verify's plan: checks and their verdicts", () => {
         // Planned in a hook, not when the file loads, so that mutation testing sees which tests cover the plan.
         let split: Check;
         before(() => {
-            split = plan(scenario({ frontend: { original: 50, v1: 50 } })).checks.find((c) => c.name === "split: original")!;
+            split = named(scenario({ frontend: { original: 50, v1: 50 } }), "split: original");
         });
         it("counts the samples of its page only, and shows hits over samples", () => {
             const verdict = split.judge([...samples(2, "home", 10), ...samples(2, "home", 10, 200, "v1"), ...samples(5, "cart", 10)]);
@@ -116,32 +121,34 @@ describe("verify's plan: checks and their verdicts", () => {
             assert.equal(always.judge(samples(50, "home", 20)).pass, false, "a mesh that drops the delay fails");
         });
         it("counts a page exactly half the delay slower as slowed (another service's delay of half as much)", () => {
-            const both = plan(
+            const both = named(
                 scenario({
                     services: {
                         productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } },
                         cartservice: { delay: { percentage: 50, fixedDelay: "250ms" } },
                     },
                 }),
-            ).checks.find((c) => c.name === "delay: productcatalogservice")!;
+                "delay: productcatalogservice",
+            );
             assert.equal(both.declared, "75.0% of home pages about 0.50s slower");
         });
         it("measures the extra time from the page without the delay, other faults included", () => {
             const slowAnyway = scenario({
                 services: { productcatalogservice: { extraLatency: "600ms" }, frontend: { delay: { percentage: 50, fixedDelay: "500ms" } } },
             });
-            const delay = plan(slowAnyway).checks.find((c) => c.kind === "delay")!;
+            const delay = only(slowAnyway, "delay");
             assert.equal(delay.declared, "50.0% of home pages about 0.50s slower");
         });
         it("keeps the other services' delays in the page it measures from", () => {
-            const both = plan(
+            const both = named(
                 scenario({
                     services: {
                         productcatalogservice: { delay: { percentage: 50, fixedDelay: "500ms" } },
                         frontend: { delay: { percentage: 100, fixedDelay: "300ms" } },
                     },
                 }),
-            ).checks.find((c) => c.name === "delay: productcatalogservice")!;
+                "delay: productcatalogservice",
+            );
             assert.equal(both.declared, "50.0% of home pages about 0.50s slower");
         });
         it("takes its reference from the model when fewer than 20% of pages are left alone", () => {
