@@ -1,6 +1,11 @@
 /**
  * The lab's one configuration: a zod schema for every `boutique-mesh:*` key, with the defaults.
  * Parsing is pure (no Pulumi, no I/O) so the program, the offline renderer and the tests share it.
+ *
+ * Each schema is made by a function, anew for every parse (about 2 ms here, against 0.05 ms for a
+ * schema made once; a lab parses its configuration once). Made once when the module loads, every
+ * change mutation testing makes in a schema would restart the test process (a "static" mutant,
+ * docs/testing.md) instead of running just the tests that parse a configuration.
  */
 import { z } from "zod";
 import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
@@ -17,65 +22,71 @@ export const PROJECT = "boutique-mesh";
  */
 export const MIN_ISTIO_VERSION = "1.14.0";
 
-const semver = /^(\d+)\.(\d+)\.(\d+)$/;
-
 export { compareVersions };
 
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")
-    .max(63, "must be at most 63 characters (a DNS-1123 label)");
+const dnsLabel = () =>
+    z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")
+        .max(63, "must be at most 63 characters (a DNS-1123 label)");
 
-const dnsDomain = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS domain such as cluster.local");
+const dnsDomain = () => z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS domain such as cluster.local");
 
 const hostPart = "[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*(:[0-9]{1,5})?";
 const pathPart = "(/[a-z0-9]+([._-][a-z0-9]+)*)*";
 
 /** A registry host as it appears first in an image reference: "gcr.io", "localhost:5000". */
-const registryHost = z.string().regex(new RegExp(`^${hostPart}$`), "must be a registry host such as gcr.io or localhost:5000 (no scheme, no path)");
+const registryHost = () => z.string().regex(new RegExp(`^${hostPart}$`), "must be a registry host such as gcr.io or localhost:5000 (no scheme, no path)");
 
 /** Where images of a registry are pulled from instead: "mirror.example.com/gcr" (no scheme, no tag). */
-const mirrorPrefix = z
-    .string()
-    .regex(
-        new RegExp(`^${hostPart}${pathPart}$`),
-        "must be a registry host with an optional path, such as gcr.lank8s.cn or mirror.local:5000/gcr (no scheme, no trailing '/', no tag)",
-    );
+const mirrorPrefix = () =>
+    z
+        .string()
+        .regex(
+            new RegExp(`^${hostPart}${pathPart}$`),
+            "must be a registry host with an optional path, such as gcr.lank8s.cn or mirror.local:5000/gcr (no scheme, no trailing '/', no tag)",
+        );
 
-const istioVersion = z
-    .string()
-    .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
-    // Refinements run even when the pattern failed: compare only what is a version.
-    .refine(
-        (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
-        `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
-    )
-    .superRefine((v, ctx) => {
-        const reason = semver.test(v) ? rejectedIstioVersion(v) : undefined;
-        if (reason !== undefined) ctx.addIssue({ code: "custom", input: v, message: `cannot be installed: ${reason}` });
-    });
+const istioVersion = () => {
+    const semver = /^(\d+)\.(\d+)\.(\d+)$/;
+    return (
+        z
+            .string()
+            .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
+            // Refinements run even when the pattern failed: compare only what is a version.
+            .refine(
+                (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
+                `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
+            )
+            .superRefine((v, ctx) => {
+                const reason = semver.test(v) ? rejectedIstioVersion(v) : undefined;
+                if (reason !== undefined) ctx.addIssue({ code: "custom", input: v, message: `cannot be installed: ${reason}` });
+            })
+    );
+};
 
 /** An image reference with a tag or a digest: "gcr.io/tetratelabs/boutique-frontend:1.0.0". */
-const imageReference = z
-    .string()
-    .regex(
-        new RegExp(`^${hostPart}${pathPart}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`),
-        "must be an image reference such as registry.example.com/team/frontend:1.2.3 or ...@sha256:<digest>",
-    )
-    .refine((image) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$|@sha256:/.test(image), "must name a tag or a digest (a moving default tag is not reproducible)");
+const imageReference = () =>
+    z
+        .string()
+        .regex(
+            new RegExp(`^${hostPart}${pathPart}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`),
+            "must be an image reference such as registry.example.com/team/frontend:1.2.3 or ...@sha256:<digest>",
+        )
+        .refine((image) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$|@sha256:/.test(image), "must name a tag or a digest (a moving default tag is not reproducible)");
 
 /** A Kubernetes label value (at most 63 characters). */
-const labelValue = z
-    .string()
-    .regex(
-        /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
-        "must be a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-    )
-    .max(63, "must be at most 63 characters (a Kubernetes label value)");
+const labelValue = () =>
+    z
+        .string()
+        .regex(
+            /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+            "must be a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+        )
+        .max(63, "must be at most 63 characters (a Kubernetes label value)");
 
-const chartRepository = z
-    .string()
-    .regex(/^(https?|oci):\/\/[^\s]+[^/\s]$/, "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'");
+const chartRepository = () =>
+    z.string().regex(/^(https?|oci):\/\/[^\s]+[^/\s]$/, "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'");
 
 /** Encrypted values cannot be read offline (the tools read stack files without the passphrase); they stand in as this. */
 export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
@@ -83,233 +94,237 @@ export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
 /** A secret string: checked where it can be read, taken as it is where it stands encrypted. */
 const secretString = (valid: (value: string) => boolean, message: string) => z.string().refine((v) => v === SECRET_PLACEHOLDER || valid(v), message);
 
-const nodePort = z.number().int().min(30000, "must be a node port from 30000 to 32767").max(32767, "must be a node port from 30000 to 32767");
+const nodePort = () => z.number().int().min(30000, "must be a node port from 30000 to 32767").max(32767, "must be a node port from 30000 to 32767");
 
 /** How the ingress gateway's Service is exposed. */
-const ingressService = z.discriminatedUnion("type", [
-    z.strictObject({
-        type: z.literal("NodePort"),
-        /** Stable node port for HTTP, so the shop URL survives a rebuild. */
-        httpNodePort: nodePort.default(30080),
-    }),
-    z.strictObject({
-        type: z.literal("LoadBalancer"),
-        /** Wait for an external address. Off by default: kind, minikube and kubeadm never assign one. */
-        awaitAddress: z.boolean().default(false),
-    }),
-    z.strictObject({ type: z.literal("ClusterIP") }),
-]);
+const ingressService = () =>
+    z.discriminatedUnion("type", [
+        z.strictObject({
+            type: z.literal("NodePort"),
+            /** Stable node port for HTTP, so the shop URL survives a rebuild. */
+            httpNodePort: nodePort().default(30080),
+        }),
+        z.strictObject({
+            type: z.literal("LoadBalancer"),
+            /** Wait for an external address. Off by default: kind, minikube and kubeadm never assign one. */
+            awaitAddress: z.boolean().default(false),
+        }),
+        z.strictObject({ type: z.literal("ClusterIP") }),
+    ]);
 
 /** An addon's dashboard stays ClusterIP unless a node port is given. */
-const addonExposure = { enabled: z.boolean().default(true), nodePort: nodePort.optional() };
+const addonExposure = () => ({ enabled: z.boolean().default(true), nodePort: nodePort().optional() });
 
-const addons = z
-    .strictObject({
-        /** Prometheus scraping the mesh (istiod, proxies, gateways) with Istio's standard configuration. */
-        prometheus: z.strictObject(addonExposure).prefault({}),
-        grafana: z
+const addons = () =>
+    z
+        .strictObject({
+            /** Prometheus scraping the mesh (istiod, proxies, gateways) with Istio's standard configuration. */
+            prometheus: z.strictObject(addonExposure()).prefault({}),
+            grafana: z
+                .strictObject({
+                    ...addonExposure(),
+                    /** Anonymous visitors may look (Viewer), never edit. */
+                    anonymousViewer: z.boolean().default(true),
+                    /** Admin password; set it as a secret. Generated (and kept secret) when absent. */
+                    adminPassword: secretString((v) => v.length >= 12, "must be at least 12 characters").optional(),
+                    /** Where Istio's dashboards are downloaded from at deploy time; {version} is the Istio version. */
+                    dashboardsUrl: z
+                        .string()
+                        .regex(/^https?:\/\/\S+[^/\s]$/, "must be an http(s) URL without a trailing '/'")
+                        .default(ISTIO_DASHBOARDS_URL),
+                })
+                .prefault({}),
+            kiali: z
+                .strictObject({
+                    ...addonExposure(),
+                    /** anonymous: no login, read-only; token: log in with a Kubernetes service account token. */
+                    auth: z.enum(["anonymous", "token"]).default("anonymous"),
+                    /** Key Kiali signs its sessions with; set it as a secret. Generated (and kept secret) when absent. */
+                    signingKey: secretString((v) => v.length === 32, "must be exactly 32 characters (the length of the key the lab generates)").optional(),
+                })
+                .prefault({}),
+            /** One tracer at a time: Jaeger and Zipkin both define the Services `tracing` and `zipkin`. */
+            tracer: z
+                .strictObject({
+                    kind: z.enum(["zipkin", "jaeger", "none"]).default("zipkin"),
+                    nodePort: nodePort().optional(),
+                })
+                .prefault({}),
+            chartRepositories: z
+                .strictObject({
+                    prometheus: chartRepository().default(ADDON_CHART_REPOSITORIES.prometheus),
+                    grafana: chartRepository().default(ADDON_CHART_REPOSITORIES.grafana),
+                    kiali: chartRepository().default(ADDON_CHART_REPOSITORIES.kiali),
+                })
+                .prefault({}),
+        })
+        .prefault({});
+
+const labObject = () =>
+    z.strictObject({
+        /** The traffic scenario preset from stacks/. */
+        scenario: z.enum(SCENARIO_NAMES).default("baseline"),
+        /** Adjustments of the preset: a different split, more or other per-service policy. */
+        traffic: scenarioOverridesSchema.optional(),
+
+        cluster: z
             .strictObject({
-                ...addonExposure,
-                /** Anonymous visitors may look (Viewer), never edit. */
-                anonymousViewer: z.boolean().default(true),
-                /** Admin password; set it as a secret. Generated (and kept secret) when absent. */
-                adminPassword: secretString((v) => v.length >= 12, "must be at least 12 characters").optional(),
-                /** Where Istio's dashboards are downloaded from at deploy time; {version} is the Istio version. */
-                dashboardsUrl: z
+                /** Path to a kubeconfig file; the ambient one (KUBECONFIG, ~/.kube/config) when absent. */
+                kubeconfig: z.string().min(1, "must be a path to a kubeconfig file").optional(),
+                /** kubeconfig context; the current context when absent. */
+                context: z.string().min(1, "must name a kubeconfig context").optional(),
+                /** The cluster's DNS domain, used in every fully qualified host. */
+                domain: dnsDomain().default("cluster.local"),
+                /** A kind cluster of the lab's own, created with the stack and deleted with it. */
+                kind: z
+                    .strictObject({
+                        enabled: z.boolean().default(false),
+                        /** Cluster name; `boutique-mesh-<stack>` when absent. */
+                        name: dnsLabel().optional(),
+                        /** Port on 127.0.0.1 that reaches the ingress gateway's HTTP node port. */
+                        hostPort: z.number().int().min(1, "must be a TCP port from 1 to 65535").max(65535, "must be a TCP port from 1 to 65535").default(8080),
+                        /** kindest/node image (pinned), when kind's default is not wanted. */
+                        nodeImage: z.string().min(1).optional(),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+
+        images: z
+            .strictObject({
+                /** Upstream registry host -> mirror prefix. Applies to every image the lab pulls. */
+                mirrors: z.record(registryHost(), mirrorPrefix()).default({}),
+                /** Copy every image the lab pulls into its mirror with skopeo before anything pulls it. */
+                copy: z
+                    .strictObject({
+                        enabled: z.boolean().default(false),
+                        /** Verify registries' TLS certificates; off only for plain-HTTP lab registries. */
+                        tlsVerify: z.boolean().default(true),
+                        /** Registry host -> "user:password"; only accepted as a secret. REGISTRY_AUTH_FILE works too. */
+                        credentials: z.record(registryHost(), z.string().regex(/^[^:\s]+:\S+$/, "must be user:password")).optional(),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+
+        istio: z
+            .strictObject({
+                version: istioVersion().default("1.30.3"),
+                chartRepository: chartRepository().default("https://istio-release.storage.googleapis.com/charts"),
+                /** Image hub of Istio's own images (pilot, proxyv2); rewritten through the mirrors like any image. */
+                hub: z
                     .string()
-                    .regex(/^https?:\/\/\S+[^/\s]$/, "must be an http(s) URL without a trailing '/'")
-                    .default(ISTIO_DASHBOARDS_URL),
+                    .regex(new RegExp(`^${hostPart}${pathPart}$`), "must be an image repository prefix such as docker.io/istio")
+                    .default("docker.io/istio"),
+                /** An egress gateway, as Istio's demo profile has. */
+                egressGateway: z.boolean().default(true),
+                /** Percentage of requests traced by the proxies (the demo profile traces all). */
+                traceSampling: z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100").default(100),
+                ingress: ingressService().prefault({ type: "NodePort" }),
             })
             .prefault({}),
-        kiali: z
+
+        boutique: z
             .strictObject({
-                ...addonExposure,
-                /** anonymous: no login, read-only; token: log in with a Kubernetes service account token. */
-                auth: z.enum(["anonymous", "token"]).default("anonymous"),
-                /** Key Kiali signs its sessions with; set it as a secret. Generated (and kept secret) when absent. */
-                signingKey: secretString((v) => v.length === 32, "must be exactly 32 characters (the length of the key the lab generates)").optional(),
+                /** Namespace of the shop; labelled for sidecar injection. */
+                namespace: dnsLabel().default("online-boutique"),
+                /** Online Boutique release the catalog mirrors. */
+                release: z.enum(BOUTIQUE_RELEASES).default("v0.10.6"),
+                loadGenerator: z
+                    .strictObject({
+                        enabled: z.boolean().default(true),
+                        /** Simulated concurrent users (Locust USERS). */
+                        users: z.number().int().min(1, "must be a whole number from 1 to 1000").max(1000, "must be a whole number from 1 to 1000").default(10),
+                        /** Users started per second (Locust RATE). */
+                        rate: z.number().int().min(1, "must be a whole number from 1 to 100").max(100, "must be a whole number from 1 to 100").default(1),
+                    })
+                    .prefault({}),
+                /** The upstream `frontend-external` LoadBalancer Service; the Istio ingress replaces it. */
+                frontendExternal: z.boolean().default(false),
+                /** The second frontend, subset `v1`, that scenarios such as canary send a share to. */
+                frontendV1: z
+                    .strictObject({
+                        /** Its image, pulled through the mirrors like every image. */
+                        image: imageReference().default(FRONTEND_V1_IMAGE),
+                        /** The `version` label of its pods, which subset v1 selects. */
+                        version: labelValue()
+                            .refine((v) => v !== "original", 'must differ from "original", the label of the release\'s own frontend')
+                            .default(FRONTEND_V1_VERSION),
+                    })
+                    .prefault({}),
             })
             .prefault({}),
-        /** One tracer at a time: Jaeger and Zipkin both define the Services `tracing` and `zipkin`. */
-        tracer: z
-            .strictObject({
-                kind: z.enum(["zipkin", "jaeger", "none"]).default("zipkin"),
-                nodePort: nodePort.optional(),
-            })
-            .prefault({}),
-        chartRepositories: z
-            .strictObject({
-                prometheus: chartRepository.default(ADDON_CHART_REPOSITORIES.prometheus),
-                grafana: chartRepository.default(ADDON_CHART_REPOSITORIES.grafana),
-                kiali: chartRepository.default(ADDON_CHART_REPOSITORIES.kiali),
-            })
-            .prefault({}),
-    })
-    .prefault({});
 
-const labObject = z.strictObject({
-    /** The traffic scenario preset from stacks/. */
-    scenario: z.enum(SCENARIO_NAMES).default("baseline"),
-    /** Adjustments of the preset: a different split, more or other per-service policy. */
-    traffic: scenarioOverridesSchema.optional(),
-
-    cluster: z
-        .strictObject({
-            /** Path to a kubeconfig file; the ambient one (KUBECONFIG, ~/.kube/config) when absent. */
-            kubeconfig: z.string().min(1, "must be a path to a kubeconfig file").optional(),
-            /** kubeconfig context; the current context when absent. */
-            context: z.string().min(1, "must name a kubeconfig context").optional(),
-            /** The cluster's DNS domain, used in every fully qualified host. */
-            domain: dnsDomain.default("cluster.local"),
-            /** A kind cluster of the lab's own, created with the stack and deleted with it. */
-            kind: z
-                .strictObject({
-                    enabled: z.boolean().default(false),
-                    /** Cluster name; `boutique-mesh-<stack>` when absent. */
-                    name: dnsLabel.optional(),
-                    /** Port on 127.0.0.1 that reaches the ingress gateway's HTTP node port. */
-                    hostPort: z.number().int().min(1, "must be a TCP port from 1 to 65535").max(65535, "must be a TCP port from 1 to 65535").default(8080),
-                    /** kindest/node image (pinned), when kind's default is not wanted. */
-                    nodeImage: z.string().min(1).optional(),
-                })
-                .prefault({}),
-        })
-        .prefault({}),
-
-    images: z
-        .strictObject({
-            /** Upstream registry host -> mirror prefix. Applies to every image the lab pulls. */
-            mirrors: z.record(registryHost, mirrorPrefix).default({}),
-            /** Copy every image the lab pulls into its mirror with skopeo before anything pulls it. */
-            copy: z
-                .strictObject({
-                    enabled: z.boolean().default(false),
-                    /** Verify registries' TLS certificates; off only for plain-HTTP lab registries. */
-                    tlsVerify: z.boolean().default(true),
-                    /** Registry host -> "user:password"; only accepted as a secret. REGISTRY_AUTH_FILE works too. */
-                    credentials: z.record(registryHost, z.string().regex(/^[^:\s]+:\S+$/, "must be user:password")).optional(),
-                })
-                .prefault({}),
-        })
-        .prefault({}),
-
-    istio: z
-        .strictObject({
-            version: istioVersion.default("1.30.3"),
-            chartRepository: chartRepository.default("https://istio-release.storage.googleapis.com/charts"),
-            /** Image hub of Istio's own images (pilot, proxyv2); rewritten through the mirrors like any image. */
-            hub: z
-                .string()
-                .regex(new RegExp(`^${hostPart}${pathPart}$`), "must be an image repository prefix such as docker.io/istio")
-                .default("docker.io/istio"),
-            /** An egress gateway, as Istio's demo profile has. */
-            egressGateway: z.boolean().default(true),
-            /** Percentage of requests traced by the proxies (the demo profile traces all). */
-            traceSampling: z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100").default(100),
-            ingress: ingressService.prefault({ type: "NodePort" }),
-        })
-        .prefault({}),
-
-    boutique: z
-        .strictObject({
-            /** Namespace of the shop; labelled for sidecar injection. */
-            namespace: dnsLabel.default("online-boutique"),
-            /** Online Boutique release the catalog mirrors. */
-            release: z.enum(BOUTIQUE_RELEASES).default("v0.10.6"),
-            loadGenerator: z
-                .strictObject({
-                    enabled: z.boolean().default(true),
-                    /** Simulated concurrent users (Locust USERS). */
-                    users: z.number().int().min(1, "must be a whole number from 1 to 1000").max(1000, "must be a whole number from 1 to 1000").default(10),
-                    /** Users started per second (Locust RATE). */
-                    rate: z.number().int().min(1, "must be a whole number from 1 to 100").max(100, "must be a whole number from 1 to 100").default(1),
-                })
-                .prefault({}),
-            /** The upstream `frontend-external` LoadBalancer Service; the Istio ingress replaces it. */
-            frontendExternal: z.boolean().default(false),
-            /** The second frontend, subset `v1`, that scenarios such as canary send a share to. */
-            frontendV1: z
-                .strictObject({
-                    /** Its image, pulled through the mirrors like every image. */
-                    image: imageReference.default(FRONTEND_V1_IMAGE),
-                    /** The `version` label of its pods, which subset v1 selects. */
-                    version: labelValue
-                        .refine((v) => v !== "original", 'must differ from "original", the label of the release\'s own frontend')
-                        .default(FRONTEND_V1_VERSION),
-                })
-                .prefault({}),
-        })
-        .prefault({}),
-
-    /** Observability: Prometheus, Grafana, Kiali and a tracer, in istio-system. */
-    addons,
-});
+        /** Observability: Prometheus, Grafana, Kiali and a tracer, in istio-system. */
+        addons: addons(),
+    });
 
 /** Rules across keys: what an addon needs, and node ports that would collide. */
-export const labConfigSchema = labObject.superRefine((config, ctx) => {
-    const { kind } = config.cluster;
-    if (kind.enabled) {
-        for (const key of ["kubeconfig", "context"] as const) {
-            if (config.cluster[key] !== undefined) {
+export const labConfigSchema = () =>
+    labObject().superRefine((config, ctx) => {
+        const { kind } = config.cluster;
+        if (kind.enabled) {
+            for (const key of ["kubeconfig", "context"] as const) {
+                if (config.cluster[key] !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["cluster", key],
+                        input: config.cluster[key],
+                        message: "cannot be set with cluster.kind.enabled: kind creates the cluster and its kubeconfig",
+                    });
+                }
+            }
+            if (config.istio.ingress.type !== "NodePort") {
                 ctx.addIssue({
                     code: "custom",
-                    path: ["cluster", key],
-                    input: config.cluster[key],
-                    message: "cannot be set with cluster.kind.enabled: kind creates the cluster and its kubeconfig",
+                    path: ["istio", "ingress", "type"],
+                    input: config.istio.ingress.type,
+                    message: "must be NodePort with cluster.kind.enabled: kind reaches the ingress through its node port",
                 });
             }
         }
-        if (config.istio.ingress.type !== "NodePort") {
+        if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
             ctx.addIssue({
                 code: "custom",
-                path: ["istio", "ingress", "type"],
-                input: config.istio.ingress.type,
-                message: "must be NodePort with cluster.kind.enabled: kind reaches the ingress through its node port",
-            });
-        }
-    }
-    if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["images", "copy", "enabled"],
-            input: true,
-            message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
-        });
-    }
-    const { prometheus, grafana, kiali, tracer } = config.addons;
-    for (const [name, addon] of [
-        ["grafana", grafana],
-        ["kiali", kiali],
-    ] as const) {
-        if (addon.enabled && !prometheus.enabled) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["addons", name, "enabled"],
+                path: ["images", "copy", "enabled"],
                 input: true,
-                message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)`,
+                message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
             });
         }
-    }
-    const ports: [PropertyKey[], number | undefined][] = [
-        [["istio", "ingress", "httpNodePort"], config.istio.ingress.type === "NodePort" ? config.istio.ingress.httpNodePort : undefined],
-        [["addons", "prometheus", "nodePort"], prometheus.enabled ? prometheus.nodePort : undefined],
-        [["addons", "grafana", "nodePort"], grafana.enabled ? grafana.nodePort : undefined],
-        [["addons", "kiali", "nodePort"], kiali.enabled ? kiali.nodePort : undefined],
-        [["addons", "tracer", "nodePort"], tracer.kind !== "none" ? tracer.nodePort : undefined],
-    ];
-    const seen = new Map<number, PropertyKey[]>();
-    for (const [path, port] of ports) {
-        if (port === undefined) continue;
-        const first = seen.get(port);
-        if (first) ctx.addIssue({ code: "custom", path, input: port, message: `node port ${port} is already taken by ${configKey(first)}` });
-        else seen.set(port, path);
-    }
-});
+        const { prometheus, grafana, kiali, tracer } = config.addons;
+        for (const [name, addon] of [
+            ["grafana", grafana],
+            ["kiali", kiali],
+        ] as const) {
+            if (addon.enabled && !prometheus.enabled) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["addons", name, "enabled"],
+                    input: true,
+                    message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)`,
+                });
+            }
+        }
+        const ports: [PropertyKey[], number | undefined][] = [
+            [["istio", "ingress", "httpNodePort"], config.istio.ingress.type === "NodePort" ? config.istio.ingress.httpNodePort : undefined],
+            [["addons", "prometheus", "nodePort"], prometheus.enabled ? prometheus.nodePort : undefined],
+            [["addons", "grafana", "nodePort"], grafana.enabled ? grafana.nodePort : undefined],
+            [["addons", "kiali", "nodePort"], kiali.enabled ? kiali.nodePort : undefined],
+            [["addons", "tracer", "nodePort"], tracer.kind !== "none" ? tracer.nodePort : undefined],
+        ];
+        const seen = new Map<number, PropertyKey[]>();
+        for (const [path, port] of ports) {
+            if (port === undefined) continue;
+            const first = seen.get(port);
+            if (first) ctx.addIssue({ code: "custom", path, input: port, message: `node port ${port} is already taken by ${configKey(first)}` });
+            else seen.set(port, path);
+        }
+    });
 
 /** The validated configuration with every default applied. */
-export type LabConfig = z.infer<typeof labConfigSchema>;
+export type LabConfig = z.infer<ReturnType<typeof labConfigSchema>>;
 /** The configuration as written in a stack file (every key optional). */
-export type LabConfigInput = z.input<typeof labConfigSchema>;
+export type LabConfigInput = z.input<ReturnType<typeof labConfigSchema>>;
 export type IngressService = LabConfig["istio"]["ingress"];
 
 /** A configuration that failed validation; `problems` has one line per bad key. */
@@ -368,11 +383,11 @@ export function configKey(path: PropertyKey[]): string {
     return `${PROJECT}:${top ?? ""}${rest.map((k) => (/^[A-Za-z_][\w-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("")}`;
 }
 
-function describe(issue: z.core.$ZodIssue, input: unknown): string {
+function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): string {
     const key = configKey(issue.path);
     switch (issue.code) {
         case "unrecognized_keys": {
-            const allowed = allowedKeys(labConfigSchema, issue.path, input) ?? [];
+            const allowed = allowedKeys(schema, issue.path, input) ?? [];
             const under = issue.path.length === 0 ? `${PROJECT}:` : key;
             const unknown = issue.keys.map((k) => configKey([...issue.path, k])).join(", ");
             return `${unknown}: unknown key; allowed under ${under}: ${allowed.join(", ")}`;
@@ -410,7 +425,8 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
 
 /** Validates a configuration and applies defaults; throws ConfigError naming every bad key. */
 export function parseLabConfig(input: unknown): LabConfig {
-    const result = labConfigSchema.safeParse(input, { reportInput: true });
-    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input)));
+    const schema = labConfigSchema();
+    const result = schema.safeParse(input, { reportInput: true });
+    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input, schema)));
     return result.data;
 }
