@@ -34,6 +34,7 @@ const FIRST = [
     "scenario",
     "stack-config",
     "config",
+    "schema",
     "mutate",
     "policy",
     "traffic",

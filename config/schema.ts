@@ -377,6 +377,12 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
     return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
 }
 
+/** The value at `path` as the stack file has it, or "nothing" where the key is missing. */
+function written(input: unknown, path: PropertyKey[]): string {
+    const value = valueAt(input, path);
+    return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
 /** "boutique-mesh:istio.ingress.type" for the path ["istio", "ingress", "type"]. */
 export function configKey(path: PropertyKey[]): string {
     const [top, ...rest] = path.map(String);
@@ -399,11 +405,11 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): stri
         }
         case "invalid_union":
             if ("options" in issue && issue.options !== undefined) {
-                return `${key} = ${JSON.stringify(valueAt(input, issue.path))} is not allowed; allowed: ${issue.options.map((o) => JSON.stringify(o)).join(" | ")}`;
+                return `${key} = ${written(input, issue.path)} is not allowed; allowed: ${issue.options.map((o) => JSON.stringify(o)).join(" | ")}`;
             }
-            return `${key} = ${JSON.stringify(valueAt(input, issue.path))}: ${issue.message}`;
+            return `${key} = ${written(input, issue.path)}: ${issue.message}`;
         case "invalid_value":
-            return `${key} = ${JSON.stringify(valueAt(input, issue.path))} is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
+            return `${key} = ${written(input, issue.path)} is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
         case "invalid_type": {
             const value = valueAt(input, issue.path);
             const got = value === undefined ? "nothing" : `${JSON.stringify(value)} (${Array.isArray(value) ? "array" : typeof value})`;
