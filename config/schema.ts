@@ -352,7 +352,7 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
             const def = schema._zod.def;
             const tag = (value as Record<string, unknown> | undefined)?.[def.discriminator];
             const option = def.options.find(
-                (o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]?._zod.def.values?.includes(tag as never),
+                (o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]._zod.def.values.includes(tag as never),
             );
             if (option === undefined) return undefined;
             schema = unwrap(option);
@@ -394,9 +394,8 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): stri
     switch (issue.code) {
         case "unrecognized_keys": {
             const allowed = allowedKeys(schema, issue.path, input) ?? [];
-            const under = issue.path.length === 0 ? `${PROJECT}:` : key;
             const unknown = issue.keys.map((k) => configKey([...issue.path, k])).join(", ");
-            return `${unknown}: unknown key; allowed under ${under}: ${allowed.join(", ")}`;
+            return `${unknown}: unknown key; allowed under ${key}: ${allowed.join(", ")}`;
         }
         case "invalid_key": {
             const parent = configKey(issue.path.slice(0, -1));
@@ -423,7 +422,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): stri
             // Cross-key rules can fire on a value the stack left to its default.
             const value = valueAt(input, issue.path);
             const fallback = (issue as { input?: unknown }).input;
-            const shown = value !== undefined ? JSON.stringify(value) : fallback !== undefined ? `${JSON.stringify(fallback)} (the default)` : "nothing";
+            const shown = value !== undefined ? JSON.stringify(value) : `${JSON.stringify(fallback)} (the default)`;
             return `${key} = ${shown}: ${issue.message}`;
         }
     }

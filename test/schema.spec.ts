@@ -75,7 +75,7 @@ describe("config schema: each rule at its edges, with its exact message", () => 
             at("boutique.frontendV1.version", "original"),
             `boutique-mesh:boutique.frontendV1.version = "original": must differ from "original", the label of the release's own frontend`,
         );
-        for (const ok of ["cluster.local", "c", "lab-1.example.org"]) accepts(at("cluster.domain", ok));
+        for (const ok of ["cluster.local", "c", "x.y", "lab-1.example.org"]) accepts(at("cluster.domain", ok));
         rejectsWith(at("cluster.domain", "lab..local"), `boutique-mesh:cluster.domain = "lab..local": must be a DNS domain such as cluster.local`);
     });
 
@@ -87,6 +87,10 @@ describe("config schema: each rule at its edges, with its exact message", () => 
         rejectsWith(
             at("boutique.frontendV1.image", "gcr.io/team/fe"),
             'boutique-mesh:boutique.frontendV1.image = "gcr.io/team/fe": must name a tag or a digest (a moving default tag is not reproducible)',
+        );
+        rejectsWith(
+            at("boutique.frontendV1.image", "localhost:5000/team/fe"),
+            'boutique-mesh:boutique.frontendV1.image = "localhost:5000/team/fe": must name a tag or a digest (a moving default tag is not reproducible)',
         );
         rejectsWith(
             at("boutique.frontendV1.image", "https://gcr.io/team/fe:1"),
@@ -106,11 +110,11 @@ describe("config schema: each rule at its edges, with its exact message", () => 
             accepts(at("istio.chartRepository", ok));
         }
         const repository = "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'";
-        for (const bad of ["oci://registry.example/charts/", "ftp://charts.example", "https://charts example"]) {
+        for (const bad of ["oci://registry.example/charts/", "ftp://charts.example", "git+https://charts.example", "https://charts example"]) {
             rejectsWith(at("addons.chartRepositories.prometheus", bad), `boutique-mesh:addons.chartRepositories.prometheus = "${bad}": ${repository}`);
         }
         accepts(at("addons.grafana.dashboardsUrl", "http://mirror.local/dashboards/{version}"));
-        for (const bad of ["https://mirror.local/", "oci://mirror.local/dashboards"]) {
+        for (const bad of ["https://mirror.local/", "oci://mirror.local/dashboards", "git+https://mirror.local/dashboards"]) {
             rejectsWith(
                 at("addons.grafana.dashboardsUrl", bad),
                 `boutique-mesh:addons.grafana.dashboardsUrl = "${bad}": must be an http(s) URL without a trailing '/'`,
@@ -134,7 +138,7 @@ describe("config schema: each rule at its edges, with its exact message", () => 
             );
         }
         accepts({ images: { copy: { credentials: { "gcr.io": "robot:pa:ss" } } } });
-        for (const bad of ["robot", "robot:", ":secret", "ro bot:secret"]) {
+        for (const bad of ["robot", "robot:", ":secret", "ro bot:secret", "robot:se cret"]) {
             rejectsWith(
                 { images: { copy: { credentials: { "gcr.io": bad } } } },
                 `boutique-mesh:images.copy.credentials["gcr.io"] = ${JSON.stringify(bad)}: must be user:password`,
@@ -142,6 +146,31 @@ describe("config schema: each rule at its edges, with its exact message", () => 
         }
         rejectsWith(at("cluster.kubeconfig", ""), 'boutique-mesh:cluster.kubeconfig = "": must be a path to a kubeconfig file');
         rejectsWith(at("cluster.context", ""), 'boutique-mesh:cluster.context = "": must name a kubeconfig context');
+    });
+
+    it("Istio versions: X.Y.Z with numbers of any length, nothing before or after", () => {
+        accepts(at("istio.version", "10.0.0"));
+        for (const bad of ["v1.30.3", "1.30.3-rc.0", "1.30"]) {
+            rejectsWith(at("istio.version", bad), `boutique-mesh:istio.version = "${bad}": must be an Istio release such as 1.30.3 (X.Y.Z)`);
+        }
+    });
+
+    it("the error lists one problem per line, unknown keys of one object together, and a config that is no object", () => {
+        try {
+            parseLabConfig({ bogus: 1, other: 2, boutique: { namespace: "A" } });
+            assert.fail("accepted");
+        } catch (error) {
+            assert.ok(error instanceof ConfigError);
+            assert.equal(
+                error.message,
+                [
+                    "invalid configuration:",
+                    `  - boutique-mesh:boutique.namespace = "A": ${"must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"}`,
+                    "  - boutique-mesh:bogus, boutique-mesh:other: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons",
+                ].join("\n"),
+            );
+        }
+        rejectsWith(["scenario"], 'boutique-mesh: = ["scenario"] (array): expected an object');
     });
 
     it("a missing union tag is shown as nothing, not as undefined", () => {
