@@ -286,8 +286,8 @@ export const labConfigSchema = () =>
         if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
             ctx.addIssue({
                 code: "custom",
+                // The key is written (it defaults to false), so the message shows it as written.
                 path: ["images", "copy", "enabled"],
-                input: true,
                 message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
             });
         }

@@ -161,6 +161,7 @@ describe("config schema: each rule at its edges, with its exact message", () => 
             assert.fail("accepted");
         } catch (error) {
             assert.ok(error instanceof ConfigError);
+            assert.equal(error.name, "ConfigError", "how Node and Pulumi title the error");
             assert.equal(
                 error.message,
                 [
