@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { addonRelease } from "../catalog/addons";
-import { ConfigError, LabConfigInput, SECRET_PLACEHOLDER, parseLabConfig } from "../config/schema";
+import { LabConfigInput, SECRET_PLACEHOLDER } from "../config/schema";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/dashboards";
 import { isPinned } from "../components/images";
 import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
+import { configProblems } from "./support/config";
 import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
 
 /** How the engine's wire format writes a value known only at deploy time (@pulumi/pulumi runtime/rpc.js unknownValue). */
@@ -431,14 +432,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
         });
 
         it("rejects two addons on one node port, and Grafana or Kiali without Prometheus", () => {
-            const problems = (input: LabConfigInput) => {
-                try {
-                    parseLabConfig(input);
-                } catch (error) {
-                    return (error as ConfigError).problems.join("\n");
-                }
-                return "";
-            };
+            const problems = (input: LabConfigInput) => configProblems(input).join("\n");
             assert.match(
                 problems({ addons: { grafana: { nodePort: 30080 } } }),
                 /boutique-mesh:addons\.grafana\.nodePort = 30080: node port 30080 is already taken by boutique-mesh:istio\.ingress\.httpNodePort/,

@@ -1,30 +1,10 @@
 import { strict as assert } from "assert";
-import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { parseLabConfig } from "../config/schema";
 import { labConfigFrom, loadStackFile } from "../config/stack";
 import { stackFile, stackNames } from "../tools/evaluate";
+import { configProblems, rejects } from "./support/config";
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** The problems a config is rejected with; fails when it is accepted. */
-function problems(input: unknown): string[] {
-    try {
-        parseLabConfig(input);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-        return error.problems;
-    }
-    assert.fail(`accepted ${JSON.stringify(input)}`);
-}
-
-function rejects(input: LabConfigInput | Record<string, unknown>, ...expected: RegExp[]) {
-    const found = problems(input);
-    for (const pattern of expected) {
-        assert.ok(
-            found.some((p) => pattern.test(p)),
-            `no problem matches ${pattern}:\n${found.join("\n")}`,
-        );
-    }
-}
 
 describe("config: one schema, parsed once", () => {
     it("fills every default for an empty stack", () => {
@@ -171,7 +151,7 @@ describe("config: one schema, parsed once", () => {
         });
 
         it("reports every bad key at once, not just the first", () => {
-            assert.equal(problems({ bogus: 1, istio: { version: "x" }, boutique: { namespace: "A" } }).length, 3);
+            assert.equal(configProblems({ bogus: 1, istio: { version: "x" }, boutique: { namespace: "A" } }).length, 3);
         });
     });
 

@@ -1,17 +1,8 @@
 import { strict as assert } from "assert";
-import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { LabConfigInput } from "../config/schema";
 import { SCENARIOS, SCENARIO_NAMES, Scenario, applyOverrides, scenarioOverridesSchema, scenarioSchema, scenarioWarnings } from "../stacks";
+import { configProblems } from "./support/config";
 
-/** The problems a config is rejected with, or [] when it is accepted. */
-function problems(input: LabConfigInput): string[] {
-    try {
-        parseLabConfig(input);
-        return [];
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, String(error));
-        return error.problems;
-    }
-}
 const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
 const key = "boutique-mesh:traffic.services.productcatalogservice";
 
@@ -27,59 +18,59 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
     });
 
     it("takes percentages from 0 to 100, bounds included", () => {
-        for (const percentage of [0, 0.5, 100]) assert.deepEqual(problems(pcs({ delay: { percentage, fixedDelay: "1s" } })), [], String(percentage));
+        for (const percentage of [0, 0.5, 100]) assert.deepEqual(configProblems(pcs({ delay: { percentage, fixedDelay: "1s" } })), [], String(percentage));
         for (const percentage of [-0.1, 100.1]) {
-            assert.deepEqual(problems(pcs({ abort: { percentage, httpStatus: 500 } })), [
+            assert.deepEqual(configProblems(pcs({ abort: { percentage, httpStatus: 500 } })), [
                 `${key}.abort.percentage = ${percentage}: must be a percentage from 0 to 100`,
             ]);
         }
     });
 
     it("takes a split whose shares sum to 100, a missing version counting 0", () => {
-        assert.deepEqual(problems({ traffic: { frontend: { original: 100 } } }), []);
-        assert.deepEqual(problems({ traffic: { frontend: { v1: 100 } } }), []);
-        assert.deepEqual(problems({ traffic: { frontend: { original: 33.5, v1: 66.5 } } }), []);
-        assert.deepEqual(problems({ traffic: { frontend: { original: 50 } } }), [
+        assert.deepEqual(configProblems({ traffic: { frontend: { original: 100 } } }), []);
+        assert.deepEqual(configProblems({ traffic: { frontend: { v1: 100 } } }), []);
+        assert.deepEqual(configProblems({ traffic: { frontend: { original: 33.5, v1: 66.5 } } }), []);
+        assert.deepEqual(configProblems({ traffic: { frontend: { original: 50 } } }), [
             'boutique-mesh:traffic.frontend = {"original":50}: the shares must sum to 100',
         ]);
-        assert.deepEqual(problems({ traffic: { frontend: { original: 100, v1: 50 } } }), [
+        assert.deepEqual(configProblems({ traffic: { frontend: { original: 100, v1: 50 } } }), [
             'boutique-mesh:traffic.frontend = {"original":100,"v1":50}: the shares must sum to 100',
         ]);
     });
 
     it("takes Go durations, and for the mesh at least Istio's 1ms", () => {
-        assert.deepEqual(problems(pcs({ timeout: "1ms", extraLatency: "0" })), []);
-        assert.deepEqual(problems(pcs({ retries: { attempts: 1, perTryTimeout: "1.5s" }, delay: { percentage: 1, fixedDelay: "2m" } })), []);
+        assert.deepEqual(configProblems(pcs({ timeout: "1ms", extraLatency: "0" })), []);
+        assert.deepEqual(configProblems(pcs({ retries: { attempts: 1, perTryTimeout: "1.5s" }, delay: { percentage: 1, fixedDelay: "2m" } })), []);
         for (const field of ["timeout", "extraLatency"]) {
-            assert.deepEqual(problems(pcs({ [field]: "5x" })), [
+            assert.deepEqual(configProblems(pcs({ [field]: "5x" })), [
                 `${key}.${field} = "5x": must be a duration such as 5s, 1500ms or 1m30s (a number and a unit: ns, us, ms, s, m, h; no sign)`,
             ]);
         }
-        assert.deepEqual(problems(pcs({ timeout: "999us" })), [`${key}.timeout = "999us": must be at least 1ms (Istio's minimum)`]);
-        assert.deepEqual(problems(pcs({ retries: { attempts: 1, perTryTimeout: "0s" } })), [
+        assert.deepEqual(configProblems(pcs({ timeout: "999us" })), [`${key}.timeout = "999us": must be at least 1ms (Istio's minimum)`]);
+        assert.deepEqual(configProblems(pcs({ retries: { attempts: 1, perTryTimeout: "0s" } })), [
             `${key}.retries.perTryTimeout = "0s": must be at least 1ms (Istio's minimum)`,
         ]);
-        assert.deepEqual(problems(pcs({ delay: { percentage: 1, fixedDelay: "0" } })), [
+        assert.deepEqual(configProblems(pcs({ delay: { percentage: 1, fixedDelay: "0" } })), [
             `${key}.delay.fixedDelay = "0": must be at least 1ms (Istio's minimum)`,
         ]);
     });
 
     it("takes an HTTP status from 200 to 599, whole", () => {
-        for (const httpStatus of [200, 503, 599]) assert.deepEqual(problems(pcs({ abort: { percentage: 1, httpStatus } })), [], String(httpStatus));
+        for (const httpStatus of [200, 503, 599]) assert.deepEqual(configProblems(pcs({ abort: { percentage: 1, httpStatus } })), [], String(httpStatus));
         for (const httpStatus of [199, 600]) {
-            assert.deepEqual(problems(pcs({ abort: { percentage: 1, httpStatus } })), [
+            assert.deepEqual(configProblems(pcs({ abort: { percentage: 1, httpStatus } })), [
                 `${key}.abort.httpStatus = ${httpStatus}: must be an HTTP status from 200 to 599`,
             ]);
         }
-        assert.equal(problems(pcs({ abort: { percentage: 1, httpStatus: 500.5 } })).length, 1);
+        assert.equal(configProblems(pcs({ abort: { percentage: 1, httpStatus: 500.5 } })).length, 1);
     });
 
     it("takes 1 to 10 retries after the first try, whole", () => {
-        for (const attempts of [1, 10]) assert.deepEqual(problems(pcs({ retries: { attempts } })), [], String(attempts));
-        assert.deepEqual(problems(pcs({ retries: { attempts: 0 } })), [`${key}.retries.attempts = 0: must be at least 1`]);
-        assert.deepEqual(problems(pcs({ retries: { attempts: 11 } })), [`${key}.retries.attempts = 11: must be at most 10`]);
-        assert.equal(problems(pcs({ retries: { attempts: 2.5 } })).length, 1);
-        assert.deepEqual(problems(pcs({ retries: {} })), [
+        for (const attempts of [1, 10]) assert.deepEqual(configProblems(pcs({ retries: { attempts } })), [], String(attempts));
+        assert.deepEqual(configProblems(pcs({ retries: { attempts: 0 } })), [`${key}.retries.attempts = 0: must be at least 1`]);
+        assert.deepEqual(configProblems(pcs({ retries: { attempts: 11 } })), [`${key}.retries.attempts = 11: must be at most 10`]);
+        assert.equal(configProblems(pcs({ retries: { attempts: 2.5 } })).length, 1);
+        assert.deepEqual(configProblems(pcs({ retries: {} })), [
             `${key}.retries.attempts = nothing: retries need attempts: the number of retries after the first try`,
         ]);
     });
@@ -106,10 +97,10 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
             "unavailable",
         ];
         for (const retryOn of [...conditions, conditions.join(","), "503", "100,599", "gateway-error, 503 ,unavailable", "5xx, gateway-error"]) {
-            assert.deepEqual(problems(pcs({ retries: { attempts: 1, retryOn } })), [], retryOn);
+            assert.deepEqual(configProblems(pcs({ retries: { attempts: 1, retryOn } })), [], retryOn);
         }
         for (const retryOn of ["timeout", "5xx,", "600", "099", "50", "5031", "a500", "5xx;reset", ""]) {
-            const found = problems(pcs({ retries: { attempts: 1, retryOn } }));
+            const found = configProblems(pcs({ retries: { attempts: 1, retryOn } }));
             assert.equal(found.length, 1, retryOn);
             assert.match(
                 found[0],
@@ -120,13 +111,13 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
 
     it("lets only a service that reads a latency variable add latency", () => {
         // Of the release's services only productcatalogservice reads EXTRA_LATENCY (v0.10.6, src/productcatalogservice/server.go).
-        assert.deepEqual(problems(pcs({ extraLatency: "6s" })), []);
+        assert.deepEqual(configProblems(pcs({ extraLatency: "6s" })), []);
         for (const service of ["frontend", "cartservice", "recommendationservice"]) {
-            assert.deepEqual(problems({ traffic: { services: { [service]: { extraLatency: "1s" } } } } as LabConfigInput), [
+            assert.deepEqual(configProblems({ traffic: { services: { [service]: { extraLatency: "1s" } } } } as LabConfigInput), [
                 `boutique-mesh:traffic.services.${service}.extraLatency = "1s": only productcatalogservice can add latency`,
             ]);
         }
-        assert.deepEqual(problems({ traffic: { services: { cartservice: { timeout: "1s" } } } }), [], "other policy is fine");
+        assert.deepEqual(configProblems({ traffic: { services: { cartservice: { timeout: "1s" } } } }), [], "other policy is fine");
     });
 
     it("a scenario needs a description and a split; its services default to none", () => {

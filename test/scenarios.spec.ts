@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
-import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
+import { LabConfigInput, parseLabConfig } from "../config/schema";
 import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
 import { diffEvaluations, summarize } from "../tools/diff";
 import { Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
+import { configProblems, rejects } from "./support/config";
 import { evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
 
 const NS = "online-boutique";
@@ -109,14 +110,7 @@ describe("scenarios: one stack per step of the reference lab", () => {
     });
 
     it("rejects a v1 label that would select the original frontend, and an image without tag or digest", () => {
-        const problems = (frontendV1: object) => {
-            try {
-                parseLabConfig({ boutique: { frontendV1 } as never });
-                return "";
-            } catch (error) {
-                return (error as ConfigError).problems.join("\n");
-            }
-        };
+        const problems = (frontendV1: object) => configProblems({ boutique: { frontendV1 } }).join("\n");
         assert.match(problems({ version: "original" }), /boutique-mesh:boutique\.frontendV1\.version = "original": must differ from "original"/);
         assert.match(problems({ version: "v 2" }), /boutique-mesh:boutique\.frontendV1\.version = "v 2": must be a Kubernetes label value/);
         assert.match(
@@ -245,19 +239,6 @@ describe("scenarios: one stack per step of the reference lab", () => {
     });
 
     describe("rejects invalid scenarios before anything is declared, naming the key", () => {
-        function rejects(input: LabConfigInput, pattern: RegExp) {
-            try {
-                parseLabConfig(input);
-            } catch (error) {
-                assert.ok(error instanceof ConfigError);
-                assert.ok(
-                    error.problems.some((p) => pattern.test(p)),
-                    `no problem matches ${pattern}:\n${error.problems.join("\n")}`,
-                );
-                return;
-            }
-            assert.fail(`accepted ${JSON.stringify(input)}`);
-        }
         const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
 
         it("an unknown preset", () =>
