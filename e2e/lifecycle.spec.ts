@@ -43,9 +43,15 @@ async function deployment(name: string, namespace = NS): Promise<any> {
     return run.plane.api.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
 }
 
-async function available(name: string, namespace = NS): Promise<boolean> {
+/** Fails unless every replica of the Deployment is available, saying how many are and why not. */
+async function assertAvailable(name: string, namespace = NS): Promise<void> {
     const d = await deployment(name, namespace);
-    return (d.status?.availableReplicas ?? 0) >= d.spec.replicas;
+    const availableReplicas = d.status?.availableReplicas ?? 0;
+    const condition = (d.status?.conditions ?? []).find((c: any) => c.type === "Available");
+    assert.ok(
+        availableReplicas >= d.spec.replicas,
+        `${namespace}/${name}: ${availableReplicas} of ${d.spec.replicas} replicas available (Available: ${condition?.status} ${condition?.message ?? ""})`,
+    );
 }
 
 async function istioObject(kind: string, name: string, namespace = NS): Promise<any> {
@@ -103,10 +109,8 @@ describe("the lab on the real engine and a real API server", function () {
         const changes = await lab("first up", "up", "dev");
         assert.ok(changes.create > 60, `created ${changes.create}`);
         assert.equal(changes.update + changes.replace + changes.delete, 0);
-        for (const name of ["frontend", "productcatalogservice", "cartservice", "redis-cart", "loadgenerator"])
-            assert.ok(await available(name), `${name} is Available`);
-        for (const name of ["istiod", "istio-ingressgateway", "prometheus", "grafana", "kiali", "zipkin"])
-            assert.ok(await available(name, "istio-system"), `${name} is Available`);
+        for (const name of ["frontend", "productcatalogservice", "cartservice", "redis-cart", "loadgenerator"]) await assertAvailable(name);
+        for (const name of ["istiod", "istio-ingressgateway", "prometheus", "grafana", "kiali", "zipkin"]) await assertAvailable(name, "istio-system");
         const ingress = await istioObject("virtualservices", "frontend-ingress");
         assert.deepEqual(ingress.spec.gateways, ["frontend-gateway"]);
         assert.equal(ingress.spec.http[0].route[0].destination.subset, "original");
@@ -147,7 +151,7 @@ describe("the lab on the real engine and a real API server", function () {
     it("up dev again on the same cluster succeeds", async () => {
         const changes = await lab("up again", "up", "dev");
         assert.ok(changes.create > 60);
-        assert.ok(await available("frontend"));
+        await assertAvailable("frontend");
     });
 
     it("a Deployment deleted out of band: refresh sees it gone, up restores it", async () => {
@@ -157,7 +161,7 @@ describe("the lab on the real engine and a real API server", function () {
         assert.equal(refresh.delete, 1, "refresh drops the deleted Deployment from the state");
         const up = await lab("up after refresh", "up", "dev");
         assert.equal(up.create, 1);
-        assert.ok(await available("adservice"));
+        await assertAvailable("adservice");
     });
 
     // The provider waits for an informer's cache to sync before it starts a Deployment's 10-minute await, with
@@ -181,7 +185,9 @@ describe("the lab on the real engine and a real API server", function () {
         assert.equal(after.replace + after.delete, 0);
         const preview = await lab("preview after the outage", "preview", "dev");
         assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, "converged: nothing left to do");
-        assert.ok(await available("frontend-v1"));
+        for (const namespace of [NS, "istio-system"])
+            for (const d of (await run.plane.api.get(`/apis/apps/v1/namespaces/${namespace}/deployments`)).items)
+                await assertAvailable(d.metadata.name, namespace);
         assert.equal((await istioObject("virtualservices", "frontend-ingress")).spec.http[0].route.length, 2, "the 70/30 route is in place");
     });
 
