@@ -263,8 +263,8 @@ export class ControlPlane {
                     // The outage test stops the API server for 20 s. Nodes cannot renew their Leases then, and the node
                     // lifecycle controller marks a node Unknown and its pods not Ready once it has seen no renewal for the
                     // grace period (kubernetes v1.34.4 pkg/controller/nodelifecycle/node_lifecycle_controller.go:925 and
-                    // :746, MarkPodsNotReady; 50 s by default, config/v1alpha1/defaults.go:46). After the restart it went
-                    // on seeing none for up to a minute more, so 20 s of outage crossed that line in one CI run. A kubelet
+                    // :746, MarkPodsNotReady; 50 s by default, config/v1alpha1/defaults.go:46). After the restart it can
+                    // take a while to see renewals again, so 20 s of outage crossed that line in one CI run. A kubelet
                     // would report its pods Ready again; kwok does not, since its pod-ready stage only moves Pending pods
                     // (kwok v0.8.0 kustomize/stage/pod/fast/pod-ready.yaml), so those pods stayed not Ready for good.
                     "--node-monitor-grace-period=10m",
@@ -285,7 +285,7 @@ export class ControlPlane {
                     "--cidr=10.244.0.0/16",
                     // The heartbeat-with-lease stage patches a node's status every ten minutes only: kwok's
                     // lease controller must renew the nodes' Leases, or the node lifecycle controller marks
-                    // the nodes, and so every pod, not ready within a minute.
+                    // the nodes, and so every pod, not ready after its grace period.
                     "--node-lease-duration-seconds=40",
                     `--server-address=127.0.0.1:${kwokPort}`,
                 ],
