@@ -146,21 +146,22 @@ describe("config schema: each rule at its edges, with its exact message", () => 
     });
 
     it("the error lists one problem per line, unknown keys of one object together, and a config that is no object", () => {
-        try {
-            parseLabConfig({ bogus: 1, other: 2, boutique: { namespace: "A" } });
-            assert.fail("accepted");
-        } catch (error) {
-            assert.ok(error instanceof ConfigError);
-            assert.equal(error.name, "ConfigError", "how Node and Pulumi title the error");
-            assert.equal(
-                error.message,
-                [
-                    "invalid configuration:",
-                    `  - boutique-mesh:boutique.namespace = "A": ${"must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"}`,
-                    "  - boutique-mesh:bogus, boutique-mesh:other: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons",
-                ].join("\n"),
-            );
-        }
+        assert.throws(
+            () => parseLabConfig({ bogus: 1, other: 2, boutique: { namespace: "A" } }),
+            (error) => {
+                assert.ok(error instanceof ConfigError);
+                assert.equal(error.name, "ConfigError", "how Node and Pulumi title the error");
+                assert.equal(
+                    error.message,
+                    [
+                        "invalid configuration:",
+                        `  - boutique-mesh:boutique.namespace = "A": must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+                        "  - boutique-mesh:bogus, boutique-mesh:other: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons",
+                    ].join("\n"),
+                );
+                return true;
+            },
+        );
         rejectsWith(["scenario"], 'boutique-mesh: = ["scenario"] (array): expected an object');
     });
 
