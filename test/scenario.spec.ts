@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
 import { LabConfigInput } from "../config/schema";
 import { SCENARIOS, SCENARIO_NAMES, Scenario, applyOverrides, scenarioOverridesSchema, scenarioSchema, scenarioWarnings } from "../stacks";
-import { configProblems } from "./support/config";
+import { configProblems, pcs } from "./support/config";
 
-const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
 const key = "boutique-mesh:traffic.services.productcatalogservice";
 
 describe("scenario: the schema of a scenario and of its overrides", () => {

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { LabConfigInput, parseLabConfig } from "../config/schema";
+import { parseLabConfig } from "../config/schema";
 import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
 import { diffEvaluations, summarize } from "../tools/diff";
 import { Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
-import { configProblems, rejects } from "./support/config";
+import { configProblems, pcs, rejects } from "./support/config";
 import { evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
 
 const NS = "online-boutique";
@@ -239,8 +239,6 @@ describe("scenarios: one stack per step of the reference lab", () => {
     });
 
     describe("rejects invalid scenarios before anything is declared, naming the key", () => {
-        const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
-
         it("an unknown preset", () =>
             rejects({ scenario: "chaos" as never }, /boutique-mesh:scenario = "chaos" is not allowed; allowed: "baseline" \| "canary"/));
         it("weights that are negative", () =>

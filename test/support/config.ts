@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseLabConfig } from "../../config/schema";
+import { ConfigError, LabConfigInput, parseLabConfig } from "../../config/schema";
 
 /** The problems a configuration is rejected with, one line each, or [] when it is accepted. */
 export function configProblems(input: unknown): string[] {
@@ -23,3 +23,6 @@ export function rejects(input: unknown, ...patterns: RegExp[]): void {
         );
     }
 }
+
+/** A configuration that gives productcatalogservice this traffic policy, and nothing else. */
+export const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
