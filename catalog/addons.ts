@@ -3,6 +3,7 @@
  * manifests/addons/gen.sh), as data: chart versions and images per Istio minor version, read from the
  * latest patch release of each minor. What each chart version reads is in catalog/versions.ts.
  */
+import { factsRelease } from "./releases";
 import type { Source } from "./versions";
 
 export interface AddonRelease {
@@ -187,27 +188,42 @@ export const ADDON_RELEASES: Readonly<Record<string, AddonRelease>> = {
         ZIPKIN_3,
         JAEGER_LAST_V1,
     ),
+    // Read on release-1.31 at a8d7012 (2026-08-20; its samples/addons and manifests are those of 1.31.0-rc.0).
+    // Istio 1.31.1's notes move its sample to Kiali v2.31.0, a chart no stored kiali/helm-charts tag has
+    // (the newest is v2.29.0): the lab keeps 2.27.0, the chart it read (docs/versions.md).
+    "1.31": release(
+        "a8d7012191eb",
+        ["28.13.0", "docker.io/prom/prometheus:v3.10.0", "ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0"],
+        ["9.2.2", "docker.io/grafana/grafana:12.0.1"],
+        ["2.27.0", "quay.io/kiali/kiali:v2.27"],
+        ZIPKIN_3,
+        JAEGER_LAST_V1,
+    ),
 };
 
 const minorOf = (version: string) => version.split(".").slice(0, 2).join(".");
 const minorNumber = (minor: string) => Number(minor.split(".")[1]);
 
 /**
- * The addons Istio shipped with a version; for a minor newer than the catalog, the newest entry
- * (`exact` false), which is what the lab then installs.
+ * The addons Istio shipped with a release, by the release whose facts the lab installs it with
+ * (catalog/releases.ts, factsRelease): an unverified release gets those of the newest one read.
  */
-export function addonRelease(istioVersion: string): { minor: string; exact: boolean; release: AddonRelease } {
-    const wanted = minorOf(istioVersion);
-    if (ADDON_RELEASES[wanted]) return { minor: wanted, exact: true, release: ADDON_RELEASES[wanted] };
-    const known = Object.keys(ADDON_RELEASES).sort((a, b) => minorNumber(a) - minorNumber(b));
-    const newest = known[known.length - 1];
-    return { minor: newest, exact: false, release: ADDON_RELEASES[newest] };
+export function addonRelease(istioVersion: string): { minor: string; release: AddonRelease } {
+    const minor = minorOf(factsRelease(istioVersion));
+    const release = ADDON_RELEASES[minor];
+    if (release === undefined) throw new Error(`catalog/addons.ts has no addons for Istio ${minor}, a minor catalog/releases.ts knows`);
+    return { minor, release };
 }
 
-/** Helm repositories of the addon charts. */
+/**
+ * Helm repositories of the addon charts, as each project's README gives them. The grafana chart moved
+ * to grafana-community on 2026-01-30 (grafana/helm-charts charts/grafana/README.md); the new index
+ * carries every version Istio's samples use, 6.18.2 to 9.2.2 (grafana-community/helm-charts gh-pages
+ * index.yaml at 9ab78dc). Istio's own gen.sh still names the old one (release-1.31, manifests/addons/gen.sh).
+ */
 export const ADDON_CHART_REPOSITORIES = {
     prometheus: "https://prometheus-community.github.io/helm-charts",
-    grafana: "https://grafana.github.io/helm-charts",
+    grafana: "https://grafana-community.github.io/helm-charts",
     kiali: "https://kiali.org/helm-charts",
 } as const;
 

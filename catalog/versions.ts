@@ -3,7 +3,9 @@
  * says what holds, for which versions, and where it was read (repository, tag, path). The program
  * asks this table (`holds`) instead of comparing versions itself, and test/versions.spec.ts walks every
  * supported Istio release against it. Value paths a chart reads (`reads`) were checked by rendering
- * each chart at its tag with Helm 3.18.6 and the lab's values: changing a value changed the manifest.
+ * each chart at its tag with the lab's values (Helm 3.18.6 then; the provider bundles Helm 3.20.2 from
+ * pulumi-kubernetes v4.29.0, provider/go.mod, whose template engine reads values the same way): changing
+ * a value changed the manifest.
  */
 
 /** Where a fact was read: a file of a public repository at a tag (or a commit, where it has no tag). */
@@ -81,7 +83,7 @@ export const VERSION_FACTS = [
     {
         id: "gateway-schema-rejects-values",
         of: "istio",
-        claim: "The gateway chart's values.schema.json sets additionalProperties: false beside a root $ref. Helm from 3.18.5 (the Kubernetes provider bundles a newer one) validates with santhosh-tekuri/jsonschema v6, which reads that schema as draft 2020-12: the root then allows no value at all, and the chart fails before it renders. Chart v4 has no way to skip the check.",
+        claim: "The gateway chart's values.schema.json sets additionalProperties: false beside a root $ref. Helm from 3.18.5 (the Kubernetes provider bundles 3.20.2 from v4.29.0) validates with santhosh-tekuri/jsonschema v6, which reads that schema as draft 2020-12: the root then allows no value at all, and the chart fails before it renders. Chart v4 has no way to skip the check.",
         holds: [
             { from: "1.21.0", before: "1.25.5" },
             { from: "1.26.0", before: "1.26.4" },
@@ -94,7 +96,9 @@ export const VERSION_FACTS = [
             istio("1.26.4", "manifests/charts/gateway/values.schema.json"),
             istio("1.27.1", "manifests/charts/gateway/values.schema.json"),
             { repository: "helm/helm", tag: "v3.18.6", path: "pkg/chartutil/jsonschema.go" },
-            { repository: "pulumi/pulumi-kubernetes", tag: "f47bc2d6f199", path: "provider/go.mod" },
+            { repository: "helm/helm", tag: "v3.20.2", path: "pkg/chartutil/jsonschema.go" },
+            { repository: "pulumi/pulumi-kubernetes", tag: "v4.28.0", path: "provider/go.mod" },
+            { repository: "pulumi/pulumi-kubernetes", tag: "v4.29.0", path: "provider/go.mod" },
             { repository: "santhosh-tekuri/jsonschema", tag: "v6.0.2", path: "draft.go" },
         ],
     },
@@ -167,6 +171,26 @@ export const VERSION_FACTS = [
             istio("1.22.0", `${ISTIOD}/values.yaml`),
             istio("1.14.6", "pkg/webhooks/validation/controller/controller.go"),
             istio("1.21.0", "pkg/webhooks/validation/controller/controller.go"),
+        ],
+    },
+    {
+        id: "istiod-ready-before-webhook-server",
+        of: "istio",
+        claim: "istiod's /ready answers 200 once its caches are synced, while its webhook server (--httpsAddr, :15017 by default) only listens later in Start; the fix (istio#61049, 'mark webhooks ready only after server ready') sets the webhooks' ready flags right after net.Listen on :15017 succeeds.",
+        holds: [
+            { from: "1.14.0", before: "1.29.7" },
+            { from: "1.30.0", before: "1.30.4" },
+        ],
+        sources: [
+            istio("1.14.6", "pilot/cmd/pilot-discovery/app/cmd.go"),
+            istio("1.14.6", "pilot/pkg/bootstrap/server.go"),
+            istio("1.30.3", "pilot/pkg/bootstrap/server.go"),
+            istio("1.30.3", "pilot/pkg/bootstrap/validation.go"),
+            istio("44653896c221", "pilot/pkg/bootstrap/server.go"),
+            istio("1d435ebf6530", "pilot/pkg/bootstrap/server.go"),
+            istio("1.31.0-rc.0", "pilot/pkg/bootstrap/server.go"),
+            istio("1.31.0-rc.0", `${ISTIOD}/templates/deployment.yaml`),
+            { repository: "istio/istio.io", tag: "21695d3", path: "content/en/news/releases/1.30.x/announcing-1.30.4/index.md" },
         ],
     },
     {
@@ -494,9 +518,13 @@ export const VERSION_FACTS = [
         id: "kiali-node-port",
         of: "kiali-server",
         claim: "The kiali-server chart sets the Service's node port from server.node_port when deployment.service_type is NodePort; before, the node port is random.",
-        holds: [{ from: "1.86.0" }],
+        holds: [{ from: "1.81.0" }],
         reads: [{ chart: "kiali-server", paths: ["server.node_port"] }],
-        sources: [kialiChart("1.79.0", "templates/service.yaml"), kialiChart("1.86.0", "templates/service.yaml")],
+        sources: [
+            kialiChart("1.80.0", "templates/service.yaml"),
+            kialiChart("1.81.0", "templates/service.yaml"),
+            kialiChart("2.29.0", "templates/service.yaml"),
+        ],
     },
     {
         id: "kiali-secret-references",
@@ -537,39 +565,4 @@ export function holds(id: FactId, version: string): boolean {
 /** The range of a fact that holds for a version, if any. */
 export function rangeOf(id: FactId, version: string): VersionRange | undefined {
     return fact(id).holds.find((range) => inRange(version, range));
-}
-
-/**
- * The newest patch of every Istio minor the lab supports, from the tags of istio/istio: the versions
- * the addons were read at, and what a rejected version is pointed to.
- */
-export const NEWEST_ISTIO_PATCHES = [
-    "1.14.6",
-    "1.15.7",
-    "1.16.7",
-    "1.17.8",
-    "1.18.7",
-    "1.19.10",
-    "1.20.8",
-    "1.21.6",
-    "1.22.8",
-    "1.23.6",
-    "1.24.6",
-    "1.25.5",
-    "1.26.8",
-    "1.27.9",
-    "1.28.10",
-    "1.29.6",
-    "1.30.3",
-] as const;
-
-/** Why an Istio version cannot be installed, naming the nearest releases that can; undefined when it can. */
-export function rejectedIstioVersion(version: string): string | undefined {
-    const broken = rangeOf("gateway-schema-rejects-values", version);
-    if (broken === undefined) return undefined;
-    const minorOf = (v: string) => v.split(".").slice(0, 2).join(".");
-    const fixedInMinor = broken.before !== undefined && minorOf(broken.before) === minorOf(version);
-    const older = [...NEWEST_ISTIO_PATCHES].reverse().find((v) => compareVersions(v, broken.from) < 0 && !holds("gateway-schema-rejects-values", v));
-    const nearest = fixedInMinor ? [broken.before!] : [broken.before, older].filter((v): v is string => v !== undefined);
-    return `its gateway chart fails Helm's schema validation (its values.schema.json allows no value at all; fixed in 1.25.5, 1.26.4 and 1.27.1); use ${nearest.join(" or ")}`;
 }

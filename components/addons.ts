@@ -60,8 +60,7 @@ export class Addons extends pulumi.ComponentResource {
         const { config, mirrors, provider } = args;
         const addons = config.addons;
         const istioVersion = config.istio.version;
-        const { release, exact, minor } = addonRelease(istioVersion);
-        if (!exact) pulumi.log.warn(`no addon versions are known for Istio ${istioVersion}; installing those of Istio ${minor}`, this);
+        const { release } = addonRelease(istioVersion);
         const child = { parent: this, provider, dependsOn: [args.namespace] };
         // Whatever starts pods also waits for their images to be in the mirrors.
         const pulling = { ...child, dependsOn: [args.namespace, ...args.imagesReady] };

@@ -110,7 +110,7 @@ export function envFromSecret(deployment: string, container: string, variable: s
     });
 }
 
-/** Pins the node port of one port of one Service: for charts that leave it to Kubernetes (kiali-server before 1.86.0). */
+/** Pins the node port of one port of one Service: for charts that leave it to Kubernetes (kiali-server before 1.81.0). */
 export function serviceNodePort(service: string, port: number, nodePort: number): pulumi.ResourceTransform {
     return named(`serviceNodePort(${service}: ${port} on node port ${nodePort})`, (args) => {
         const object = args.props as ServiceObject;
@@ -119,3 +119,23 @@ export function serviceNodePort(service: string, port: number, nodePort: number)
         return { props: { ...object, spec: { ...object.spec, ports } }, opts: args.opts };
     });
 }
+
+/** istiod's Deployment and container in its chart, and the port of its webhook server (--httpsAddr, :15017). */
+export const ISTIOD_DEPLOYMENT = { name: "istiod", container: "discovery", webhookPort: 15017 };
+
+/**
+ * istiod is Ready only once its webhook server accepts connections. Releases with istio#61049
+ * (catalog/versions.ts, istiod-ready-before-webhook-server) report ready on :8080 before the server on
+ * :15017 listens, so an Istio object created at once meets a webhook the API server cannot call. A
+ * startup probe on that port holds back the readiness probe until it succeeds (Kubernetes runs no
+ * other probe before a startup probe has passed), and the provider waits for the Deployment's ready
+ * replicas: the same guarantee the fixed releases give by gating /ready on the webhook server.
+ */
+export const awaitWebhookServer: pulumi.ResourceTransform = (args) => {
+    const object = args.props as DeploymentObject;
+    if (args.type !== DEPLOYMENT || object.metadata?.name !== ISTIOD_DEPLOYMENT.name) return unchanged;
+    const pod = object.spec?.template?.spec;
+    const startupProbe = { tcpSocket: { port: ISTIOD_DEPLOYMENT.webhookPort }, periodSeconds: 1, failureThreshold: 300 };
+    const containers = (pod?.containers ?? []).map((c) => (c.name === ISTIOD_DEPLOYMENT.container ? { ...c, startupProbe } : c));
+    return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
+};

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config/schema";
-import { awaitCaBundle, failClosedValidation } from "./chart-transforms";
+import { istioReleaseWarnings, todayIso } from "../catalog/releases";
+import { holds } from "../catalog/versions";
+import { awaitCaBundle, awaitWebhookServer, failClosedValidation } from "./chart-transforms";
 import { Mirrors } from "./images";
 import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./istio";
 
@@ -40,6 +42,8 @@ export class Mesh extends pulumi.ComponentResource {
         const { istio, mirrors, provider } = args;
         const child = { parent: this, provider };
         const chart = (chartName: string) => chartRef(istio.chartRepository, chartName, istio.version);
+        // Shown by every preview and up: a release the lab has not read, out of support, or behind a security patch.
+        for (const warning of istioReleaseWarnings(istio, todayIso())) pulumi.log.warn(warning, this);
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE, labels: args.namespaceLabels } }, child);
         this.namespaceResource = namespace;
@@ -51,13 +55,14 @@ export class Mesh extends pulumi.ComponentResource {
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues(istio.version) },
             { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [failClosedValidation] },
         );
-        // istiod counts as ready only once its webhooks carry the CA bundle it writes, so nothing that
-        // waits for it meets a webhook the API server cannot call. The base chart's default validator
-        // cannot wait so: istiod, which writes its bundle, is installed after the base chart.
+        // istiod counts as ready only once its webhooks carry the CA bundle it writes and its webhook
+        // server listens, so nothing that waits for it meets a webhook the API server cannot call. The
+        // base chart's default validator cannot wait so: istiod, which writes its bundle, comes after it.
+        const webhookServer = holds("istiod-ready-before-webhook-server", istio.version) ? [awaitWebhookServer] : [];
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
             { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.tracing) },
-            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [failClosedValidation, awaitCaBundle] },
+            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [failClosedValidation, awaitCaBundle, ...webhookServer] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(

@@ -161,7 +161,7 @@ export function kialiGrafanaPassword(kialiChart: string): "secret-reference" | "
  * Kiali reading Prometheus, linking to Grafana, and querying the tracer when it can: Kiali reads
  * Jaeger's (and Tempo's) query API, not Zipkin's, so with Zipkin its trace views stay off. Only keys the
  * chart version reads; what it cannot take as a value (an environment variable from a Secret, the node
- * port before 1.86.0) the Addons component adds with a transform.
+ * port before 1.81.0) the Addons component adds with a transform.
  */
 export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirrors, signingKey: unknown): Record<string, unknown> {
     const chart = release.kiali.chart;

@@ -10,7 +10,8 @@
 import { z } from "zod";
 import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
 import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../catalog/boutique";
-import { compareVersions, rejectedIstioVersion } from "../catalog/versions";
+import { DEFAULT_ISTIO_VERSION, ISTIO_CHART_HOMES, RETIRED_ISTIO_CHART_HOST, rejectedIstioVersion, unverifiedReason } from "../catalog/releases";
+import { compareVersions } from "../catalog/versions";
 import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
@@ -52,7 +53,7 @@ const istioVersion = () => {
     return (
         z
             .string()
-            .regex(semver, "must be an Istio release such as 1.30.3 (X.Y.Z)")
+            .regex(semver, `must be an Istio release such as ${DEFAULT_ISTIO_VERSION} (X.Y.Z)`)
             // Refinements run even when the pattern failed: compare only what is a version.
             .refine(
                 (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
@@ -87,6 +88,13 @@ const labelValue = () =>
 
 const chartRepository = () =>
     z.string().regex(/^(https?|oci):\/\/[^\s]+[^/\s]$/, "must be an http(s):// Helm repository URL or an oci:// registry path, without a trailing '/'");
+
+/** Istio's charts: any chart repository but the one Istio emptied in December 2026. */
+const istioChartRepository = () =>
+    chartRepository().refine(
+        (url) => !url.includes(RETIRED_ISTIO_CHART_HOST),
+        `is Istio's retired chart repository, emptied in December 2026 (istio.io, blog/2026/retirement-of-gcp); Istio's charts are now at ${ISTIO_CHART_HOMES.join(" (Helm) or ")} (OCI)`,
+    );
 
 /** Encrypted values cannot be read offline (the tools read stack files without the passphrase); they stand in as this. */
 export const SECRET_PLACEHOLDER = "[secret, encrypted in the stack file]";
@@ -209,8 +217,10 @@ const labObject = () =>
 
         istio: z
             .strictObject({
-                version: istioVersion().default("1.30.3"),
-                chartRepository: chartRepository().default("https://istio-release.storage.googleapis.com/charts"),
+                version: istioVersion().default(DEFAULT_ISTIO_VERSION),
+                /** Install a release the lab has not read (catalog/releases.ts) with the facts of the newest one it has. */
+                allowUnverifiedVersion: z.boolean().default(false),
+                chartRepository: istioChartRepository().default(ISTIO_CHART_HOMES[0]),
                 /** Image hub of Istio's own images (pilot, proxyv2); rewritten through the mirrors like any image. */
                 hub: z
                     .string()
@@ -221,6 +231,11 @@ const labObject = () =>
                 /** Percentage of requests traced by the proxies (the demo profile traces all). */
                 traceSampling: z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100").default(100),
                 ingress: ingressService().prefault({ type: "NodePort" }),
+            })
+            .superRefine((istio, ctx) => {
+                // Zod runs this even when the version failed its own pattern: judge only what is a release.
+                const reason = istio.allowUnverifiedVersion || !/^\d+\.\d+\.\d+$/.test(istio.version) ? undefined : unverifiedReason(istio.version);
+                if (reason !== undefined) ctx.addIssue({ code: "custom", path: ["version"], input: istio.version, message: reason });
             })
             .prefault({}),
 

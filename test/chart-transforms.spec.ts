@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import type * as pulumi from "@pulumi/pulumi";
-import { awaitCaBundle, failClosedValidation } from "../components/chart-transforms";
+import { awaitCaBundle, awaitWebhookServer, failClosedValidation } from "../components/chart-transforms";
 
 /**
  * The objects as Istio's charts render them (istio/istio 1.27.9: manifests/charts/base/templates/
@@ -85,5 +85,24 @@ describe("chart transforms: what the lab changes in what Istio's charts render",
         const annotated = { ...injector, metadata: { ...injector.metadata, annotations: { "team.example/owner": "mesh" } } };
         assert.equal((await apply(awaitCaBundle, annotated))!.metadata.annotations["team.example/owner"], "mesh", "keeps the chart's annotations");
         assert.equal(await apply(awaitCaBundle, deployment), undefined);
+    });
+    it("holds istiod's readiness back until its webhook server listens on :15017, and touches nothing else", async () => {
+        // istio/istio 1.30.3 manifests/charts/istio-control/istio-discovery/templates/deployment.yaml: the container
+        // "discovery" with containerPort 15017 and a readiness probe on /ready :8080; pilot-discovery's --httpsAddr
+        // defaults to :15017 (pilot/cmd/pilot-discovery/app/cmd.go).
+        const discovery = {
+            name: "discovery",
+            ports: [{ containerPort: 8080 }, { containerPort: 15017 }],
+            readinessProbe: { httpGet: { path: "/ready", port: 8080 }, initialDelaySeconds: 1, periodSeconds: 3 },
+        };
+        const istiod = { ...deployment, spec: { replicas: 1, template: { spec: { containers: [discovery, { name: "other" }] } } } };
+        const out = (await apply(awaitWebhookServer, istiod))!;
+        const [container, other] = out.spec.template.spec.containers;
+        assert.deepEqual(container.startupProbe, { tcpSocket: { port: 15017 }, periodSeconds: 1, failureThreshold: 300 });
+        assert.deepEqual({ ...container, startupProbe: undefined }, { ...discovery, startupProbe: undefined }, "the readiness probe stays");
+        assert.deepEqual(other, { name: "other" });
+        assert.equal(out.spec.replicas, 1);
+        assert.equal(await apply(awaitWebhookServer, { ...istiod, metadata: { name: "istio-ingressgateway" } }), undefined, "another Deployment");
+        assert.equal(await apply(awaitWebhookServer, injector), undefined, "not a Deployment");
     });
 });

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { parseLabConfig } from "../config/schema";
 import { labConfigFrom, loadStackFile } from "../config/stack";
 import { stackFile, stackNames } from "../tools/evaluate";
@@ -14,8 +15,9 @@ describe("config: one schema, parsed once", () => {
         assert.equal(config.boutique.release, "v0.10.6");
         assert.deepEqual(config.boutique.loadGenerator, { enabled: true, users: 10, rate: 1 });
         assert.equal(config.boutique.frontendExternal, false);
-        assert.equal(config.istio.version, "1.30.3");
-        assert.equal(config.istio.chartRepository, "https://istio-release.storage.googleapis.com/charts");
+        assert.equal(config.istio.version, DEFAULT_ISTIO_VERSION);
+        assert.equal(config.istio.allowUnverifiedVersion, false);
+        assert.equal(config.istio.chartRepository, "https://blob.istio.io/istio-release/charts");
         assert.equal(config.istio.hub, "docker.io/istio");
         assert.equal(config.istio.egressGateway, true);
         assert.equal(config.istio.traceSampling, 100);
@@ -28,7 +30,7 @@ describe("config: one schema, parsed once", () => {
     it("fills defaults inside a partly written object", () => {
         const config = parseLabConfig({ istio: { ingress: { type: "LoadBalancer" } }, boutique: { loadGenerator: { users: 50 } } });
         assert.deepEqual(config.istio.ingress, { type: "LoadBalancer", awaitAddress: false });
-        assert.equal(config.istio.version, "1.30.3");
+        assert.equal(config.istio.version, DEFAULT_ISTIO_VERSION);
         assert.deepEqual(config.boutique.loadGenerator, { enabled: true, users: 50, rate: 1 });
     });
 
@@ -88,7 +90,7 @@ describe("config: one schema, parsed once", () => {
             rejects({ boutique: { namespace: "Online_Boutique" } }, /boutique-mesh:boutique\.namespace = "Online_Boutique": must be a DNS-1123 label/);
             rejects({ boutique: { namespace: "a".repeat(64) } }, /boutique-mesh:boutique\.namespace = "a+": must be at most 63 characters/);
             rejects({ boutique: { release: "v0.4.0" } }, /boutique-mesh:boutique\.release = "v0.4.0" is not allowed; allowed: "v0.10.6"/);
-            rejects({ istio: { version: "1.30" } }, /boutique-mesh:istio\.version = "1.30": must be an Istio release such as 1.30.3/);
+            rejects({ istio: { version: "1.30" } }, /boutique-mesh:istio\.version = "1.30": must be an Istio release such as \d+\.\d+\.\d+ \(X\.Y\.Z\)/);
             rejects({ istio: { version: "1.13.9" } }, /boutique-mesh:istio\.version = "1.13.9": must be 1.14.0 or newer/);
         });
 
@@ -119,7 +121,7 @@ describe("config: one schema, parsed once", () => {
             );
             rejects({ cluster: { domain: "Cluster.Local." } }, /boutique-mesh:cluster\.domain = "Cluster.Local.": must be a DNS domain/);
             rejects(
-                { istio: { chartRepository: "istio-release.storage.googleapis.com/charts" } },
+                { istio: { chartRepository: "blob.istio.io/istio-release/charts" } },
                 /boutique-mesh:istio\.chartRepository = .*: must be an http\(s\):\/\/ Helm repository URL or an oci:\/\//,
             );
         });

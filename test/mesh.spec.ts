@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { awaitCaBundle, failClosedValidation } from "../components/chart-transforms";
+import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
+import { awaitCaBundle, awaitWebhookServer, failClosedValidation } from "../components/chart-transforms";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
@@ -8,14 +9,16 @@ describe("mesh: Istio from its Helm charts", () => {
     const evaluated = new Map<string, Evaluation>();
     before(async () => {
         lab = await evaluateConfig();
-        for (const version of ["1.29.2", "1.29.1", "1.28.6", "1.28.5", "1.20.8"]) evaluated.set(version, await evaluateConfig({ istio: { version } }));
+        for (const version of ["1.30.4", "1.30.3", "1.29.7", "1.29.2", "1.29.1", "1.28.6", "1.28.5", "1.20.8"]) {
+            evaluated.set(version, await evaluateConfig({ istio: { version } }));
+        }
     });
 
     it("installs base, istiod and both gateways from the configured repository and version", () => {
         assert.deepEqual([...istioCharts(lab).keys()].sort(), ["istio-base", "istio-egressgateway", "istio-ingressgateway", "istiod"]);
         for (const c of istioCharts(lab).values()) {
-            assert.equal(c.inputs.version, "1.30.3");
-            assert.deepEqual(c.inputs.repositoryOpts, { repo: "https://istio-release.storage.googleapis.com/charts" });
+            assert.equal(c.inputs.version, DEFAULT_ISTIO_VERSION);
+            assert.deepEqual(c.inputs.repositoryOpts, { repo: "https://blob.istio.io/istio-release/charts" });
             assert.equal(c.inputs.namespace, "istio-system");
         }
         assert.equal(chart(lab, "istio-ingressgateway").inputs.chart, "gateway");
@@ -49,7 +52,7 @@ describe("mesh: Istio from its Helm charts", () => {
     it("pins Istio's images to the chart version and the configured hub", () => {
         const global = chart(lab, "istiod").inputs.values.global;
         assert.equal(global.hub, "docker.io/istio");
-        assert.equal(global.tag, "1.30.3");
+        assert.equal(global.tag, DEFAULT_ISTIO_VERSION);
     });
 
     it("names the ingress gateway so its pods carry istio: ingressgateway, which the Gateway selects", () => {
@@ -64,7 +67,7 @@ describe("mesh: Istio from its Helm charts", () => {
     it("creates the validating webhooks fail-closed, as istiod keeps them, through the value where the chart reads it", async () => {
         // istio/istio: base and istiod templates read base.validationFailurePolicy from 1.28.6 and 1.29.2 on, not in 1.28.5 or 1.29.1.
         const reads: [string, boolean][] = [
-            ["1.30.3", true],
+            [DEFAULT_ISTIO_VERSION, true],
             ["1.29.2", true],
             ["1.29.1", false],
             ["1.28.6", true],
@@ -72,7 +75,7 @@ describe("mesh: Istio from its Helm charts", () => {
             ["1.20.8", false],
         ];
         for (const [version, read] of reads) {
-            const values = (release: string) => chart(version === "1.30.3" ? lab : evaluated.get(version)!, release).inputs.values;
+            const values = (release: string) => chart(version === DEFAULT_ISTIO_VERSION ? lab : evaluated.get(version)!, release).inputs.values;
             for (const release of ["istio-base", "istiod"]) {
                 assert.deepEqual(values(release).base, read ? { validationFailurePolicy: "Fail" } : undefined, `${release} ${version}`);
             }
@@ -80,11 +83,29 @@ describe("mesh: Istio from its Helm charts", () => {
     });
 
     it("and through a transform of both charts for every release, so no release leaves a field for istiod to flip", async () => {
-        for (const version of ["1.30.3", "1.28.5", "1.20.8"]) {
-            const evaluation = version === "1.30.3" ? lab : evaluated.get(version)!;
+        for (const version of [DEFAULT_ISTIO_VERSION, "1.28.5", "1.20.8"]) {
+            const evaluation = version === DEFAULT_ISTIO_VERSION ? lab : evaluated.get(version)!;
             for (const release of ["istio-base", "istiod"]) {
                 assert.ok(chart(evaluation, release).transforms.includes(failClosedValidation.name), `${release} ${version}`);
             }
+        }
+    });
+
+    it("counts istiod as ready only once its webhook server listens, where the release reports ready before it (istio#61049)", () => {
+        // Fixed in 1.29.7, 1.30.4 and 1.31.0: istio/istio release-1.29 44653896, release-1.30 1d435ebf, release-1.31 1aa74c5f
+        // ("fix: mark webhooks ready only after server ready"); every release before, back to 1.14, has it.
+        const waits: [string, boolean][] = [
+            ["1.20.8", true],
+            ["1.29.2", true],
+            ["1.29.7", false],
+            ["1.30.3", true],
+            ["1.30.4", false],
+            [DEFAULT_ISTIO_VERSION, false],
+        ];
+        for (const [version, waitsForServer] of waits) {
+            const evaluation = version === DEFAULT_ISTIO_VERSION ? lab : evaluated.get(version)!;
+            assert.equal(chart(evaluation, "istiod").transforms.includes(awaitWebhookServer.name), waitsForServer, version);
+            for (const release of ["istio-base", "istio-ingressgateway"]) assert.ok(!chart(evaluation, release).transforms.includes(awaitWebhookServer.name));
         }
     });
 

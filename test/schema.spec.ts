@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, SECRET_PLACEHOLDER, parseLabConfig } from "../config/schema";
+import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { configProblems } from "./support/config";
 
 /** Fails unless the config is rejected with exactly this one problem. */
@@ -139,9 +140,37 @@ describe("config schema: each rule at its edges, with its exact message", () => 
     });
 
     it("Istio versions: X.Y.Z with numbers of any length, nothing before or after", () => {
-        accepts(at("istio.version", "10.0.0"));
+        accepts({ istio: { version: "10.0.0", allowUnverifiedVersion: true } });
         for (const bad of ["v1.30.3", "1.30.3-rc.0", "1.30"]) {
-            rejectsWith(at("istio.version", bad), `boutique-mesh:istio.version = "${bad}": must be an Istio release such as 1.30.3 (X.Y.Z)`);
+            rejectsWith(at("istio.version", bad), `boutique-mesh:istio.version = "${bad}": must be an Istio release such as ${DEFAULT_ISTIO_VERSION} (X.Y.Z)`);
+        }
+    });
+
+    it("Istio versions the lab has not read: refused unless the stack opts in, naming the release whose facts it would use", () => {
+        rejectsWith(
+            at("istio.version", "10.0.0"),
+            'boutique-mesh:istio.version = "10.0.0": is not verified by the lab: the lab knows no Istio 10.0 (the newest release it has read is 1.31.1). Use 1.31.1, or set boutique-mesh:istio.allowUnverifiedVersion: true to install 10.0.0 with the facts of 1.31.1',
+        );
+        rejectsWith(
+            at("istio.version", "1.31.2"),
+            'boutique-mesh:istio.version = "1.31.2": is not verified by the lab: the newest 1.31 release the lab has read is 1.31.1. Use 1.31.1, or set boutique-mesh:istio.allowUnverifiedVersion: true to install 1.31.2 with the facts of 1.31.1',
+        );
+        // A typo of a release is caught the same way, before anything is deployed.
+        assert.equal(configProblems(at("istio.version", "1.303.0")).length, 1);
+        accepts(at("istio.version", "1.31.1"));
+        accepts({ istio: { version: "1.31.2", allowUnverifiedVersion: true } });
+        rejectsWith({ istio: { allowUnverifiedVersion: "yes" } }, 'boutique-mesh:istio.allowUnverifiedVersion = "yes" (string): expected a boolean');
+    });
+
+    it("Istio's chart repository: any http(s) or oci:// address but the one Istio emptied", () => {
+        for (const home of ["https://blob.istio.io/istio-release/charts", "oci://ghcr.io/istio/release/charts", "http://127.0.0.1:8080/istio"]) {
+            accepts(at("istio.chartRepository", home));
+        }
+        for (const retired of ["https://istio-release.storage.googleapis.com/charts", "http://istio-release.storage.googleapis.com/charts/x"]) {
+            rejectsWith(
+                at("istio.chartRepository", retired),
+                `boutique-mesh:istio.chartRepository = "${retired}": is Istio's retired chart repository, emptied in December 2026 (istio.io, blog/2026/retirement-of-gcp); Istio's charts are now at https://blob.istio.io/istio-release/charts (Helm) or oci://ghcr.io/istio/release/charts (OCI)`,
+            );
         }
     });
 

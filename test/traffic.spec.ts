@@ -161,17 +161,10 @@ describe("traffic: the baseline scenario's routing", () => {
         });
 
         it("warns, through Pulumi's log, of a per-try timeout Envoy would not retry", async () => {
-            const warnings: string[] = [];
-            const warn = console.warn;
-            console.warn = (message: string) => warnings.push(message);
-            try {
-                await evaluateConfig({
-                    scenario: "retry",
-                    traffic: { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } } },
-                });
-            } finally {
-                console.warn = warn;
-            }
+            const { warnings } = await evaluateConfig({
+                scenario: "retry",
+                traffic: { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } } },
+            });
             assert.equal(
                 warnings.filter((w) => /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(unavailable\) has neither/.test(w)).length,
                 1,

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ChartName, VERSION_FACTS, holds } from "../catalog/versions";
+import { ChartName, VERSION_FACTS, fact, holds } from "../catalog/versions";
 import { envFromSecret, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "../config/stack";
@@ -30,8 +30,11 @@ const WALK = [
     "1.29.1",
     "1.29.2",
     "1.29.6",
+    "1.29.8",
     "1.30.0",
     "1.30.3",
+    "1.30.5",
+    "1.31.1",
 ];
 
 /**
@@ -59,6 +62,7 @@ const ADDONS: Record<string, { prometheus: string; grafana: string; kiali: strin
     "1.28": { prometheus: "27.37.0", grafana: "9.2.2", kiali: "2.17.0", jaeger: "1.70.0" },
     "1.29": { prometheus: "28.0.0", grafana: "9.2.2", kiali: "2.21.0", jaeger: "1.70.0" },
     "1.30": { prometheus: "28.13.0", grafana: "9.2.2", kiali: "2.26.0", jaeger: "1.70.0" },
+    "1.31": { prometheus: "28.13.0", grafana: "9.2.2", kiali: "2.27.0", jaeger: "1.70.0" },
 };
 
 const minorOf = (version: string) => version.split(".").slice(0, 2).join(".");
@@ -190,6 +194,18 @@ describe("versions: every supported Istio release installs as its charts behave"
         }
     });
 
+    it("cites the Helm the provider bundles, and Kiali's node port from the chart that first reads it", () => {
+        // pulumi/pulumi-kubernetes provider/go.mod: helm.sh/helm/v3 v3.18.6 at v4.28.0, v3.20.2 from v4.29.0; both Helm
+        // versions validate values with santhosh-tekuri/jsonschema v6.0.2 (helm/helm go.mod, pkg/chartutil/jsonschema.go).
+        const schema = fact("gateway-schema-rejects-values");
+        assert.ok(schema.sources.some((s) => s.repository === "helm/helm" && s.tag === "v3.20.2"));
+        assert.ok(schema.sources.some((s) => s.repository === "pulumi/pulumi-kubernetes" && s.tag === "v4.29.0" && s.path === "provider/go.mod"));
+        assert.match(schema.claim, /bundles 3\.20\.2 from v4\.29\.0/);
+        // kiali/helm-charts kiali-server/templates/service.yaml: server.node_port is read from v1.81.0 (#248), not in v1.80.0.
+        assert.equal(holds("kiali-node-port", "1.80.0"), false);
+        assert.equal(holds("kiali-node-port", "1.81.0"), true);
+    });
+
     describe("each defect stays fixed", () => {
         it("istiod's own values: under pilot before 1.24, flat after; failurePolicy as a value only where read", () => {
             for (const [version, lab] of labs) {
@@ -242,7 +258,7 @@ describe("versions: every supported Istio release installs as its charts behave"
                 const kiali = chart(lab, "kiali");
                 assert.equal(kiali.inputs.values.deployment.service_type, "NodePort");
                 const service = await transformed(kiali.transforms, "kubernetes:core/v1:Service", KIALI_SERVICE);
-                // kiali/helm-charts templates/service.yaml reads server.node_port from 1.86.0; 1.79.0 and before do not.
+                // kiali/helm-charts templates/service.yaml reads server.node_port from v1.81.0 (v1.80.0 does not); Istio 1.20 ships 1.76.0, 1.22 ships 1.86.0.
                 const fromChart = kiali.inputs.values.server.node_port;
                 const fromTransform = service.spec.ports.find((p: { port: number }) => p.port === 20001).nodePort;
                 assert.equal(minorNumber(version) >= 22 ? fromChart : fromTransform, 30201, version);

@@ -80,6 +80,7 @@ export async function runOnStack<Line extends CommandLine>(
         process.stderr.write(`${command}: ${line.target.shown}: ${error instanceof Error ? error.message : String(error)}\n`);
         return error instanceof ConfigError ? 1 : 3;
     }
+    for (const warning of evaluation.warnings) process.stderr.write(`${command}: ${line.target.shown}: warning: ${warning}\n`);
     return run(evaluation, line);
 }
 

@@ -65,6 +65,8 @@ export interface Evaluation {
     outputs: Record<string, unknown>;
     /** Names of the outputs Pulumi holds as secrets. */
     secretOutputs: string[];
+    /** What the program logged as warnings (pulumi.log.warn), which a preview shows under Diagnostics. */
+    warnings: string[];
 }
 
 /** Offline, a download at deploy time stands in as a note of what would be fetched. */
@@ -129,14 +131,26 @@ export async function evaluate(
     const failed = new Promise<never>((_, reject) => (fail = reject));
     const onRejection = (reason: unknown) => fail(reason);
     process.on("unhandledRejection", onRejection);
+    // Without an engine the SDK prints warnings on stderr; the evaluation keeps them instead, for its callers to show.
+    const warnings: string[] = [];
+    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const warn = log.warn;
+    log.warn = async (message: string) => void warnings.push(message);
     try {
-        return await Promise.race([run(config, stack, secretKeys, download, preview), failed]);
+        return { ...(await Promise.race([run(config, stack, secretKeys, download, preview), failed])), warnings };
     } finally {
+        log.warn = warn;
         process.off("unhandledRejection", onRejection);
     }
 }
 
-async function run(config: FlatConfig, stack: string, secretKeys: readonly string[], download: FetchText, preview: boolean): Promise<Evaluation> {
+async function run(
+    config: FlatConfig,
+    stack: string,
+    secretKeys: readonly string[],
+    download: FetchText,
+    preview: boolean,
+): Promise<Omit<Evaluation, "warnings">> {
     // The program validates the same way; doing it first keeps a bad config from ever reaching
     // Pulumi's runtime, whose rejected stack promise would otherwise surface a second time.
     labConfigFrom(config, secretKeys);
