@@ -26,6 +26,12 @@ function istioCrds(istioVersion: string): string {
     return fs.readFileSync(path.join(Dir, "kubernetes", "customresourcedefinitions.gen.yaml"), "utf8");
 }
 
+/**
+ * The default Istio release before 1.31.1: the first up brings the lab up at it, as a lab made before the
+ * default moved, and the next up upgrades that lab in place to today's default.
+ */
+export const PREVIOUS_DEFAULT_ISTIO = "1.30.3";
+
 /** Secrets the e2e stacks set, so no random resource is needed (the proxy serves no pulumi-random provider). */
 export const E2E_SECRETS = {
     "boutique-mesh:addons.grafana.adminPassword": "e2e-grafana-admin-password",
@@ -62,18 +68,26 @@ export class Run {
             kwokStages: kwokStageFiles(kwokTool.version),
         });
 
-        // The lab's own config says which charts and dashboards it will ask for.
+        // The lab's own config says which charts and dashboards it will ask for; an existing lab of the
+        // previous default is served too, for the in-place upgrade.
         const istioVersion = loadStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml")).istio.version;
-        const { release } = addonRelease(istioVersion);
+        const versions = [PREVIOUS_DEFAULT_ISTIO, istioVersion];
+        const releases = versions.map((v) => addonRelease(v).release);
+        const distinct = (list: string[]) => [...new Set(list)];
         const www = path.join(dir, "www");
-        writeRepository(path.join(www, "istio"), [baseChart(istioVersion, istioCrds(istioVersion)), istiodChart(istioVersion), gatewayChart(istioVersion)]);
-        writeRepository(path.join(www, "prometheus"), [prometheusChart(release.prometheus.chart)]);
-        writeRepository(path.join(www, "grafana"), [grafanaChart(release.grafana.chart)]);
-        writeRepository(path.join(www, "kiali"), [kialiChart(release.kiali.chart)]);
-        const dashboards = path.join(www, "dashboards", istioVersion);
-        fs.mkdirSync(dashboards, { recursive: true });
-        for (const d of istioDashboards(istioVersion))
-            fs.writeFileSync(path.join(dashboards, d.file), JSON.stringify({ title: `${d.title} (e2e stand-in)`, panels: [] }));
+        writeRepository(
+            path.join(www, "istio"),
+            versions.flatMap((v) => [baseChart(v, istioCrds(v)), istiodChart(v), gatewayChart(v)]),
+        );
+        writeRepository(path.join(www, "prometheus"), distinct(releases.map((r) => r.prometheus.chart)).map(prometheusChart));
+        writeRepository(path.join(www, "grafana"), distinct(releases.map((r) => r.grafana.chart)).map(grafanaChart));
+        writeRepository(path.join(www, "kiali"), distinct(releases.map((r) => r.kiali.chart)).map(kialiChart));
+        for (const version of versions) {
+            const dashboards = path.join(www, "dashboards", version);
+            fs.mkdirSync(dashboards, { recursive: true });
+            for (const d of istioDashboards(version))
+                fs.writeFileSync(path.join(dashboards, d.file), JSON.stringify({ title: `${d.title} (e2e stand-in)`, panels: [] }));
+        }
         const repo = await LoopbackServer.start(www);
 
         // The Pulumi CLI's distribution ships small scripts beside the binary that start Node.js policy packs

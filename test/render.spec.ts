@@ -70,10 +70,25 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
         assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack trace");
     });
 
-    it("runs end to end for the dev stack", () => {
+    it("runs end to end for the dev stack, with no warning for today's default Istio", () => {
         const result = render("dev", "--format", "yaml");
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /^---\n/);
         assert.match(result.stdout, /kind: Gateway/);
+        assert.doesNotMatch(result.stderr, /warning/);
+    });
+
+    it("prints the program's warnings on stderr, one line each: here the reference lab's Istio, long out of support", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "Pulumi.old.yaml");
+        fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    version: 1.14.6\n");
+        const result = render("--config", file);
+        assert.equal(result.status, 0, result.stderr);
+        JSON.parse(result.stdout);
+        assert.deepEqual(
+            result.stderr.split("\n").filter((l) => l.includes("Istio 1.14")),
+            [
+                `render: ${file}: warning: Istio 1.14 is out of support since 2022-12-27: use a supported release such as ${DEFAULT_ISTIO_VERSION} (boutique-mesh:istio.version)`,
+            ],
+        );
     });
 });
