@@ -63,6 +63,8 @@ export function inRange(version: string, range: VersionRange): boolean {
 
 const istio = (tag: string, path: string): Source => ({ repository: "istio/istio", tag, path });
 const ISTIOD = "manifests/charts/istio-control/istio-discovery";
+/** istio/istio release-1.31 at a8d7012 (2026-08-20): its charts and samples are those of 1.31.0-rc.0. */
+const RELEASE_1_31 = "a8d7012191eb";
 const prometheusChart = (version: string, path: string): Source => ({
     repository: "prometheus-community/helm-charts",
     tag: `prometheus-${version}`,
@@ -118,6 +120,8 @@ export const VERSION_FACTS = [
             istio("1.14.0", "manifests/charts/gateway/templates/service.yaml"),
             istio("1.30.3", "manifests/charts/gateway/templates/deployment.yaml"),
             istio("1.30.3", "manifests/charts/gateway/templates/service.yaml"),
+            istio(RELEASE_1_31, "manifests/charts/gateway/values.schema.json"),
+            istio(RELEASE_1_31, "manifests/charts/gateway/templates/service.yaml"),
         ],
     },
     {
@@ -129,6 +133,7 @@ export const VERSION_FACTS = [
         sources: [
             istio("1.14.0", "manifests/charts/base/templates/default.yaml"),
             istio("1.30.3", "manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml"),
+            istio(RELEASE_1_31, "manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml"),
         ],
     },
     {
@@ -146,6 +151,8 @@ export const VERSION_FACTS = [
             istio("1.28.6", `${ISTIOD}/templates/validatingwebhookconfiguration.yaml`),
             istio("1.29.1", "manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml"),
             istio("1.29.2", "manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml"),
+            istio(RELEASE_1_31, "manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml"),
+            istio(RELEASE_1_31, `${ISTIOD}/templates/validatingwebhookconfiguration.yaml`),
         ],
     },
     {
@@ -171,6 +178,19 @@ export const VERSION_FACTS = [
             istio("1.22.0", `${ISTIOD}/values.yaml`),
             istio("1.14.6", "pkg/webhooks/validation/controller/controller.go"),
             istio("1.21.0", "pkg/webhooks/validation/controller/controller.go"),
+        ],
+    },
+    {
+        id: "istiod-chart-renders-envoyfilters",
+        of: "istio",
+        claim: "istiod's chart renders its telemetry EnvoyFilters (networking.istio.io, stats and metadata exchange) by default, so Istio config objects are created with istiod itself, before its webhooks can be called; from 1.18 it renders them only when meshConfig.defaultProviders or a prometheus configOverride is set, which the lab never sets.",
+        holds: [{ from: "1.14.0", before: "1.18.0" }],
+        sources: [
+            istio("1.14.6", `${ISTIOD}/templates/telemetryv2_1.14.yaml`),
+            istio("1.14.6", `${ISTIOD}/values.yaml`),
+            istio("1.17.8", `${ISTIOD}/templates/telemetryv2_1.17.yaml`),
+            istio("1.18.0", `${ISTIOD}/templates/telemetryv2_1.18.yaml`),
+            istio("1.18.0", `${ISTIOD}/templates/_helpers.tpl`),
         ],
     },
     {
@@ -214,7 +234,11 @@ export const VERSION_FACTS = [
         claim: "istiod's own settings are read at the top of the values.",
         holds: [{ from: "1.24.0" }],
         reads: [{ chart: "istiod", paths: ["autoscaleEnabled", "replicaCount", "traceSampling", "resources"] }],
-        sources: [istio("1.24.0", `${ISTIOD}/templates/deployment.yaml`), istio("1.30.3", `${ISTIOD}/templates/deployment.yaml`)],
+        sources: [
+            istio("1.24.0", `${ISTIOD}/templates/deployment.yaml`),
+            istio("1.30.3", `${ISTIOD}/templates/deployment.yaml`),
+            istio(RELEASE_1_31, `${ISTIOD}/templates/deployment.yaml`),
+        ],
     },
     {
         id: "istiod-global-values",
@@ -241,6 +265,8 @@ export const VERSION_FACTS = [
             istio("1.14.0", `${ISTIOD}/templates/deployment.yaml`),
             istio("1.14.0", `${ISTIOD}/files/injection-template.yaml`),
             istio("1.30.3", `${ISTIOD}/templates/configmap.yaml`),
+            istio(RELEASE_1_31, `${ISTIOD}/templates/configmap.yaml`),
+            istio(RELEASE_1_31, `${ISTIOD}/values.yaml`),
         ],
     },
     {
@@ -285,6 +311,7 @@ export const VERSION_FACTS = [
             istio("1.30.3", `${ISTIOD}/files/profile-demo.yaml`),
             istio("1.30.3", `${ISTIOD}/values.yaml`),
             istio("1.30.3", "manifests/charts/gateway/values.yaml"),
+            istio(RELEASE_1_31, `${ISTIOD}/files/profile-demo.yaml`),
         ],
     },
     {

@@ -61,6 +61,25 @@ export const failClosedValidation: pulumi.ResourceTransform = (args) => {
     return { props: { ...object, webhooks: (object.webhooks ?? []).map((webhook) => ({ ...webhook, failurePolicy: "Fail" })) }, opts: args.opts };
 };
 
+/** The provider's per-object switch to force a server-side apply over other managers' fields (pulumi-kubernetes provider/pkg/metadata/annotations.go, AnnotationPatchForce). */
+export const PATCH_FORCE = "pulumi.com/patchForce";
+
+/**
+ * For releases whose istiod chart creates Istio config with istiod itself (catalog/versions.ts,
+ * istiod-chart-renders-envoyfilters, 1.14 to 1.17): the validating webhooks keep the `Ignore` the charts
+ * render, so those EnvoyFilters are admitted while no istiod can answer (fail-closed, the API server
+ * rejects them and the provider does not retry: pulumi-kubernetes provider/pkg/await/await.go), and
+ * istiod sets `Fail` once it serves, as these releases do on every start (validator-writes-ignore-
+ * until-ready). A later apply of the webhook object forces its fields over istiod's instead of
+ * conflicting; istiod then writes `Fail` again.
+ */
+export const validationOwnedByIstiod: pulumi.ResourceTransform = (args) => {
+    if (args.type !== VALIDATING_WEBHOOKS) return unchanged;
+    const object = args.props as WebhookConfiguration;
+    const metadata = { ...object.metadata, annotations: { ...object.metadata?.annotations, [PATCH_FORCE]: "true" } };
+    return { props: { ...object, metadata }, opts: args.opts };
+};
+
 /**
  * A webhook object counts as created only once it can be called: istiod has written its CA bundle.
  * Until then a fail-closed validating webhook rejects every Istio object and the injection webhook

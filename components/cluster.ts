@@ -1,15 +1,9 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { LabConfig } from "../config/schema";
-
-/** "~/x" -> "$HOME/x"; the provider does not expand it. */
-export function expandHome(file: string): string {
-    return file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
-}
+import { providerTarget } from "./target";
 
 /** The kind cluster's name: configured, or derived from the stack. */
 export function kindClusterName(cluster: LabConfig["cluster"], stack: string): string {
@@ -151,9 +145,12 @@ export class Cluster extends pulumi.ComponentResource {
                 deleteUnreachable: true,
             };
         } else {
+            const { kubeconfig, context, clusterIdentifier } = providerTarget(cluster);
             settings = {
-                ...(cluster.kubeconfig !== undefined ? { kubeconfig: expandHome(cluster.kubeconfig) } : {}),
-                ...(cluster.context !== undefined ? { context: cluster.context } : {}),
+                // Merged contents hold credentials: a secret in the state, as the kind cluster's kubeconfig is.
+                ...(kubeconfig !== undefined ? { kubeconfig: "path" in kubeconfig ? kubeconfig.path : pulumi.secret(kubeconfig.contents) } : {}),
+                ...(context !== undefined ? { context } : {}),
+                ...(clusterIdentifier !== undefined ? { clusterIdentifier } : {}),
             };
         }
         this.provider = new k8s.Provider(`${name}-provider`, settings, { parent: this });

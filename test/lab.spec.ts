@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import * as os from "os";
 import * as path from "path";
-import { expandHome } from "../components/cluster";
+import { expandHome } from "../components/target";
 import { labImages, shopAccess } from "../components/inventory";
 import { parseLabConfig } from "../config/schema";
 import { SCENARIOS } from "../stacks";

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
-import { awaitCaBundle, awaitWebhookServer, failClosedValidation } from "../components/chart-transforms";
+import { PATCH_FORCE, awaitCaBundle, awaitWebhookServer, failClosedValidation, validationOwnedByIstiod } from "../components/chart-transforms";
+import { holds } from "../catalog/versions";
+import type * as pulumi from "@pulumi/pulumi";
 import { Evaluation } from "../tools/evaluate";
 import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
@@ -9,7 +11,7 @@ describe("mesh: Istio from its Helm charts", () => {
     const evaluated = new Map<string, Evaluation>();
     before(async () => {
         lab = await evaluateConfig();
-        for (const version of ["1.30.4", "1.30.3", "1.29.7", "1.29.2", "1.29.1", "1.28.6", "1.28.5", "1.20.8"]) {
+        for (const version of ["1.30.4", "1.30.3", "1.29.7", "1.29.2", "1.29.1", "1.28.6", "1.28.5", "1.20.8", "1.18.7", "1.17.8", "1.14.6"]) {
             evaluated.set(version, await evaluateConfig({ istio: { version } }));
         }
     });
@@ -80,6 +82,55 @@ describe("mesh: Istio from its Helm charts", () => {
                 assert.deepEqual(values(release).base, read ? { validationFailurePolicy: "Fail" } : undefined, `${release} ${version}`);
             }
         }
+    });
+
+    it("first up: no Istio object of a chart meets a fail-closed webhook before istiod can answer it (the order of one up, modelled)", async () => {
+        // One up creates the base chart's objects (its istiod-default-validator among them), then istiod's chart:
+        // istiod's Deployment and, in 1.14 to 1.17, the telemetry EnvoyFilters its templates render with it
+        // (istio/istio 1.17.8 istio-discovery/templates/telemetryv2_1.17.yaml; 1.18.0 renders them only with
+        // meshConfig.defaultProviders set). Those are created while no istiod answers: the API server admits them
+        // only if every validating webhook then in place fails open. Charts render Ignore where they do not read
+        // base.validationFailurePolicy (catalog/versions.ts, validation-failure-policy-honoured).
+        const validator = (policy: string) => ({
+            metadata: { name: "istiod-default-validator" },
+            webhooks: [{ name: "validation.istio.io", failurePolicy: policy }],
+        });
+        const createdWith = async (evaluation: Evaluation, release: string, version: string) => {
+            const values = chart(evaluation, release).inputs.values;
+            let object: Record<string, any> = validator(values.base?.validationFailurePolicy ?? "Ignore");
+            for (const name of chart(evaluation, release).transforms) {
+                const transform = [failClosedValidation, validationOwnedByIstiod].find((t) => t.name === name) as pulumi.ResourceTransform | undefined;
+                if (transform === undefined) continue;
+                const type = "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration";
+                object = ((await transform({ type, name: "x", custom: true, props: object, opts: {} }))?.props as Record<string, any>) ?? object;
+            }
+            assert.ok(holds("validation-failure-policy-honoured", version) || values.base === undefined, version);
+            return object;
+        };
+        for (const version of ["1.14.6", "1.17.8", "1.18.7", "1.20.8", "1.28.5", DEFAULT_ISTIO_VERSION]) {
+            const evaluation = version === DEFAULT_ISTIO_VERSION ? lab : evaluated.get(version)!;
+            const istioConfigWithIstiod = holds("istiod-chart-renders-envoyfilters", version);
+            for (const release of ["istio-base", "istiod"]) {
+                const webhook = await createdWith(evaluation, release, version);
+                const policies = webhook.webhooks.map((w: { failurePolicy: string }) => w.failurePolicy);
+                if (istioConfigWithIstiod) {
+                    assert.deepEqual(policies, ["Ignore"], `${release} ${version}: the EnvoyFilters created with istiod are admitted`);
+                    assert.equal(
+                        webhook.metadata.annotations?.[PATCH_FORCE],
+                        "true",
+                        `${release} ${version}: a later apply never conflicts with istiod's Fail`,
+                    );
+                } else {
+                    assert.deepEqual(policies, ["Fail"], `${release} ${version}: fail-closed from the start`);
+                }
+            }
+        }
+        assert.deepEqual(
+            ["1.14.6", "1.17.8", "1.18.7"].map((v) => holds("istiod-chart-renders-envoyfilters", v)),
+            [true, true, false],
+        );
+        // The range holds only while the lab leaves meshConfig.defaultProviders unset (1.18's _helpers.tpl "prometheus").
+        for (const evaluation of [lab, ...evaluated.values()]) assert.equal(chart(evaluation, "istiod").inputs.values.meshConfig.defaultProviders, undefined);
     });
 
     it("and through a transform of both charts for every release, so no release leaves a field for istiod to flip", async () => {

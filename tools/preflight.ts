@@ -7,11 +7,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { STACK_LABEL } from "../components/annotations";
-import { expandHome, kindClusterName } from "../components/cluster";
+import { kindClusterName } from "../components/cluster";
+import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs } from "../components/target";
 import { ISTIO_NAMESPACE } from "../components/istio";
 import { pinnedCluster } from "../components/target";
 import { LabConfig, configKey } from "../config/schema";
@@ -137,26 +136,21 @@ export function checkPlugins(needs: PluginNeed[], run: RunTool = runTool, env: N
 // ---------------------------------------------------------------------------------------------------
 // The cluster
 
-/** The API server of the kubeconfig context the lab targets. */
+/** The API server of the kubeconfig context the lab targets, read from the kubeconfig files as kubectl and the program merge them. */
 export function clusterServer(config: LabConfig, env: NodeJS.ProcessEnv = process.env): { server: string; context: string; kubeconfig: string } {
-    const kubeconfig = expandHome(config.cluster.kubeconfig ?? env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config"));
-    if (!fs.existsSync(kubeconfig))
-        throw new PreflightError(`no kubeconfig at ${kubeconfig}: set boutique-mesh:cluster.kubeconfig, KUBECONFIG, or enable boutique-mesh:cluster.kind`);
-    const doc = (parseYaml(fs.readFileSync(kubeconfig, "utf8")) ?? {}) as {
-        "current-context"?: string;
-        contexts?: { name: string; context: { cluster: string } }[];
-        clusters?: { name: string; cluster: { server: string } }[];
-    };
-    const context = config.cluster.context ?? doc["current-context"];
-    const entry = doc.contexts?.find((c) => c.name === context);
-    if (!context || !entry) {
-        throw new PreflightError(
-            `${kubeconfig} has no context ${context ?? "(no current context)"}; contexts: ${(doc.contexts ?? []).map((c) => c.name).join(", ") || "none"}`,
-        );
+    const files = kubeconfigFiles(config.cluster, env);
+    const merged = mergeKubeconfigs(files);
+    const shown = files.join(path.delimiter);
+    if (merged.files.length === 0)
+        throw new PreflightError(`no kubeconfig at ${shown}: set boutique-mesh:cluster.kubeconfig, KUBECONFIG, or enable boutique-mesh:cluster.kind`);
+    const context = config.cluster.context ?? merged.currentContext;
+    const entry = context !== undefined ? merged.contexts.get(context) : undefined;
+    if (context === undefined || entry === undefined) {
+        throw new PreflightError(`${shown} has no context ${context ?? "(no current context)"}; contexts: ${[...merged.contexts.keys()].join(", ") || "none"}`);
     }
-    const server = doc.clusters?.find((c) => c.name === entry.context.cluster)?.cluster.server;
-    if (!server) throw new PreflightError(`${kubeconfig}: context ${context} names cluster ${entry.context.cluster}, which has no server`);
-    return { server, context, kubeconfig };
+    const target = kubeTarget(merged, context);
+    if (target === undefined) throw new PreflightError(`${shown}: context ${context} names cluster ${entry.cluster}, which has no server`);
+    return { server: target.server, context, kubeconfig: shown };
 }
 
 /** Opens a TCP connection to the API server: enough to tell "no cluster" from "a cluster". */
