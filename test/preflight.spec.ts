@@ -7,7 +7,16 @@ import { parseLabConfig } from "../config/schema";
 import { PROJECT_DIR } from "../tools/evaluate";
 import { LabStack } from "../tools/lab-engine";
 import { main } from "../tools/lab";
-import { PreflightError, RunTool, checkKindCollisions, checkPlugins, kindState, lockedVersions, requiredPlugins } from "../tools/preflight";
+import {
+    PreflightError,
+    RunTool,
+    checkKindCollisions,
+    checkPlugins,
+    checkSharedClusters,
+    kindState,
+    lockedVersions,
+    requiredPlugins,
+} from "../tools/preflight";
 import { captureStderr } from "./support/stderr";
 
 const KUBERNETES = { name: "kubernetes", kind: "resource", version: "4.34.2" };
@@ -163,6 +172,75 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
                 assert.deepEqual(calls, []);
             } finally {
                 cleanup();
+            }
+        });
+
+        it("are downloaded only after the cluster answers, and the download is announced with its time", async () => {
+            const cleanup = withStackFile("zz-order-test", "config:\n  boutique-mesh:cluster:\n    kubeconfig: /nonexistent/kubeconfig\n");
+            try {
+                const calls: string[] = [];
+                const run = tools({ ...PULUMI, "pulumi plugin ls --json": "[]" }, calls);
+                const result = await runMain(["up", "zz-order-test"], { run, open: async () => fakeStack().stack, env: { PATH: "" } });
+                assert.equal(result.code, 1);
+                assert.match(result.err, /no kubeconfig at \/nonexistent\/kubeconfig/);
+                assert.deepEqual(
+                    calls.filter((c) => c.startsWith("pulumi plugin")),
+                    [],
+                    "nothing is downloaded for a lab that has no cluster",
+                );
+                const notes: string[] = [];
+                const lines = checkPlugins(
+                    [KUBERNETES].map(({ name, version }) => ({ name: name as "kubernetes", version, why: "every object" })),
+                    tools({ "pulumi plugin ls --json": "[]" }),
+                    { PATH: "" },
+                    (t) => void notes.push(t),
+                );
+                assert.deepEqual(notes, [
+                    "installing plugin kubernetes 4.34.2 (for every object): pulumi plugin install resource kubernetes 4.34.2 downloads it",
+                ]);
+                assert.match(lines[0], /^plugin kubernetes 4\.34\.2 installed in \d+ s$/);
+            } finally {
+                cleanup();
+            }
+        });
+    });
+
+    describe("stacks of one run", () => {
+        it("may not share a cluster, however their contexts are named: refused before any engine starts", async () => {
+            const server = await listening();
+            try {
+                const file = kubeconfigFile(`https://127.0.0.1:${server.port}`, "ctx-a");
+                const on = (context: string) => parseLabConfig({ cluster: { kubeconfig: file, context } });
+                assert.throws(
+                    () =>
+                        checkSharedClusters([
+                            { stack: "dev", config: on("ctx-a") },
+                            { stack: "canary", config: on("ctx-b") },
+                        ]),
+                    new RegExp(
+                        `stacks dev and canary both target the cluster at https://127\\.0\\.0\\.1:${server.port} \\(context ctx-b\\): one lab per cluster; point Pulumi\\.canary\\.yaml at another one`,
+                    ),
+                );
+                const other = kubeconfigFile("https://127.0.0.2:6443", "ctx-a");
+                checkSharedClusters([
+                    { stack: "dev", config: on("ctx-a") },
+                    { stack: "canary", config: parseLabConfig({ cluster: { kubeconfig: other } }) },
+                    { stack: "retry", config: parseLabConfig({ cluster: { kind: { enabled: true } } }) },
+                ]);
+                const a = withStackFile("zz-shared-a", `config:\n  boutique-mesh:cluster:\n    kubeconfig: ${file}\n`);
+                const b = withStackFile("zz-shared-b", `config:\n  boutique-mesh:cluster:\n    kubeconfig: ${file}\n    context: ctx-b\n`);
+                try {
+                    const { stack, calls } = fakeStack();
+                    const result = await runMain(["up", "--all"], { run: tools(PULUMI), open: async () => stack, env: { PATH: "" } });
+                    assert.equal(result.code, 1);
+                    assert.match(result.err, /stacks zz-shared-a and zz-shared-b both target the cluster/);
+                    assert.deepEqual(calls, [], "no engine ran");
+                } finally {
+                    a();
+                    b();
+                }
+            } finally {
+                server.close();
             }
         });
     });

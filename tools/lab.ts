@@ -23,6 +23,7 @@ import {
     StateResource,
     checkCluster,
     checkKindCollisions,
+    checkSharedClusters,
     checkNamespaces,
     checkPlugins,
     checkPulumiCli,
@@ -154,7 +155,6 @@ interface Plan {
 /** Everything about one stack that can be checked before the engine starts; notes what it found. */
 async function prepare(command: Command, stack: string, config: LabConfig, deps: LabDeps): Promise<Plan> {
     const changes = command === "up" || command === "preview";
-    if (changes) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
     const handle = await deps.open(stack);
     const plan: Plan = { stack, handle, replace: [] };
     if (command === "outputs") return plan;
@@ -244,10 +244,16 @@ export async function main(argv: string[], overrides: Partial<LabDeps> = {}): Pr
             }
         });
         deps.note(checkPulumiCli(deps.run));
-        if (command !== "outputs") {
-            for (const line of checkPlugins(mergeNeeds(configs.map(({ config }) => requiredPlugins(config))), deps.run, deps.env)) deps.note(line);
-        }
+        // Cheap checks first: the stacks against each other, then each cluster, and only then any download.
         if (command === "up" || command === "preview") checkKindCollisions(configs);
+        if (command === "up") checkSharedClusters(configs, deps.env);
+        if (command === "up" || command === "preview") {
+            for (const { stack, config } of configs) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
+        }
+        if (command !== "outputs") {
+            const needs = mergeNeeds(configs.map(({ config }) => requiredPlugins(config)));
+            for (const line of checkPlugins(needs, deps.run, deps.env, deps.note)) deps.note(line);
+        }
         const plans: Plan[] = [];
         for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
         for (const plan of plans) await execute(command, plan, deps, args.policy);

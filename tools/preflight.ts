@@ -108,7 +108,12 @@ export function mergeNeeds(needs: PluginNeed[][]): PluginNeed[] {
  * `pulumi plugin install`; when that fails the message says how to install it by hand. Returns a
  * line per plugin.
  */
-export function checkPlugins(needs: PluginNeed[], run: RunTool = runTool, env: NodeJS.ProcessEnv = process.env): string[] {
+export function checkPlugins(
+    needs: PluginNeed[],
+    run: RunTool = runTool,
+    env: NodeJS.ProcessEnv = process.env,
+    note: (text: string) => void = () => undefined,
+): string[] {
     let installed: { name: string; kind: string; version: string }[];
     try {
         installed = JSON.parse(run("pulumi", ["plugin", "ls", "--json"]) || "[]") ?? [];
@@ -120,6 +125,9 @@ export function checkPlugins(needs: PluginNeed[], run: RunTool = runTool, env: N
         if (installed.some((p) => p.kind === "resource" && p.name === name && p.version === version)) return `plugin ${name} ${version}`;
         if (ambient && onPath(`pulumi-resource-${name}`, env)) return `plugin ${name} from PATH (pulumi-resource-${name})`;
         const install = ["plugin", "install", "resource", name, version];
+        // A download, the slowest step before the engine: said before it starts, with its time after.
+        note(`installing plugin ${name} ${version} (for ${why}): pulumi ${install.join(" ")} downloads it`);
+        const started = Date.now();
         try {
             run("pulumi", install);
         } catch (error) {
@@ -129,7 +137,7 @@ export function checkPlugins(needs: PluginNeed[], run: RunTool = runTool, env: N
                     `  or, offline, from a binary: pulumi ${install.join(" ")} --file <path to pulumi-resource-${name}>`,
             );
         }
-        return `plugin ${name} ${version} installed`;
+        return `plugin ${name} ${version} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`;
     });
 }
 
@@ -198,6 +206,29 @@ export function checkKindCollisions(stacks: { stack: string; config: LabConfig }
                     `stacks ${holder} and ${stack} both give their kind cluster the ${what} ${v}: set ${configKey([...key])} in Pulumi.${stack}.yaml`,
                 );
         }
+    }
+    if (problems.length > 0) throw new PreflightError(problems.join("\n"));
+}
+
+/**
+ * Stacks of one run that target the same cluster (the same server and CA, however their contexts are
+ * named): one lab per cluster, and the second would stop half-way in its engine on the first one's
+ * namespaces. Refused before the first engine starts, naming the stacks and the key that moves one.
+ */
+export function checkSharedClusters(stacks: { stack: string; config: LabConfig }[], env: NodeJS.ProcessEnv = process.env): void {
+    const first = new Map<string, string>();
+    const problems: string[] = [];
+    for (const { stack, config } of stacks.filter((s) => !s.config.cluster.kind.enabled)) {
+        const cluster = pinnedCluster(config.cluster, env);
+        const target = kubeTarget(mergeKubeconfigs(kubeconfigFiles(cluster, env)), cluster.context);
+        if (target === undefined) continue;
+        const holder = first.get(target.identifier);
+        if (holder === undefined) first.set(target.identifier, stack);
+        else
+            problems.push(
+                `stacks ${holder} and ${stack} both target the cluster at ${target.server} (context ${target.context}): one lab per cluster; ` +
+                    `point Pulumi.${stack}.yaml at another one (boutique-mesh:cluster.context, or cluster.kind), or bring the stacks up one at a time, taking the other down first`,
+            );
     }
     if (problems.length > 0) throw new PreflightError(problems.join("\n"));
 }
