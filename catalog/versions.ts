@@ -181,6 +181,19 @@ export const VERSION_FACTS = [
         ],
     },
     {
+        id: "istiod-pdb-whatever-the-replicas",
+        of: "istio",
+        claim: "istiod's chart renders a PodDisruptionBudget with minAvailable 1 for istiod whenever global.defaultPodDisruptionBudget.enabled (true in its values), also for one replica, which then blocks draining its node; from 1.28.0 only when istiod runs more than one replica.",
+        holds: [{ from: "1.14.0", before: "1.28.0" }],
+        reads: [{ chart: "istiod", paths: ["global.defaultPodDisruptionBudget.enabled"] }],
+        sources: [
+            istio("1.14.6", `${ISTIOD}/templates/poddisruptionbudget.yaml`),
+            istio("1.14.6", `${ISTIOD}/values.yaml`),
+            istio("1.27.9", `${ISTIOD}/templates/poddisruptionbudget.yaml`),
+            istio("1.28.0", `${ISTIOD}/templates/poddisruptionbudget.yaml`),
+        ],
+    },
+    {
         id: "istiod-chart-renders-envoyfilters",
         of: "istio",
         claim: "istiod's chart renders its telemetry EnvoyFilters (networking.istio.io, stats and metadata exchange) by default, so Istio config objects are created with istiod itself, before its webhooks can be called; from 1.18 it renders them only when meshConfig.defaultProviders or a prometheus configOverride is set, which the lab never sets.",
@@ -405,14 +418,13 @@ export const VERSION_FACTS = [
     {
         id: "grafana-values",
         of: "grafana",
-        claim: "The grafana chart shapes its Deployment, Service, admin account, provisioning and ConfigMaps from these values; rbac.pspEnabled renders a PodSecurityPolicy (from 6.57.4 only on clusters that serve policy/v1beta1).",
+        claim: "The grafana chart shapes its Deployment, Service, admin account, provisioning and ConfigMaps from these values.",
         holds: [{ from: "6.18.2" }],
         reads: [
             {
                 chart: "grafana",
                 paths: [
                     "rbac.create",
-                    "rbac.pspEnabled",
                     "testFramework.enabled",
                     "podLabels",
                     "image.repository",
@@ -441,6 +453,20 @@ export const VERSION_FACTS = [
             grafanaChart("6.18.2", "templates/podsecuritypolicy.yaml"),
             grafanaChart("6.57.4", "templates/podsecuritypolicy.yaml"),
             grafanaChart("9.2.2", "templates/_pod.tpl"),
+        ],
+    },
+    {
+        id: "grafana-psp-by-default",
+        of: "grafana",
+        claim: "The grafana chart defaults rbac.pspEnabled to true and then renders a policy/v1beta1 PodSecurityPolicy, which Kubernetes 1.25 and later do not serve; from 6.51.3 the default is false (and from 6.57.4 the template also checks that the API is served).",
+        holds: [{ from: "6.18.2", before: "6.51.3" }],
+        reads: [{ chart: "grafana", paths: ["rbac.pspEnabled"] }],
+        sources: [
+            grafanaChart("6.18.2", "values.yaml"),
+            grafanaChart("6.18.2", "templates/podsecuritypolicy.yaml"),
+            grafanaChart("6.51.2", "values.yaml"),
+            grafanaChart("6.51.3", "values.yaml"),
+            grafanaChart("6.57.4", "templates/podsecuritypolicy.yaml"),
         ],
     },
     {

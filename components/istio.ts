@@ -83,6 +83,8 @@ export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain
             // istiod's own validating webhook, which charts before 1.22 leave out by default: istiod writes its
             // CA bundle in the same pass as the base chart's validator's, so waiting for it waits for both.
             configValidation: true,
+            // One istiod and a minAvailable of 1 would block draining its node.
+            ...(holds("istiod-pdb-whatever-the-replicas", istio.version) ? { defaultPodDisruptionBudget: { enabled: false } } : {}),
             proxy: { clusterDomain, resources: DEMO_PROXY_RESOURCES, ...(tracing.proxyTracer !== undefined ? { tracer: tracing.proxyTracer } : {}) },
         },
         // Prometheus merge lets one scrape of the proxy's port return the app's metrics too.

@@ -95,7 +95,8 @@ function grafanaImage(release: AddonRelease, mirrors: Mirrors) {
 /** Grafana with Prometheus as its data source and Istio's dashboards; the admin account comes from a Secret. */
 export function grafanaValues(release: AddonRelease, addons: Addons, mirrors: Mirrors): Record<string, unknown> {
     return {
-        rbac: { create: false, pspEnabled: false },
+        // Charts before 6.51.3 render a PodSecurityPolicy by default, an API Kubernetes 1.25 no longer serves.
+        rbac: { create: false, ...(holds("grafana-psp-by-default", release.grafana.chart) ? { pspEnabled: false } : {}) },
         testFramework: { enabled: false },
         podLabels: NO_SIDECAR,
         image: grafanaImage(release, mirrors),

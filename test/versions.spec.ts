@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ChartName, VERSION_FACTS, fact, holds } from "../catalog/versions";
+import { ChartName, VERSION_FACTS, compareVersions, fact, holds } from "../catalog/versions";
 import { envFromSecret, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "../config/stack";
@@ -294,6 +294,29 @@ describe("versions: every supported Istio release installs as its charts behave"
                 assert.equal(values.configmapReload.prometheus.containerSecurityContext !== undefined, !prometheus.startsWith("15."), version);
                 assert.equal(values["prometheus-pushgateway"] !== undefined, !prometheus.startsWith("15."), version);
                 assert.equal(values.pushgateway !== undefined, prometheus.startsWith("15."), version);
+            }
+        });
+    });
+
+    describe("values only where they do something", () => {
+        it("istiod's PodDisruptionBudget is off where the chart renders one for a single istiod (before 1.28.0)", () => {
+            // istio/istio istio-discovery/templates/poddisruptionbudget.yaml: minAvailable 1 whenever
+            // global.defaultPodDisruptionBudget.enabled up to 1.27.9; from 1.28.0 only with more than one replica.
+            for (const [version, lab] of labs) {
+                const values = chart(lab, "istiod").inputs.values;
+                assert.equal(values.replicaCount ?? values.pilot.replicaCount, 1, version);
+                const expected = minorNumber(version) < 28 ? { enabled: false } : undefined;
+                assert.deepEqual(values.global.defaultPodDisruptionBudget, expected, version);
+            }
+        });
+
+        it("Grafana's PodSecurityPolicy switch goes only to charts that default it on (before 6.51.3)", () => {
+            // grafana/helm-charts charts/grafana/values.yaml: rbac.pspEnabled true up to 6.51.2, false from 6.51.3.
+            for (const [version, lab] of labs) {
+                const grafana = chart(lab, "grafana");
+                const expected = compareVersions(grafana.inputs.version, "6.51.3") < 0 ? false : undefined;
+                assert.equal(grafana.inputs.values.rbac.pspEnabled, expected, `${version} (grafana ${grafana.inputs.version})`);
+                assert.equal(grafana.inputs.values.rbac.create, false);
             }
         });
     });
