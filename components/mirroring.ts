@@ -7,29 +7,34 @@ import { Mirrors, mirrorImage, parseImage } from "./images";
  * the same digests, unless the mirror already holds that digest. It checks the copy's digest before
  * reporting it done; any failure (a registry gone mid-copy) exits non-zero, so Pulumi records no
  * half-copied image as created. Inputs: SRC and DST image references; TLS_VERIFY true or false;
- * optional SRC_CREDS and DEST_CREDS ("user:password"). skopeo also reads REGISTRY_AUTH_FILE.
+ * optional SRC_CREDS and DEST_CREDS ("user:password") with SRC_REGISTRY and DEST_REGISTRY, their hosts.
+ * Credentials never reach a command line, which any user of the machine can read (/proc/<pid>/cmdline):
+ * they go into an auth file of mode 600 in a folder of mode 700, removed on exit, which skopeo reads
+ * with --authfile (containers/image's auth.json format: "auths" by registry, "auth" the base64 of
+ * user:password). Without them skopeo reads REGISTRY_AUTH_FILE as usual.
  */
 export const COPY_IMAGE_SCRIPT = `set -euo pipefail
 command -v skopeo >/dev/null 2>&1 || { echo "skopeo is not installed (apt-get install skopeo; brew install skopeo)" >&2; exit 1; }
 tls="--tls-verify=\${TLS_VERIFY:-true}"
-src_creds=(); dst_creds=()
-if [ -n "\${SRC_CREDS:-}" ]; then src_creds=(--creds "$SRC_CREDS"); fi
-if [ -n "\${DEST_CREDS:-}" ]; then dst_creds=(--creds "$DEST_CREDS"); fi
+umask 077
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+authfile() { printf '{"auths":{"%s":{"auth":"%s"}}}' "$1" "$(printf '%s' "$2" | base64 | tr -d '\\n')" > "$dir/$3.json"; echo "$dir/$3.json"; }
+src_auth=(); dst_auth=(); copy_src_auth=(); copy_dst_auth=()
+if [ -n "\${SRC_CREDS:-}" ]; then f=$(authfile "$SRC_REGISTRY" "$SRC_CREDS" src); src_auth=(--authfile "$f"); copy_src_auth=(--src-authfile "$f"); fi
+if [ -n "\${DEST_CREDS:-}" ]; then f=$(authfile "$DEST_REGISTRY" "$DEST_CREDS" dest); dst_auth=(--authfile "$f"); copy_dst_auth=(--dest-authfile "$f"); fi
 digest() { skopeo inspect --raw "$tls" "$@" | sha256sum | cut -d' ' -f1; }
-if ! want=$(digest "\${src_creds[@]}" "docker://$SRC"); then
+if ! want=$(digest "\${src_auth[@]}" "docker://$SRC"); then
   echo "cannot read $SRC from its registry" >&2; exit 1
 fi
-if have=$(digest "\${dst_creds[@]}" "docker://$DST" 2>/dev/null) && [ "$have" = "$want" ]; then
+if have=$(digest "\${dst_auth[@]}" "docker://$DST" 2>/dev/null) && [ "$have" = "$want" ]; then
   echo "up to date: $DST sha256:$want"; exit 0
 fi
-copy_src_creds=(); copy_dst_creds=()
-if [ -n "\${SRC_CREDS:-}" ]; then copy_src_creds=(--src-creds "$SRC_CREDS"); fi
-if [ -n "\${DEST_CREDS:-}" ]; then copy_dst_creds=(--dest-creds "$DEST_CREDS"); fi
 if ! skopeo copy --all --preserve-digests --retry-times 2 "--src-tls-verify=\${TLS_VERIFY:-true}" "--dest-tls-verify=\${TLS_VERIFY:-true}" \\
-    "\${copy_src_creds[@]}" "\${copy_dst_creds[@]}" "docker://$SRC" "docker://$DST"; then
+    "\${copy_src_auth[@]}" "\${copy_dst_auth[@]}" "docker://$SRC" "docker://$DST"; then
   echo "copying $SRC to $DST failed; nothing was recorded as copied" >&2; exit 1
 fi
-got=$(digest "\${dst_creds[@]}" "docker://$DST")
+got=$(digest "\${dst_auth[@]}" "docker://$DST")
 if [ "$got" != "$want" ]; then echo "$DST has sha256:$got after the copy, expected sha256:$want" >&2; exit 1; fi
 echo "copied: $SRC -> $DST sha256:$want"`;
 
@@ -60,8 +65,8 @@ export class Mirroring extends pulumi.ComponentResource {
                 SRC: source,
                 DST: target,
                 TLS_VERIFY: String(args.tlsVerify),
-                ...(srcCreds ? { SRC_CREDS: pulumi.secret(srcCreds) } : {}),
-                ...(destCreds ? { DEST_CREDS: pulumi.secret(destCreds) } : {}),
+                ...(srcCreds ? { SRC_CREDS: pulumi.secret(srcCreds), SRC_REGISTRY: parseImage(source).registry } : {}),
+                ...(destCreds ? { DEST_CREDS: pulumi.secret(destCreds), DEST_REGISTRY: parseImage(target).registry } : {}),
             };
             // One copy per image, named after it; a new tag or digest is a new copy.
             const id = target

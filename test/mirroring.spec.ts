@@ -153,6 +153,69 @@ describe("mirroring: images copied into their mirrors with skopeo", function () 
         });
     });
 
+    it("never puts registry credentials on a command line: skopeo reads them from auth files only this user can read, gone after", () => {
+        // A stand-in skopeo that records its arguments and, for each auth file it is given, the file's mode and content.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "skopeo-stand-in-"));
+        const log = path.join(bin, "calls.log");
+        fs.writeFileSync(
+            path.join(bin, "skopeo"),
+            `#!/bin/bash
+echo "ARGS $*" >> "${log}"
+prev=""
+for a in "$@"; do
+  case "$prev" in --authfile|--src-authfile|--dest-authfile) echo "FILE $prev $(stat -c %a "$a") $(stat -c %a "$(dirname "$a")") $(cat "$a") $a" >> "${log}";; esac
+  prev="$a"
+done
+# The mirror has the image only once it was copied there.
+case "$1 \${@: -1}" in
+  "copy "*) touch "${bin}/copied" ;;
+  "inspect docker://mirror"*) [ -e "${bin}/copied" ] || exit 1; echo '{"manifest":1}' ;;
+  inspect*) echo '{"manifest":1}' ;;
+esac
+exit 0
+`,
+            { mode: 0o755 },
+        );
+        const result = spawnSync("/bin/bash", ["-c", COPY_IMAGE_SCRIPT], {
+            env: {
+                ...process.env,
+                PATH: `${bin}:${process.env.PATH}`,
+                SRC: "registry.example/team/app:1.0",
+                DST: "mirror.lab:5000/team/app:1.0",
+                SRC_CREDS: "reader:pa55-src",
+                SRC_REGISTRY: "registry.example",
+                DEST_CREDS: "writer:pa55-dst",
+                DEST_REGISTRY: "mirror.lab:5000",
+            },
+            encoding: "utf8",
+        });
+        assert.equal(result.status, 0, result.stderr);
+        const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+        const args = lines.filter((l) => l.startsWith("ARGS "));
+        assert.ok(args.length >= 2, "skopeo ran");
+        assert.ok(
+            args.every((l) => !/pa55|--creds|--src-creds|--dest-creds/.test(l)),
+            args.join("\n"),
+        );
+        const files = lines.filter((l) => l.startsWith("FILE ")).map((l) => l.split(" "));
+        const auth = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
+        for (const [flag, host, creds] of [
+            ["--src-authfile", "registry.example", auth("reader", "pa55-src")],
+            ["--dest-authfile", "mirror.lab:5000", auth("writer", "pa55-dst")],
+        ]) {
+            const file = files.find((f) => f[1] === flag);
+            assert.ok(file, `skopeo copy was given ${flag}`);
+            assert.equal(file[2], "600", "the auth file is readable by its owner only");
+            assert.equal(file[3], "700", "in a folder only its owner can list");
+            assert.deepEqual(JSON.parse(file[4]), { auths: { [host]: { auth: creds } } });
+            assert.equal(fs.existsSync(file[5]), false, "removed when the copy is done");
+        }
+        assert.ok(
+            files.some((f) => f[1] === "--authfile"),
+            "inspect reads them the same way",
+        );
+    });
+
     describe("for real, between two registries on 127.0.0.1", function () {
         let source: { host: string; stop: () => Promise<void> };
         let mirror: { host: string; stop: () => Promise<void> };
@@ -169,6 +232,7 @@ describe("mirroring: images copied into their mirrors with skopeo", function () 
             for (const [tag, content] of [
                 ["1.0", "one"],
                 ["2.0", "two"],
+                ["3.0", "three"],
             ]) {
                 execFileSync("skopeo", ["copy", "--dest-tls-verify=false", `oci:${ociImage(tag, content)}:${tag}`, `docker://${source.host}/lab/app:${tag}`], {
                     stdio: "pipe",
@@ -188,6 +252,26 @@ describe("mirroring: images copied into their mirrors with skopeo", function () 
             const again = copy(src, dst);
             assert.equal(again.status, 0, again.stderr);
             assert.match(again.stdout, /^up to date: /m);
+        });
+
+        it("takes credentials through auth files, which real skopeo accepts (the registries here ask for none)", () => {
+            const [src, dst] = [`${source.host}/lab/app:3.0`, `${mirror.host}/mirror/lab/app:3.0`];
+            const registry = (image: string) => image.split("/")[0];
+            const result = spawnSync("/bin/bash", ["-c", COPY_IMAGE_SCRIPT], {
+                env: {
+                    ...process.env,
+                    SRC: src,
+                    DST: dst,
+                    TLS_VERIFY: "false",
+                    SRC_CREDS: "reader:s3cret",
+                    SRC_REGISTRY: registry(src),
+                    DEST_CREDS: "writer:s3cret",
+                    DEST_REGISTRY: registry(dst),
+                },
+                encoding: "utf8",
+            });
+            assert.equal(result.status, 0, result.stderr);
+            assert.match(result.stdout, /^copied: /m);
         });
 
         it("fails clearly when the source goes away, and leaves nothing reported as copied", async () => {
