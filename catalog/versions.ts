@@ -582,24 +582,34 @@ export const VERSION_FACTS = [
     {
         id: "kiali-secret-references",
         of: "kiali-server",
-        claim: "The kiali-server chart mounts a credential written as secret:<name>:<key> at /kiali-override-secrets/<credential>/value.txt, where the server reads it; before, the server would use the string itself.",
+        claim: "The kiali-server chart mounts a credential written as secret:<name>:<key> (Grafana's password, and always the login token's signing key) at /kiali-override-secrets/<credential>/value.txt, where the server reads it; before, the server would use the string itself. Either way the chart copies the values into ConfigMap kiali.",
         holds: [{ from: "2.21.0" }],
         reads: [{ chart: "kiali-server", paths: ["external_services.grafana.auth.password"] }],
-        sources: [kialiChart("2.17.0", "templates/_helpers.tpl"), kialiChart("2.21.0", "templates/_helpers.tpl"), kialiServer("2.21.0")],
+        sources: [
+            kialiChart("2.17.0", "templates/_helpers.tpl"),
+            kialiChart("2.21.0", "templates/_helpers.tpl"),
+            kialiChart("2.21.0", "templates/configmap.yaml"),
+            kialiServer("2.21.0"),
+        ],
     },
     {
         id: "kiali-override-files",
         of: "kiali-server",
-        claim: "The Kiali server takes Grafana's password from /kiali-override-secrets/grafana-password/value.txt when that file exists.",
+        claim: "The Kiali server takes Grafana's password from /kiali-override-secrets/grafana-password/value.txt, and its signing key from /kiali-override-secrets/login-token-signing-key/value.txt, when those files exist.",
         holds: [{ from: "1.59.1" }],
         sources: [kialiServer("1.55.1"), kialiServer("1.59.1"), kialiServer("2.21.0")],
     },
     {
         id: "kiali-environment-overrides",
         of: "kiali-server",
-        claim: "The Kiali server takes Grafana's password from the GRAFANA_PASSWORD environment variable when it is set; its chart cannot set a variable from a Secret.",
+        claim: "The Kiali server takes Grafana's password from the GRAFANA_PASSWORD environment variable, and its signing key from LOGIN_TOKEN_SIGNING_KEY, when they are set, before it validates the key; its chart cannot set a variable from a Secret.",
         holds: [{ from: "1.50.0", before: "1.59.1" }],
-        sources: [kialiServer("1.55.1"), kialiChart("1.55.1", "templates/deployment.yaml")],
+        sources: [
+            kialiServer("1.50.0"),
+            kialiServer("1.55.1"),
+            { repository: "kiali/kiali", tag: "v1.50.0", path: "kiali.go" },
+            kialiChart("1.55.1", "templates/deployment.yaml"),
+        ],
     },
 ] as const satisfies readonly VersionFact[];
 

@@ -14,9 +14,10 @@ import {
     DASHBOARDS_CONFIGMAP,
     GRAFANA_ADMIN_SECRET,
     KIALI_GRAFANA_PASSWORD,
+    KIALI_SIGNING_KEY,
     dashboardSources,
     grafanaValues,
-    kialiGrafanaPassword,
+    kialiCredentials,
     kialiValues,
     prometheusValues,
     tracerObjects,
@@ -131,11 +132,19 @@ export class Addons extends pulumi.ComponentResource {
                     ? pulumi.secret(addons.kiali.signingKey)
                     : new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result;
             const kiali = ADDON_SERVICES.kiali.service;
-            const waitFor: pulumi.Resource[] = [];
+            const how = kialiCredentials(release.kiali.chart);
+            const keySecret = new k8s.core.v1.Secret(
+                `${name}-kiali-signing-key-secret`,
+                { metadata: { name: KIALI_SIGNING_KEY.name, namespace: ISTIO_NAMESPACE }, stringData: { [KIALI_SIGNING_KEY.key]: signingKey } },
+                child,
+            );
+            const waitFor: pulumi.Resource[] = [keySecret];
             const transforms: pulumi.ResourceTransform[] = [];
+            if (how === "environment") {
+                transforms.push(envFromSecret(kiali, kiali, KIALI_SIGNING_KEY.variable, { name: KIALI_SIGNING_KEY.name, key: KIALI_SIGNING_KEY.key }));
+            }
             if (grafanaAdmin && this.grafanaAdminPassword) {
                 waitFor.push(grafanaAdmin);
-                const how = kialiGrafanaPassword(release.kiali.chart);
                 if (how === "override-file") {
                     const password = new k8s.core.v1.Secret(
                         `${name}-kiali-grafana-password`,
@@ -155,7 +164,7 @@ export class Addons extends pulumi.ComponentResource {
             if (addons.kiali.nodePort !== undefined && !holds("kiali-node-port", release.kiali.chart)) {
                 transforms.push(serviceNodePort(kiali, ADDON_SERVICES.kiali.port, addons.kiali.nodePort));
             }
-            chart("kiali", "kiali-server", kialiValues(release, addons, mirrors, signingKey), waitFor, transforms);
+            chart("kiali", "kiali-server", kialiValues(release, addons, mirrors), waitFor, transforms);
             expose("kiali", addons.kiali.nodePort);
         }
 

@@ -147,13 +147,28 @@ function kialiUrls(release: AddonRelease, internal: string, external: string) {
 
 /** The Secret Kiali servers from 1.59.1 read Grafana's password from, where the chart does not mount it itself. */
 export const KIALI_GRAFANA_PASSWORD = { name: "kiali-grafana-password", key: "value.txt", mount: "/kiali-override-secrets/grafana-password" } as const;
+/** Kiali's session signing key, in a Secret of its own: the chart copies the value it is given into ConfigMap `kiali`. */
+export const KIALI_SIGNING_KEY = {
+    name: "kiali-signing-key",
+    key: "value.txt",
+    mount: "/kiali-override-secrets/login-token-signing-key",
+    variable: "LOGIN_TOKEN_SIGNING_KEY",
+} as const;
+/**
+ * What the chart is given for the key, and copies into ConfigMap `kiali`: a reference to the Secret. From
+ * chart 2.21.0 the chart mounts it where the server reads it; for older charts it is a fixed stand-in the
+ * server replaces, from that file or variable, before it checks the key's length (kiali/kiali v1.50.0
+ * kiali.go: validateConfig after config.LoadFromFile, whose Unmarshal applies the overrides), and fixed, so the chart neither invents a key
+ * (randAlphaNum) nor rolls the pod on every render.
+ */
+export const KIALI_SIGNING_KEY_REFERENCE = `secret:${KIALI_SIGNING_KEY.name}:${KIALI_SIGNING_KEY.key}`;
 
 /**
- * How a kiali-server chart version gets Grafana's password to the server without writing it into its
- * ConfigMap (catalog/versions.ts): a `secret:` reference the chart mounts (2.21.0 on), a Secret mounted
- * where the server looks for it (1.59.1 on), or an environment variable (before).
+ * How a kiali-server chart version gets a credential (Grafana's password, the signing key) to the server
+ * without writing it into its ConfigMap (catalog/versions.ts): a `secret:` reference the chart mounts
+ * (2.21.0 on), a Secret mounted where the server looks for it (1.59.1 on), or an environment variable (before).
  */
-export function kialiGrafanaPassword(kialiChart: string): "secret-reference" | "override-file" | "environment" {
+export function kialiCredentials(kialiChart: string): "secret-reference" | "override-file" | "environment" {
     if (holds("kiali-secret-references", kialiChart)) return "secret-reference";
     return holds("kiali-override-files", kialiChart) ? "override-file" : "environment";
 }
@@ -164,18 +179,23 @@ export function kialiGrafanaPassword(kialiChart: string): "secret-reference" | "
  * chart version reads; what it cannot take as a value (an environment variable from a Secret, the node
  * port before 1.81.0) the Addons component adds with a transform.
  */
-export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirrors, signingKey: unknown): Record<string, unknown> {
+export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirrors): Record<string, unknown> {
     const chart = release.kiali.chart;
     const { repository, tag } = repositoryAndTag(release.kiali.image, mirrors);
     const anonymous = addons.kiali.auth === "anonymous";
     const nodePort = addons.kiali.nodePort;
     const grafana = ADDON_SERVICES.grafana;
     const jaeger = ADDON_SERVICES.jaeger;
-    const password = addons.grafana.enabled ? kialiGrafanaPassword(chart) : undefined;
+    const credentials = kialiCredentials(chart);
+    const password = addons.grafana.enabled ? credentials : undefined;
+    const customSecrets = [
+        ...(password === "override-file" ? [{ name: KIALI_GRAFANA_PASSWORD.name, mount: KIALI_GRAFANA_PASSWORD.mount }] : []),
+        ...(credentials === "override-file" ? [{ name: KIALI_SIGNING_KEY.name, mount: KIALI_SIGNING_KEY.mount }] : []),
+    ];
     return {
         auth: { strategy: addons.kiali.auth },
-        // The token strategy signs sessions; a stable key keeps logins (and the rendered chart) steady.
-        login_token: { signing_key: signingKey },
+        // The token strategy signs sessions with it: from the Secret kiali-signing-key, never in the ConfigMap.
+        login_token: { signing_key: KIALI_SIGNING_KEY_REFERENCE },
         deployment: {
             image_name: repository,
             image_version: tag,
@@ -186,7 +206,7 @@ export function kialiValues(release: AddonRelease, addons: Addons, mirrors: Mirr
             view_only_mode: anonymous,
             resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
             ...(nodePort !== undefined ? { service_type: "NodePort", service_annotations: EXPOSED_BY_CONFIG } : {}),
-            ...(password === "override-file" ? { custom_secrets: [{ name: KIALI_GRAFANA_PASSWORD.name, mount: KIALI_GRAFANA_PASSWORD.mount }] } : {}),
+            ...(customSecrets.length > 0 ? { custom_secrets: customSecrets } : {}),
         },
         server: { port: ADDON_SERVICES.kiali.port, ...(nodePort !== undefined && holds("kiali-node-port", chart) ? { node_port: nodePort } : {}) },
         external_services: {

@@ -329,6 +329,17 @@ export function kialiChart(version: string): StandInChart {
                 ],
                 serviceType: '{{ .Values.deployment.service_type | default "ClusterIP" }}',
             }),
+            // kiali/helm-charts templates/configmap.yaml: the values, as the server's config, in ConfigMap kiali;
+            // the policy pack then sees whatever the lab hands the chart, its signing key included.
+            "templates/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kiali
+  namespace: {{ .Release.Namespace }}
+data:
+  config.yaml: |
+{{ toYaml (omit .Values "kiali_route_url") | indent 4 }}
+`,
         },
     };
 }

@@ -4,6 +4,7 @@
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { EXPOSURE_ANNOTATION } from "../components/annotations";
+import { parse as parseYaml } from "yaml";
 import { isPinned, parseImage } from "../components/images";
 
 /** Policy config (`--policy-pack-config`): the stack's `boutique-mesh:images.mirrors`. */
@@ -72,10 +73,36 @@ function containerPolicy(
     };
 }
 
-const SENSITIVE = /(password|passwd|secret|token|api[-_]?key|credential|private[-_]?key)/i;
+const SENSITIVE = /(password|passwd|secret|token|api[-_]?key|credential|private[-_]?key|signing[-_]?key)/i;
 /** Names that point at a secret rather than hold it. */
 const REFERENCE = /(_file|_path|_name|_ref)$/i;
 const sensitive = (key: string) => SENSITIVE.test(key) && !REFERENCE.test(key);
+/** A value that names where a secret is (Kiali's `secret:<name>:<key>`), not the secret. */
+const SECRET_REFERENCE = /^secret:[^:\s]+:\S+$/;
+
+/**
+ * The paths of a configuration document (a ConfigMap value in YAML or JSON, as Kiali's chart writes its
+ * config.yaml) whose key names a secret and whose value is one: a non-empty string that is no reference.
+ */
+export function secretsInDocument(text: string): string[] {
+    let doc: unknown;
+    try {
+        doc = parseYaml(text);
+    } catch {
+        return [];
+    }
+    const found: string[] = [];
+    const walk = (value: unknown, at: string) => {
+        if (value === null || typeof value !== "object") return;
+        for (const [key, inner] of Object.entries(value as Obj)) {
+            const path = at ? `${at}.${key}` : key;
+            if (typeof inner === "string" && inner !== "" && sensitive(key) && !SECRET_REFERENCE.test(inner)) found.push(path);
+            else walk(inner, path);
+        }
+    };
+    walk(doc, "");
+    return found;
+}
 
 export const policies: ResourceValidationPolicy[] = [
     containerPolicy("containers-run-as-non-root", "Containers run as a non-root user.", (c, pod) => {
@@ -127,8 +154,14 @@ export const policies: ResourceValidationPolicy[] = [
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
             if (kindOf(args) === "ConfigMap") {
-                for (const key of Object.keys(args.props.data ?? {}).filter(sensitive)) {
-                    reportViolation(`ConfigMap ${args.props.metadata?.name ?? args.name} holds ${key} in plain text; move it to a Secret`);
+                const name = args.props.metadata?.name ?? args.name;
+                for (const [key, text] of Object.entries((args.props.data ?? {}) as Record<string, unknown>)) {
+                    if (sensitive(key)) reportViolation(`ConfigMap ${name} holds ${key} in plain text; move it to a Secret`);
+                    else if (typeof text === "string") {
+                        for (const path of secretsInDocument(text)) {
+                            reportViolation(`ConfigMap ${name} holds ${path} in plain text in ${key}; move it to a Secret and reference it`);
+                        }
+                    }
                 }
             }
             const spec = podSpec(args);

@@ -391,11 +391,13 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             const lab = await evaluate(flattenConfig({ addons: { ...addons, grafana: { adminPassword: "correct-horse-battery" } } }), "test", [
                 "boutique-mesh:addons",
             ]);
-            assert.equal(chart(lab, "kiali").inputs.values.login_token.signing_key, "k".repeat(32));
-            assert.ok(
-                chart(lab, "kiali").secretPaths.some((p) => p.startsWith("values")),
-                "the key stays a secret in the chart's values",
-            );
+            // kiali/helm-charts templates/configmap.yaml copies login_token.signing_key into ConfigMap kiali: the
+            // chart is given a reference to the Secret the key is in, which it mounts (v2.21.0 _helpers.tpl).
+            assert.equal(chart(lab, "kiali").inputs.values.login_token.signing_key, "secret:kiali-signing-key:value.txt");
+            const key = resource(lab, "kubernetes:core/v1:Secret", "lab-addons-kiali-signing-key-secret");
+            assert.deepEqual(key.inputs.stringData, { "value.txt": "k".repeat(32) });
+            assert.ok(key.secretPaths.includes("stringData"), "the key stays a secret in the state");
+            assert.ok(!JSON.stringify(chart(lab, "kiali").inputs.values).includes("k".repeat(32)));
             assert.deepEqual(
                 lab.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name),
                 [],
@@ -519,6 +521,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 namespace,
                 "lab-addons-grafana-admin",
                 "lab-addons-grafana-dashboards",
+                "lab-addons-kiali-signing-key-secret",
                 ...(r.inputs.kind === "Telemetry" ? [chart(dev, "istiod").name] : []),
             ]);
             assert.ok(r.dependsOn.length > 0 && r.dependsOn.every((d) => allowed.has(d)), `${r.name} waits for ${r.dependsOn.join(", ")}`);

@@ -8,6 +8,7 @@ import { PolicySettings, policies } from "../policy/policies";
 import { DeclaredResource, Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
 import { policyConfig } from "../tools/policy-config";
 import { evaluateConfig } from "./support/lab";
+import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 
 /** Runs every policy on one resource as CrossGuard would; returns the violations, policy by policy. */
 function violations(type: string, props: Record<string, any>, settings: PolicySettings = {}, name: string = props.metadata?.name ?? "x"): string[] {
@@ -191,6 +192,42 @@ describe("policy: each rule on one object", () => {
         ]);
         assert.deepEqual(violations("kubernetes:core/v1:ConfigMap", { metadata: { name: "cfg" } }), []);
         assert.deepEqual(violations("kubernetes:core/v1:Secret", { metadata: { name: "s" }, data: { PASSWORD: "eA==" } }), [], "a Secret is where they belong");
+    });
+
+    it("catches a secret inside a configuration document in a ConfigMap, as Kiali's chart writes the lab's values", async () => {
+        // kiali/helm-charts templates/configmap.yaml (v1.50.0 to v2.29.0): data.config.yaml is the chart's values
+        // (`omit .Values ...`, toYaml) with login_token.signing_key set from the value given, or randAlphaNum 32.
+        const configMap = (values: object) => ({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "kiali" },
+            data: { "config.yaml": stringify(values) },
+        });
+        const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+        assert.deepEqual(violations(CONFIG_MAP, configMap({ auth: { strategy: "token" }, login_token: { signing_key: "k".repeat(32) } })), [
+            "no-plain-text-secrets: ConfigMap kiali holds login_token.signing_key in plain text in config.yaml; move it to a Secret and reference it",
+        ]);
+        assert.deepEqual(
+            violations(CONFIG_MAP, configMap({ external_services: { grafana: { auth: { password: "correct-horse-battery", token: "" } } } })),
+            [
+                "no-plain-text-secrets: ConfigMap kiali holds external_services.grafana.auth.password in plain text in config.yaml; move it to a Secret and reference it",
+            ],
+            "an empty token is no secret",
+        );
+        // What the lab gives Kiali's chart now, for every chart version: references, file paths, no values.
+        for (const version of ["1.14.6", "1.20.8", "1.28.10", DEFAULT_ISTIO_VERSION]) {
+            const lab = await evaluateConfig({ istio: { version }, addons: { kiali: { auth: "token" } } });
+            const values = lab.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === "kiali")!.inputs.values;
+            assert.deepEqual(violations(CONFIG_MAP, configMap(values)), [], version);
+        }
+        assert.deepEqual(
+            violations(
+                CONFIG_MAP,
+                configMap({ identity: { private_key_file: "/kiali-cert/tls.key" }, login_token: { signing_key: "secret:kiali-signing-key:value.txt" } }),
+            ),
+            [],
+        );
+        assert.deepEqual(violations(CONFIG_MAP, { metadata: { name: "ini" }, data: { "grafana.ini": "[auth.anonymous]\nenabled = true\n: : not yaml" } }), []);
     });
 
     it("names an object without metadata by its resource name, and reads objects with only what their schema requires", () => {

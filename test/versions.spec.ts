@@ -112,6 +112,7 @@ function unreadPaths(release: DeclaredResource, istioVersion: string): string[] 
  * config FULL: the evaluation records a chart's transforms by name, and these names must match.
  */
 const KIALI_TRANSFORMS = [
+    envFromSecret("kiali", "kiali", "LOGIN_TOKEN_SIGNING_KEY", { name: "kiali-signing-key", key: "value.txt" }),
     envFromSecret("kiali", "kiali", "GRAFANA_PASSWORD", { name: "grafana-admin", key: "admin-password" }),
     serviceNodePort("kiali", 20001, 30201),
 ];
@@ -239,6 +240,7 @@ describe("versions: every supported Istio release installs as its charts behave"
                     assert.equal(auth.password, undefined, version);
                     assert.deepEqual(kiali.inputs.values.deployment.custom_secrets, [
                         { name: "kiali-grafana-password", mount: "/kiali-override-secrets/grafana-password" },
+                        { name: "kiali-signing-key", mount: "/kiali-override-secrets/login-token-signing-key" },
                     ]);
                     assert.deepEqual(secret!.inputs.stringData, { "value.txt": "correct-horse-battery" });
                     assert.ok(secret!.secretPaths.includes("stringData"), "held as a secret");
@@ -250,6 +252,40 @@ describe("versions: every supported Istio release installs as its charts behave"
                     assert.equal(secret, undefined);
                 }
                 assert.ok(!JSON.stringify(kiali.inputs.values).includes("correct-horse-battery"), "never in Kiali's config");
+            }
+        });
+
+        it("Kiali's signing key is in a Secret for every chart version, never in its values (which the chart copies into ConfigMap kiali)", async () => {
+            for (const [version, lab] of labs) {
+                const kiali = chart(lab, "kiali");
+                const key = lab.resources.find((r) => r.inputs.kind === "Secret" && r.inputs.metadata.name === "kiali-signing-key")!;
+                assert.deepEqual(key.inputs.stringData, { "value.txt": "k".repeat(32) }, version);
+                assert.ok(key.secretPaths.includes("stringData"), "held as a secret");
+                assert.ok(kiali.dependsOn.includes(key.name), `${version}: Kiali starts once its key is there`);
+                assert.ok(!JSON.stringify(kiali.inputs.values).includes("k".repeat(32)), `${version}: never in Kiali's config`);
+                const signing = kiali.inputs.values.login_token.signing_key;
+                const deployment = await transformed(kiali.transforms, "kubernetes:apps/v1:Deployment", KIALI_DEPLOYMENT);
+                const env = deployment.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+                if (minorNumber(version) <= 15) {
+                    // kiali/kiali v1.50.0 and v1.55.1 config/config.go: LOGIN_TOKEN_SIGNING_KEY overrides login_token.signing_key.
+                    assert.equal(signing, "secret:kiali-signing-key:value.txt", version);
+                    assert.ok(env.includes("LOGIN_TOKEN_SIGNING_KEY"), version);
+                } else if (minorNumber(version) <= 28) {
+                    // kiali/kiali v1.59.1 config/config.go: /kiali-override-secrets/login-token-signing-key/value.txt overrides it.
+                    assert.equal(signing, "secret:kiali-signing-key:value.txt", version);
+                    assert.ok(
+                        kiali.inputs.values.deployment.custom_secrets.some(
+                            (c: { name: string; mount: string }) =>
+                                c.name === "kiali-signing-key" && c.mount === "/kiali-override-secrets/login-token-signing-key",
+                        ),
+                        version,
+                    );
+                    assert.ok(!env.includes("LOGIN_TOKEN_SIGNING_KEY"), version);
+                } else {
+                    // kiali/helm-charts v2.21.0 templates/_helpers.tpl credential-secrets: the signing key's secret: reference
+                    // is always mounted at /kiali-override-secrets/login-token-signing-key.
+                    assert.equal(signing, "secret:kiali-signing-key:value.txt", version);
+                }
             }
         });
 
