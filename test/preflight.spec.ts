@@ -392,6 +392,33 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
             assert.equal(calls[0].method, "preview");
         });
 
+        it("stops an up at an Istio whose CRDs lack v1 over Istio CRDs that store it, naming them and what to do", async () => {
+            fs.writeFileSync(path.join(PROJECT_DIR, "Pulumi.zz-shared.yaml"), "config:\n  boutique-mesh:istio:\n    version: 1.20.8\n");
+            const crds = (stored: Record<string, string[]>) =>
+                JSON.stringify({ items: Object.entries(stored).map(([name, storedVersions]) => ({ metadata: { name }, status: { storedVersions } })) });
+            const leftovers = {
+                "virtualservices.networking.istio.io": ["v1beta1", "v1"],
+                "telemetries.telemetry.istio.io": ["v1alpha1"],
+                "widgets.example.com": ["v1"],
+            };
+            const run = tools({
+                ...PULUMI,
+                "kubectl --context ctx-a get namespace": nsList(),
+                "kubectl --context ctx-a get customresourcedefinitions": crds(leftovers),
+            });
+            const { stack, calls } = fakeStack();
+            const env = { PATH: binWith("kubectl"), KUBECONFIG: kubeconfig };
+            const result = await runMain(["up", "zz-shared"], { run, open: async () => stack, env });
+            assert.equal(result.code, 1);
+            assert.match(result.err, /Istio 1\.20\.8 cannot take over the Istio CRDs on the cluster: virtualservices\.networking\.istio\.io store v1/);
+            assert.match(result.err, /kubectl --context ctx-a delete customresourcedefinitions virtualservices\.networking\.istio\.io$/m);
+            assert.deepEqual(calls, [], "the engine never started");
+            // Istio 1.22 and later define v1: the same CRDs are theirs to take over.
+            fs.writeFileSync(path.join(PROJECT_DIR, "Pulumi.zz-shared.yaml"), "config:\n  boutique-mesh:istio:\n    version: 1.25.5\n");
+            const newer = await runMain(["up", "zz-shared"], { run, open: async () => fakeStack().stack, env });
+            assert.equal(newer.code, 0, newer.err);
+        });
+
         it("is no conflict where the namespaces are the stack's own", async () => {
             const state = [
                 { urn: "urn:x::lab-mesh-namespace", type: "kubernetes:core/v1:Namespace", outputs: { metadata: { name: "istio-system" } } },

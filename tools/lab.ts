@@ -24,6 +24,7 @@ import {
     checkCluster,
     checkKindCollisions,
     checkSharedClusters,
+    checkStoredVersions,
     checkNamespaces,
     checkPlugins,
     checkPulumiCli,
@@ -187,8 +188,9 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
         const context = checkTarget(stack, config, resources, deps.env);
         if (context !== undefined) deps.note(`${stack}: context ${context}`);
         try {
-            const note = checkNamespaces(stack, config, resources, deps.run, deps.env);
-            if (note) deps.note(`${stack}: ${note}`);
+            for (const note of [checkNamespaces(stack, config, resources, deps.run, deps.env), checkStoredVersions(config, deps.run, deps.env)]) {
+                if (note) deps.note(`${stack}: ${note}`);
+            }
         } catch (error) {
             // A preview changes nothing: it shows the conflict and goes on.
             if (!(error instanceof PreflightError) || command === "up") throw error;

@@ -9,6 +9,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { STACK_LABEL } from "../components/annotations";
+import { factsRelease } from "../catalog/releases";
+import { holds } from "../catalog/versions";
 import { kindClusterName } from "../components/cluster";
 import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs } from "../components/target";
 import { ISTIO_NAMESPACE } from "../components/istio";
@@ -319,6 +321,42 @@ export function checkTarget(stack: string, config: LabConfig, resources: StateRe
     );
 }
 
+/** The kubectl flags that reach the stack's pinned target. */
+function kubectlFlags(cluster: LabConfig["cluster"]): string[] {
+    return [
+        ...(cluster.kubeconfig !== undefined ? ["--kubeconfig", expandHome(cluster.kubeconfig)] : []),
+        ...(cluster.context !== undefined ? ["--context", cluster.context] : []),
+    ];
+}
+
+/**
+ * Istio CRDs on the cluster that store a version the configured release's CRDs do not define: Istio
+ * 1.22 and later store `v1` (networking from 1.27), which the CRDs of 1.14 to 1.21 lack, and the API
+ * server refuses to replace a CRD that drops a stored version ("status.storedVersions[i]: Invalid value:
+ * "v1": must appear in spec.versions"). The base chart adopts leftover CRDs, so such an up would fail in
+ * the engine: refused here with what to do. Without kubectl the check is skipped (returns a note).
+ */
+export function checkStoredVersions(config: LabConfig, run: RunTool = runTool, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    if (holds("networking-v1", factsRelease(config.istio.version))) return undefined;
+    if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster's Istio CRDs";
+    const flags = kubectlFlags(pinnedCluster(config.cluster, env));
+    let crds: { metadata: { name: string }; status?: { storedVersions?: string[] } }[];
+    try {
+        crds = (JSON.parse(run("kubectl", [...flags, "get", "customresourcedefinitions", "-o", "json"]) || "{}") as { items?: typeof crds }).items ?? [];
+    } catch (error) {
+        throw new PreflightError(`cannot read the cluster's CRDs (kubectl get customresourcedefinitions): ${firstLine(error)}`);
+    }
+    const blocking = crds.filter((c) => c.metadata.name.endsWith(".istio.io") && (c.status?.storedVersions ?? []).includes("v1"));
+    if (blocking.length === 0) return undefined;
+    const names = blocking.map((c) => c.metadata.name).sort();
+    throw new PreflightError(
+        `Istio ${config.istio.version} cannot take over the Istio CRDs on the cluster: ${names.join(", ")} store v1, which a newer Istio wrote and ` +
+            `the CRDs of ${config.istio.version} do not define (the API server refuses them)\n` +
+            `  install Istio 1.22 or newer (boutique-mesh:istio.version), or delete the CRDs, and with them every Istio object of those kinds on the cluster:\n` +
+            `  ${["kubectl", ...flags, "delete", "customresourcedefinitions", ...names].join(" ")}`,
+    );
+}
+
 /**
  * Namespaces this stack would create that already exist on the cluster and are not in its state:
  * another lab's (its stack label says which) or leftovers. Read with kubectl on the pinned target;
@@ -334,10 +372,7 @@ export function checkNamespaces(
     if (config.cluster.kind.enabled) return undefined;
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
     const cluster = pinnedCluster(config.cluster, env);
-    const target = [
-        ...(cluster.kubeconfig !== undefined ? ["--kubeconfig", expandHome(cluster.kubeconfig)] : []),
-        ...(cluster.context !== undefined ? ["--context", cluster.context] : []),
-    ];
+    const target = kubectlFlags(cluster);
     const wanted = [ISTIO_NAMESPACE, config.boutique.namespace];
     let found: { metadata: { name: string; labels?: Record<string, string> } }[];
     try {
