@@ -181,6 +181,17 @@ export const VERSION_FACTS = [
         ],
     },
     {
+        id: "base-chart-renders-istiod-rbac",
+        of: "istio",
+        claim: "The base chart renders istiod's ClusterRole and ClusterRoleBinding istiod-<namespace> and the reader's istio-reader-<namespace> besides the ones istiod's chart renders; from 1.19 only istiod's chart renders RBAC.",
+        holds: [{ from: "1.14.0", before: "1.19.0" }],
+        sources: [
+            istio("1.14.6", "manifests/charts/base/templates/clusterrole.yaml"),
+            istio("1.18.7", "manifests/charts/base/templates/clusterrole.yaml"),
+            istio("1.19.10", "manifests/charts/base/templates"),
+        ],
+    },
+    {
         id: "istiod-pdb-whatever-the-replicas",
         of: "istio",
         claim: "istiod's chart renders a PodDisruptionBudget with minAvailable 1 for istiod whenever global.defaultPodDisruptionBudget.enabled (true in its values), also for one replica, which then blocks draining its node; from 1.28.0 only when istiod runs more than one replica.",

@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { addonRelease } from "../catalog/addons";
 import { holds } from "../catalog/versions";
 import { LabConfig } from "../config/schema";
-import { envFromSecret, serviceNodePort } from "./chart-transforms";
+import { STACK_LABEL } from "./annotations";
+import { envFromSecret, labelClusterScoped, serviceNodePort } from "./chart-transforms";
 import { portForward } from "./cluster";
 import { dashboardData } from "./dashboards";
 import { Mirrors } from "./images";
@@ -76,6 +77,7 @@ export class Addons extends pulumi.ComponentResource {
         };
 
         // The release is named after the addon, which names its Service as ADDON_SERVICES expects.
+        const owned = labelClusterScoped({ [STACK_LABEL]: args.stack });
         const chart = (
             addon: "prometheus" | "grafana" | "kiali",
             chartName: string,
@@ -86,7 +88,7 @@ export class Addons extends pulumi.ComponentResource {
             new k8s.helm.v4.Chart(
                 `${name}-${addon}`,
                 { ...chartRef(repos[addon], chartName, release[addon].chart), name: addon, namespace: ISTIO_NAMESPACE, values },
-                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor], transforms },
+                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor], transforms: [...transforms, owned] },
             );
 
         if (addons.prometheus.enabled) {

@@ -158,3 +158,30 @@ export const awaitWebhookServer: pulumi.ResourceTransform = (args) => {
     const containers = (pod?.containers ?? []).map((c) => (c.name === ISTIOD_DEPLOYMENT.container ? { ...c, startupProbe } : c));
     return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
 };
+
+/** Type tokens of the cluster-scoped kinds the lab's charts render (catalog/cluster-objects.ts). */
+const CLUSTER_SCOPED = new Set([
+    VALIDATING_WEBHOOKS,
+    MUTATING_WEBHOOKS,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+]);
+
+/**
+ * Marks the cluster-scoped objects a chart renders with the labels of the lab's namespaces (the stack
+ * that owns them): no namespace deletes them, so the preflight of another stack, or of this one after
+ * its state is gone, can say whose they are.
+ */
+export function labelClusterScoped(labels: Record<string, string>): pulumi.ResourceTransform {
+    return named(
+        `labelClusterScoped(${Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",")})`,
+        (args) => {
+            if (!CLUSTER_SCOPED.has(args.type)) return unchanged;
+            const object = args.props as KubeObject & { metadata?: { labels?: Record<string, string> } };
+            const metadata = { ...object.metadata, labels: { ...object.metadata?.labels, ...labels } };
+            return { props: { ...object, metadata }, opts: args.opts };
+        },
+    );
+}

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config/schema";
 import { istioReleaseWarnings, todayIso } from "../catalog/releases";
 import { holds } from "../catalog/versions";
-import { awaitCaBundle, awaitWebhookServer, failClosedValidation, validationOwnedByIstiod } from "./chart-transforms";
+import { awaitCaBundle, awaitWebhookServer, failClosedValidation, labelClusterScoped, validationOwnedByIstiod } from "./chart-transforms";
 import { Mirrors } from "./images";
 import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./istio";
 
@@ -44,6 +44,7 @@ export class Mesh extends pulumi.ComponentResource {
         const chart = (chartName: string) => chartRef(istio.chartRepository, chartName, istio.version);
         // Fail-closed from the start, unless istiod's own chart creates Istio config before istiod can answer.
         const validation = holds("istiod-chart-renders-envoyfilters", istio.version) ? validationOwnedByIstiod : failClosedValidation;
+        const owned = labelClusterScoped(args.namespaceLabels);
         // Shown by every preview and up: a release the lab has not read, out of support, or behind a security patch.
         for (const warning of istioReleaseWarnings(istio, todayIso())) pulumi.log.warn(warning, this);
 
@@ -55,7 +56,7 @@ export class Mesh extends pulumi.ComponentResource {
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues(istio.version) },
-            { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [validation] },
+            { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [validation, owned] },
         );
         // istiod counts as ready only once its webhooks carry the CA bundle it writes and its webhook
         // server listens, so nothing that waits for it meets a webhook the API server cannot call. The
@@ -64,7 +65,7 @@ export class Mesh extends pulumi.ComponentResource {
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
             { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.tracing) },
-            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [validation, awaitCaBundle, ...webhookServer] },
+            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [validation, awaitCaBundle, ...webhookServer, owned] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(

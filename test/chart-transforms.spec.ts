@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import type * as pulumi from "@pulumi/pulumi";
-import { awaitCaBundle, awaitWebhookServer, failClosedValidation } from "../components/chart-transforms";
+import { awaitCaBundle, awaitWebhookServer, failClosedValidation, labelClusterScoped } from "../components/chart-transforms";
+import { labClusterObjects } from "../catalog/cluster-objects";
 
 /**
  * The objects as Istio's charts render them (istio/istio 1.27.9: manifests/charts/base/templates/
@@ -36,6 +37,8 @@ const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name
 
 const TYPES: Record<string, string> = {
     ValidatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+    ClusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    ClusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     MutatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
     Deployment: "kubernetes:apps/v1:Deployment",
 };
@@ -104,5 +107,38 @@ describe("chart transforms: what the lab changes in what Istio's charts render",
         assert.equal(out.spec.replicas, 1);
         assert.equal(await apply(awaitWebhookServer, { ...istiod, metadata: { name: "istio-ingressgateway" } }), undefined, "another Deployment");
         assert.equal(await apply(awaitWebhookServer, injector), undefined, "not a Deployment");
+    });
+    it("labels every cluster-scoped object a chart renders with the stack that owns it, and nothing namespaced", async () => {
+        const label = labelClusterScoped({ "boutique-mesh.io/stack": "dev" });
+        for (const kind of ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]) {
+            const object = { kind, metadata: { name: "x", labels: { app: "istiod" } } };
+            assert.deepEqual((await apply(label, object))!.metadata.labels, { app: "istiod", "boutique-mesh.io/stack": "dev" }, kind);
+        }
+        assert.equal(await apply(label, deployment), undefined);
+        assert.equal(label.name, "labelClusterScoped(boutique-mesh.io/stack=dev)");
+    });
+
+    it("knows the cluster-scoped objects the lab's charts create, by the names their templates give them", () => {
+        const names = (version: string, addons = { prometheus: true, kiali: true }) => labClusterObjects(version, addons).map((o) => `${o.kind}/${o.name}`);
+        // istio/istio 1.30.3 istio-discovery/templates clusterrole.yaml ("istiod-clusterrole-<namespace>",
+        // "istiod-gateway-controller-<namespace>"), reader-clusterrole.yaml, mutatingwebhook.yaml ("istio-sidecar-injector"),
+        // validatingwebhookconfiguration.yaml ("istio-validator-<namespace>"); base defaultrevision-...yaml ("istiod-default-validator").
+        const current = names("1.31.1");
+        for (const name of [
+            "ClusterRole/istiod-clusterrole-istio-system",
+            "ClusterRoleBinding/istiod-gateway-controller-istio-system",
+            "ClusterRole/istio-reader-clusterrole-istio-system",
+            "MutatingWebhookConfiguration/istio-sidecar-injector",
+            "ValidatingWebhookConfiguration/istio-validator-istio-system",
+            "ValidatingWebhookConfiguration/istiod-default-validator",
+            "ClusterRole/prometheus",
+            "ClusterRoleBinding/kiali",
+            "ClusterRole/kiali-viewer",
+        ])
+            assert.ok(current.includes(name), name);
+        assert.ok(!current.includes("ClusterRole/istiod-istio-system"), "the base chart renders no RBAC from 1.19");
+        // istio/istio 1.14.6 manifests/charts/base/templates/clusterrole.yaml: istiod-<ns> and istio-reader-<ns>.
+        assert.ok(names("1.14.6").includes("ClusterRole/istiod-istio-system") && names("1.18.7").includes("ClusterRoleBinding/istio-reader-istio-system"));
+        assert.ok(!names("1.31.1", { prometheus: false, kiali: false }).some((n) => /prometheus|kiali/.test(n)), "addons that are off create nothing");
     });
 });

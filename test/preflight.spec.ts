@@ -308,6 +308,27 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
                 assert.equal(calls[0].opts?.replace, undefined);
             });
 
+            it("checks a running one it did not create, as any cluster: another lab's namespaces and cluster-scoped leftovers", async () => {
+                const kubeconfig = `--kubeconfig ${path.join(os.homedir(), ".kube", "kind-boutique-mesh-zz-kind-test.yaml")}`;
+                const run = tools({
+                    ...PULUMI,
+                    [docker]: "boutique-mesh-zz-kind-test-control-plane running",
+                    [`kubectl ${kubeconfig} get namespace`]: "",
+                    [`kubectl ${kubeconfig} get clusterroles`]: JSON.stringify({
+                        items: [{ kind: "MutatingWebhookConfiguration", metadata: { name: "istio-sidecar-injector" } }],
+                    }),
+                });
+                const { stack, calls } = fakeStack();
+                const result = await runMain(["up", "zz-kind-test"], { run, open: async () => stack, env: { PATH: binWith("docker", "kind", "kubectl") } });
+                assert.equal(result.code, 1);
+                assert.match(result.err, /MutatingWebhookConfiguration istio-sidecar-injector is no lab's/);
+                assert.match(
+                    result.err,
+                    new RegExp(`kubectl ${kubeconfig.replace(/[.]/g, "\\.")} delete mutatingwebhookconfigurations istio-sidecar-injector`),
+                );
+                assert.deepEqual(calls, []);
+            });
+
             it("stops before up or refresh on a stopped one, but takes it down", async () => {
                 const run = tools({ ...PULUMI, [docker]: "boutique-mesh-zz-kind-test-control-plane exited" });
                 const env = { PATH: binWith("docker", "kind") };
@@ -417,6 +438,51 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
             fs.writeFileSync(path.join(PROJECT_DIR, "Pulumi.zz-shared.yaml"), "config:\n  boutique-mesh:istio:\n    version: 1.25.5\n");
             const newer = await runMain(["up", "zz-shared"], { run, open: async () => fakeStack().stack, env });
             assert.equal(newer.code, 0, newer.err);
+        });
+
+        it("stops up on cluster-scoped objects its charts would create that another lab or install left, saying whose and how to clear them", async () => {
+            const leftovers = JSON.stringify({
+                kind: "List",
+                items: [
+                    { kind: "MutatingWebhookConfiguration", metadata: { name: "istio-sidecar-injector" } },
+                    { kind: "ClusterRole", metadata: { name: "istiod-clusterrole-istio-system" } },
+                    { kind: "ClusterRole", metadata: { name: "prometheus", labels: { "boutique-mesh.io/stack": "dev" } } },
+                    { kind: "ClusterRole", metadata: { name: "cert-manager-controller" } },
+                ],
+            });
+            const run = tools({
+                ...PULUMI,
+                "kubectl --context ctx-a get namespace": nsList(),
+                "kubectl --context ctx-a get clusterroles,clusterrolebindings,mutatingwebhookconfigurations,validatingwebhookconfigurations -o json": leftovers,
+            });
+            const { stack, calls } = fakeStack();
+            const env = { PATH: binWith("kubectl"), KUBECONFIG: kubeconfig };
+            const result = await runMain(["up", "zz-shared"], { run, open: async () => stack, env });
+            assert.equal(result.code, 1);
+            assert.match(result.err, /stack zz-shared would create cluster-scoped objects that are already there/);
+            assert.match(result.err, /MutatingWebhookConfiguration istio-sidecar-injector is no lab's: another Istio or addon install, or a leftover/);
+            assert.match(result.err, /ClusterRole prometheus belongs to the lab of stack dev/);
+            assert.doesNotMatch(result.err, /cert-manager/, "only what the lab's charts create");
+            assert.match(result.err, /^  kubectl --context ctx-a delete clusterroles istiod-clusterrole-istio-system prometheus$/m);
+            assert.match(result.err, /^  kubectl --context ctx-a delete mutatingwebhookconfigurations istio-sidecar-injector$/m);
+            assert.deepEqual(calls, [], "the engine never started");
+            // The same objects in the stack's own state are its own.
+            const state = [
+                {
+                    urn: "urn:x::a",
+                    type: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+                    outputs: { metadata: { name: "istio-sidecar-injector" } },
+                },
+                {
+                    urn: "urn:x::b",
+                    type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                    outputs: { metadata: { name: "istiod-clusterrole-istio-system" } },
+                },
+                { urn: "urn:x::c", type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", inputs: { metadata: { name: "prometheus" } } },
+            ];
+            const own = fakeStack(state);
+            const again = await runMain(["up", "zz-shared"], { run, open: async () => own.stack, env });
+            assert.equal(again.code, 0, again.err);
         });
 
         it("is no conflict where the namespaces are the stack's own", async () => {

@@ -55,9 +55,10 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
         ]);
         assert.equal(charts.find((c) => c.release === "istiod").values.global.tag, DEFAULT_ISTIO_VERSION);
         // What the lab changes in the objects a chart renders is not in its values: the chart lists it.
-        assert.deepEqual(charts.find((c) => c.release === "istiod").transforms, ["failClosedValidation", "awaitCaBundle"]);
-        assert.deepEqual(charts.find((c) => c.release === "istio-base").transforms, ["failClosedValidation"]);
-        assert.equal(charts.find((c) => c.release === "grafana").transforms, undefined);
+        const owned = "labelClusterScoped(boutique-mesh.io/stack=dev)";
+        assert.deepEqual(charts.find((c) => c.release === "istiod").transforms, ["failClosedValidation", "awaitCaBundle", owned]);
+        assert.deepEqual(charts.find((c) => c.release === "istio-base").transforms, ["failClosedValidation", owned]);
+        assert.deepEqual(charts.find((c) => c.release === "grafana").transforms, [owned]);
     });
 
     it("exits non-zero on an invalid config with the message on stderr and nothing on stdout", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ChartName, VERSION_FACTS, compareVersions, fact, holds } from "../catalog/versions";
-import { envFromSecret, serviceNodePort } from "../components/chart-transforms";
+import { envFromSecret, labelClusterScoped, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "../config/stack";
 import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
@@ -115,6 +115,7 @@ const KIALI_TRANSFORMS = [
     envFromSecret("kiali", "kiali", "LOGIN_TOKEN_SIGNING_KEY", { name: "kiali-signing-key", key: "value.txt" }),
     envFromSecret("kiali", "kiali", "GRAFANA_PASSWORD", { name: "grafana-admin", key: "admin-password" }),
     serviceNodePort("kiali", 20001, 30201),
+    labelClusterScoped({ "boutique-mesh.io/stack": "test" }),
 ];
 
 /** An object as the engine would pass it on after the named transforms of a chart. */

@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { kindClusterName } from "../components/cluster";
+import { kindClusterName, kindKubeconfigFile } from "../components/cluster";
+import { expandHome } from "../components/target";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
 import { UsageError, runAsScript } from "./cli";
@@ -23,6 +24,7 @@ import {
     StateResource,
     checkCluster,
     checkKindCollisions,
+    checkClusterLeftovers,
     checkSharedClusters,
     checkStoredVersions,
     checkNamespaces,
@@ -177,6 +179,16 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
         if (state === "absent" && recorded && command === "refresh") {
             deps.note(`${stack}: the kind cluster ${name} is gone; refresh drops what it held from the state`);
         }
+        if (state === "running" && recorded === undefined && changes) {
+            // A kind cluster this stack did not create (or whose state is gone): the same checks as any cluster's.
+            const flags = ["--kubeconfig", expandHome(kindKubeconfigFile(name))];
+            for (const note of [
+                checkNamespaces(stack, config, resources, deps.run, deps.env, flags),
+                checkClusterLeftovers(stack, config, resources, deps.run, deps.env, flags),
+            ]) {
+                if (note) deps.note(`${stack}: ${note}`);
+            }
+        }
         if (state === "absent" && changes && !(await deps.portFree(config.cluster.kind.hostPort))) {
             throw new PreflightError(
                 `127.0.0.1:${config.cluster.kind.hostPort}, the host port of stack ${stack}'s kind cluster, is in use: set boutique-mesh:cluster.kind.hostPort in Pulumi.${stack}.yaml`,
@@ -188,7 +200,12 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
         const context = checkTarget(stack, config, resources, deps.env);
         if (context !== undefined) deps.note(`${stack}: context ${context}`);
         try {
-            for (const note of [checkNamespaces(stack, config, resources, deps.run, deps.env), checkStoredVersions(config, deps.run, deps.env)]) {
+            const notes = [
+                checkNamespaces(stack, config, resources, deps.run, deps.env),
+                checkClusterLeftovers(stack, config, resources, deps.run, deps.env),
+                checkStoredVersions(config, deps.run, deps.env),
+            ];
+            for (const note of new Set(notes)) {
                 if (note) deps.note(`${stack}: ${note}`);
             }
         } catch (error) {

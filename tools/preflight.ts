@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { STACK_LABEL } from "../components/annotations";
+import { ClusterScopedKind, KUBECTL_RESOURCE, labClusterObjects } from "../catalog/cluster-objects";
 import { factsRelease } from "../catalog/releases";
 import { holds } from "../catalog/versions";
 import { kindClusterName } from "../components/cluster";
@@ -329,6 +330,66 @@ function kubectlFlags(cluster: LabConfig["cluster"]): string[] {
     ];
 }
 
+/** Names of the objects of each cluster-scoped kind the state holds, as "Kind/name". */
+function clusterObjectsInState(resources: StateResource[]): Set<string> {
+    return new Set(
+        resources.flatMap((r) => {
+            const kind = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(r.type)?.[1];
+            const name = ((r.outputs?.metadata ?? r.inputs?.metadata) as { name?: string } | undefined)?.name;
+            return kind && typeof name === "string" ? [`${kind}/${name}`] : [];
+        }),
+    );
+}
+
+/**
+ * Cluster-scoped objects this stack's charts would create (catalog/cluster-objects.ts) that already exist
+ * and are not in its state: another lab's (the stack label its charts carry says which), or leftovers of
+ * an install or of a lab whose state is gone, which deleting the namespaces does not remove. From
+ * pulumi-kubernetes 4.29.0 a create of an existing object fails with AlreadyExists and is not retried
+ * (provider/pkg/await/await.go), after a preview that could not see it: refused here, with the commands
+ * that clear them. Without kubectl the check is skipped (returns a note).
+ */
+export function checkClusterLeftovers(
+    stack: string,
+    config: LabConfig,
+    resources: StateResource[],
+    run: RunTool = runTool,
+    env: NodeJS.ProcessEnv = process.env,
+    flags: string[] = kubectlFlags(pinnedCluster(config.cluster, env)),
+): string | undefined {
+    if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for objects another install left";
+    const wanted = labClusterObjects(factsRelease(config.istio.version), { prometheus: config.addons.prometheus.enabled, kiali: config.addons.kiali.enabled });
+    const kinds = Object.values(KUBECTL_RESOURCE).filter((resource) => wanted.some((o) => KUBECTL_RESOURCE[o.kind] === resource));
+    let items: { kind: string; metadata: { name: string; labels?: Record<string, string> } }[];
+    try {
+        items = (JSON.parse(run("kubectl", [...flags, "get", kinds.join(","), "-o", "json"]) || "{}") as { items?: typeof items }).items ?? [];
+    } catch (error) {
+        throw new PreflightError(`cannot read the cluster's cluster-scoped objects (kubectl get ${kinds.join(",")}): ${firstLine(error)}`);
+    }
+    const ours = clusterObjectsInState(resources);
+    const names = new Set(wanted.map((o) => `${o.kind}/${o.name}`));
+    const found = items.filter((o) => names.has(`${o.kind}/${o.metadata.name}`) && !ours.has(`${o.kind}/${o.metadata.name}`));
+    if (found.length === 0) return undefined;
+    const kubectl = ["kubectl", ...flags].join(" ");
+    const lines = found.map(({ kind, metadata }) => {
+        const owner = metadata.labels?.[STACK_LABEL];
+        const whose =
+            owner !== undefined && owner !== stack
+                ? `belongs to the lab of stack ${owner}`
+                : owner === stack
+                  ? "was left by an earlier lab of this stack whose state is gone"
+                  : "is no lab's: another Istio or addon install, or a leftover";
+        return `  ${kind} ${metadata.name} ${whose}`;
+    });
+    const byKind = new Map<string, string[]>();
+    for (const { kind, metadata } of found) byKind.set(kind, [...(byKind.get(kind) ?? []), metadata.name]);
+    const commands = [...byKind].map(([kind, list]) => `  ${kubectl} delete ${KUBECTL_RESOURCE[kind as ClusterScopedKind]} ${list.join(" ")}`);
+    throw new PreflightError(
+        `stack ${stack} would create cluster-scoped objects that are already there, and its up would stop half-way on them\n${lines.join("\n")}\n` +
+            `  if nothing else needs them (another lab's: take that lab down first), clear them with:\n${commands.join("\n")}`,
+    );
+}
+
 /**
  * Istio CRDs on the cluster that store a version the configured release's CRDs do not define: Istio
  * 1.22 and later store `v1` (networking from 1.27), which the CRDs of 1.14 to 1.21 lack, and the API
@@ -368,11 +429,10 @@ export function checkNamespaces(
     resources: StateResource[],
     run: RunTool = runTool,
     env: NodeJS.ProcessEnv = process.env,
+    target: string[] = kubectlFlags(pinnedCluster(config.cluster, env)),
 ): string | undefined {
-    if (config.cluster.kind.enabled) return undefined;
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
-    const cluster = pinnedCluster(config.cluster, env);
-    const target = kubectlFlags(cluster);
+    const cluster = config.cluster.kind.enabled ? { context: `kind-${kindClusterName(config.cluster, stack)}` } : pinnedCluster(config.cluster, env);
     const wanted = [ISTIO_NAMESPACE, config.boutique.namespace];
     let found: { metadata: { name: string; labels?: Record<string, string> } }[];
     try {

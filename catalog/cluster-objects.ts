@@ -1,0 +1,55 @@
+/**
+ * The cluster-scoped objects the lab's charts create, besides Istio's CRDs (which the base chart adopts:
+ * components/teardown.ts), by name, as the chart templates name them for the lab's releases (`istiod`,
+ * `istio-base`, `prometheus`, `kiali` in istio-system, no revision). A cluster that already holds one of
+ * them that is not in the stack's state stops the engine half-way (pulumi-kubernetes from 4.29.0: a
+ * create of an existing object fails with AlreadyExists), so the preflight looks for them first.
+ */
+import { holds } from "./versions";
+
+export type ClusterScopedKind = "ClusterRole" | "ClusterRoleBinding" | "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration";
+
+export interface ClusterObject {
+    kind: ClusterScopedKind;
+    name: string;
+    /** The chart release that renders it. */
+    release: string;
+}
+
+/** kubectl's resource names of the kinds. */
+export const KUBECTL_RESOURCE: Record<ClusterScopedKind, string> = {
+    ClusterRole: "clusterroles",
+    ClusterRoleBinding: "clusterrolebindings",
+    MutatingWebhookConfiguration: "mutatingwebhookconfigurations",
+    ValidatingWebhookConfiguration: "validatingwebhookconfigurations",
+};
+
+const roleAndBinding = (name: string, release: string): ClusterObject[] => [
+    { kind: "ClusterRole", name, release },
+    { kind: "ClusterRoleBinding", name, release },
+];
+
+/**
+ * Sources: istio/istio 1.14.6, 1.18.7, 1.19.10, 1.30.3 and release-1.31 manifests/charts/base/templates and
+ * istio-control/istio-discovery/templates (clusterrole.yaml, clusterrolebinding.yaml, reader-clusterrole.yaml,
+ * mutatingwebhook.yaml, validatingwebhookconfiguration.yaml, default.yaml / defaultrevision-validatingwebhook
+ * configuration.yaml); prometheus-community/helm-charts prometheus-15.0.1 templates/server/clusterrole.yaml and
+ * prometheus-28.13.0 templates/clusterrole.yaml (the server's fullname, which the lab overrides to
+ * `prometheus`); kiali/helm-charts v1.50.0, v1.76.0, v2.0.0 kiali-server/templates/role.yaml, role-viewer.yaml,
+ * rolebinding.yaml (`kiali`, `kiali-viewer`).
+ */
+export function labClusterObjects(istioVersion: string, addons: { prometheus: boolean; kiali: boolean }, namespace = "istio-system"): ClusterObject[] {
+    return [
+        ...(holds("base-chart-renders-istiod-rbac", istioVersion)
+            ? [...roleAndBinding(`istiod-${namespace}`, "istio-base"), ...roleAndBinding(`istio-reader-${namespace}`, "istio-base")]
+            : []),
+        { kind: "ValidatingWebhookConfiguration", name: "istiod-default-validator", release: "istio-base" },
+        ...roleAndBinding(`istiod-clusterrole-${namespace}`, "istiod"),
+        ...roleAndBinding(`istiod-gateway-controller-${namespace}`, "istiod"),
+        ...roleAndBinding(`istio-reader-clusterrole-${namespace}`, "istiod"),
+        { kind: "MutatingWebhookConfiguration", name: "istio-sidecar-injector", release: "istiod" },
+        { kind: "ValidatingWebhookConfiguration", name: `istio-validator-${namespace}`, release: "istiod" },
+        ...(addons.prometheus ? roleAndBinding("prometheus", "prometheus") : []),
+        ...(addons.kiali ? [...roleAndBinding("kiali", "kiali"), ...roleAndBinding("kiali-viewer", "kiali")] : []),
+    ];
+}
