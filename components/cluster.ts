@@ -153,6 +153,10 @@ export class Cluster extends pulumi.ComponentResource {
                 ...(clusterIdentifier !== undefined ? { clusterIdentifier } : {}),
             };
         }
+        // A ConfigMap whose data changes (Kiali's config on an upgrade, Istio's dashboards) is updated in place,
+        // not deleted and created again, as the provider otherwise does (pulumi-kubernetes v4.32.0
+        // provider/pkg/provider/diff.go: ConfigMaps force a replacement unless enableConfigMapMutable).
+        settings = { ...settings, enableConfigMapMutable: true };
         this.provider = new k8s.Provider(`${name}-provider`, settings, { parent: this });
         this.adoptingProvider = new k8s.Provider(`${name}-adopting-provider`, { ...settings, upsertExistingObjects: true }, { parent: this });
         this.registerOutputs({ kindName: this.kindName });

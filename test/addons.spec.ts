@@ -10,9 +10,9 @@ import { flattenConfig } from "../config/stack";
 import * as pulumi from "@pulumi/pulumi";
 import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/dashboards";
 import { isPinned } from "../components/images";
-import { DeclaredResource, Evaluation, evaluate } from "../tools/evaluate";
+import { DeclaredResource, Evaluation } from "../tools/evaluate";
 import { configProblems } from "./support/config";
-import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
+import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource, evaluateAlone } from "./support/lab";
 
 /** How the engine's wire format writes a value known only at deploy time (@pulumi/pulumi runtime/rpc.js unknownValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -239,7 +239,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 "pilot-dashboard.gen.json": "Istio Control Plane Dashboard",
             };
             const fetched: string[] = [];
-            const lab = await evaluate(flattenConfig({}), "test", [], async (url) => {
+            const lab = await evaluateAlone(flattenConfig({}), "test", [], async (url) => {
                 fetched.push(url);
                 return JSON.stringify({ title: titles[url.split("/").pop()!] }, null, 2);
             });
@@ -267,13 +267,13 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
 
         it("downloads the file names older releases used", async () => {
             const fetched: string[] = [];
-            await evaluate(flattenConfig({ istio: { version: "1.20.8" } }), "test", [], async (url) => (fetched.push(url), "{}"));
+            await evaluateAlone(flattenConfig({ istio: { version: "1.20.8" } }), "test", [], async (url) => (fetched.push(url), "{}"));
             assert.ok(fetched.some((u) => u.endsWith("/1.20.8/manifests/addons/dashboards/istio-mesh-dashboard.json")));
             assert.ok(fetched.some((u) => u.endsWith("/pilot-dashboard.json")));
         });
 
         it("names the dashboard and the key to change when a download fails", async () => {
-            const lab = evaluate(flattenConfig({ addons: { grafana: { dashboardsUrl: "https://mirror.lab/istio/{version}" } } }), "test", [], async () => {
+            const lab = evaluateAlone(flattenConfig({ addons: { grafana: { dashboardsUrl: "https://mirror.lab/istio/{version}" } } }), "test", [], async () => {
                 throw new Error("ECONNREFUSED");
             });
             await assert.rejects(
@@ -285,7 +285,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
         });
 
         it("previews without the dashboards' host: unknown data and one warning, no failure", async () => {
-            const lab = await evaluate(
+            const lab = await evaluateAlone(
                 flattenConfig({}),
                 "test",
                 [],
@@ -362,7 +362,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 () => labConfigFrom(flattenConfig({ addons })),
                 /boutique-mesh:addons\.grafana\.adminPassword is in plain text; set it with: pulumi config set --secret --path 'boutique-mesh:addons\.grafana\.adminPassword' <value>/,
             );
-            const lab = await evaluate(flattenConfig({ addons }), "test", ["boutique-mesh:addons"]);
+            const lab = await evaluateAlone(flattenConfig({ addons }), "test", ["boutique-mesh:addons"]);
             const secret = lab.resources.find((r) => r.inputs.kind === "Secret")!;
             assert.equal(secret.inputs.stringData["admin-password"], "correct-horse-battery");
             assert.ok(secret.secretPaths.includes("stringData"));
@@ -388,7 +388,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
                 () => labConfigFrom(flattenConfig({ addons: { kiali: { signingKey: "short" } } }), ["boutique-mesh:addons"]),
                 /boutique-mesh:addons\.kiali\.signingKey = "short": must be exactly 32 characters/,
             );
-            const lab = await evaluate(flattenConfig({ addons: { ...addons, grafana: { adminPassword: "correct-horse-battery" } } }), "test", [
+            const lab = await evaluateAlone(flattenConfig({ addons: { ...addons, grafana: { adminPassword: "correct-horse-battery" } } }), "test", [
                 "boutique-mesh:addons",
             ]);
             // kiali/helm-charts templates/configmap.yaml copies login_token.signing_key into ConfigMap kiali: the

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { analyze, formatFinding, RULES, RuleCode } from "../tools/analyze";
-import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
+import { Evaluation, stackNames } from "../tools/evaluate";
 import { main } from "../tools/analyze-cli";
-import { evaluateConfig } from "./support/lab";
+import { evaluateConfig, evaluatedStack } from "./support/lab";
 import { captureStderr } from "./support/stderr";
 
 type Obj = Record<string, any>;
@@ -50,12 +50,12 @@ function codes(lab: Evaluation): RuleCode[] {
 describe("analyze: mesh cross-checks like istioctl analyze", () => {
     let canary: Evaluation;
     before(async () => {
-        canary = await evaluateStack("canary");
+        canary = await evaluatedStack("canary");
     });
 
     for (const stack of stackNames()) {
         it(`finds nothing wrong in the shipped ${stack} stack`, async () => {
-            assert.deepEqual(analyze(await evaluateStack(stack)).map(formatFinding), []);
+            assert.deepEqual(analyze(await evaluatedStack(stack)).map(formatFinding), []);
         });
     }
 

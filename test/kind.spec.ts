@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { COMMAND_BUDGET_MS, extendTimeout } from "./support/runnable";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -20,6 +21,7 @@ function fakeTools(tools: Record<string, string>): { bin: string; home: string; 
 }
 
 function runScript(script: string, tools: ReturnType<typeof fakeTools>, env: Record<string, string> = {}) {
+    extendTimeout(COMMAND_BUDGET_MS);
     return spawnSync("/bin/bash", ["-c", script], {
         env: { PATH: `${tools.bin}:/usr/bin:/bin`, HOME: tools.home, LOG: tools.log, KIND_CLUSTER: "lab-x", KIND_CONFIG: "kind: Cluster", ...env },
         encoding: "utf8",

@@ -16,6 +16,15 @@ describe("lab: cluster target and outputs", () => {
         assert.equal(provider.inputs.context, undefined);
     });
 
+    it("updates ConfigMaps in place with both providers, kind or not, as the offline diff assumes (no replacement when data changes)", async () => {
+        for (const lab of [await evaluateConfig(), await evaluateConfig({ cluster: { kind: { enabled: true } } })]) {
+            const providers = lab.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+            assert.equal(providers.length, 2);
+            // Provider inputs travel as strings (the SDK serializes them so for the engine).
+            for (const provider of providers) assert.equal(provider.inputs.enableConfigMapMutable, "true", provider.name);
+        }
+    });
+
     it("passes a configured kubeconfig (with ~ expanded) and context to the provider and to kubectl hints", async () => {
         const lab = await evaluateConfig({ cluster: { kubeconfig: "~/.kube/lab.yaml", context: "kind-lab" } });
         const provider = lab.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;

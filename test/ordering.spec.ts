@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { evaluatedStack } from "./support/lab";
 import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
 import { DependencyGraph } from "../tools/graph";
 
@@ -10,7 +11,7 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
             let lab: Evaluation;
             let graph: DependencyGraph;
             before(async () => {
-                lab = await evaluateStack(stack);
+                lab = await evaluatedStack(stack);
                 graph = new DependencyGraph(lab);
             });
             const chart = (release: string) => lab.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === release)!.name;

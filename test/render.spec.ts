@@ -1,16 +1,18 @@
 import { strict as assert } from "assert";
+import { COMMAND_BUDGET_MS, extendTimeout } from "./support/runnable";
+import { evaluatedStack } from "./support/lab";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { evaluateStack } from "../tools/evaluate";
 import { parseArgs, toJson, toYaml } from "../tools/render";
 
 const ROOT = path.resolve(__dirname, "..");
 
 function render(...args: string[]) {
+    extendTimeout(COMMAND_BUDGET_MS);
     return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/render.ts", ...args], {
         cwd: ROOT,
         encoding: "utf8",
@@ -28,7 +30,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
     });
 
     it("prints one JSON element per resource with type, name, inputs and known relations", async () => {
-        const evaluation = await evaluateStack("dev");
+        const evaluation = await evaluatedStack("dev");
         const entries = JSON.parse(toJson(evaluation)) as { type: string; name: string; inputs: object; parent?: string; dependsOn?: string[] }[];
         assert.equal(entries.length, evaluation.resources.length);
         const istiod = entries.find((e) => e.name === "lab-mesh-istiod")!;
@@ -39,7 +41,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
     });
 
     it("prints Kubernetes objects as a manifest and charts as reference and values", async () => {
-        const documents = parseAllDocuments(toYaml(await evaluateStack("dev"))).map((d) => d.toJS());
+        const documents = parseAllDocuments(toYaml(await evaluatedStack("dev"))).map((d) => d.toJS());
         const kinds = documents.filter((d) => d.kind).map((d) => d.kind);
         assert.equal(documents.filter((d) => d.kind === "Deployment" && d.metadata.namespace === "online-boutique").length, 12);
         assert.ok(kinds.includes("Gateway") && kinds.includes("VirtualService") && kinds.includes("DestinationRule"));

@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import { parseLabConfig } from "../config/schema";
 import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
 import { diffEvaluations, summarize } from "../tools/diff";
-import { Evaluation, evaluateStack, stackFile, stackNames } from "../tools/evaluate";
+import { Evaluation, stackFile, stackNames } from "../tools/evaluate";
 import { configProblems, pcs, rejects } from "./support/config";
-import { evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
+import { evaluateConfig, objectNamed, objectsOfKind, evaluatedStack } from "./support/lab";
 
 const NS = "online-boutique";
 const host = (service: string) => `${service}.${NS}.svc.cluster.local`;
@@ -24,7 +24,7 @@ function httpRoute(lab: Evaluation, name: string): Record<string, any> {
 describe("scenarios: one stack per step of the reference lab", () => {
     const labs = new Map<string, Evaluation>();
     before(async () => {
-        for (const stack of stackNames()) labs.set(stack, await evaluateStack(stack));
+        for (const stack of stackNames()) labs.set(stack, await evaluatedStack(stack));
     });
     const lab = (stack: string) => labs.get(stack)!;
 
@@ -159,7 +159,7 @@ describe("scenarios: one stack per step of the reference lab", () => {
     it("switching between any two stacks never replaces an object, and touches base objects only for EXTRA_LATENCY", async () => {
         // A switch happens in one stack: its config changes, its name (which labels the namespaces) stays.
         const inPlace = new Map<string, Evaluation>();
-        for (const stack of stackNames()) inPlace.set(stack, await evaluateStack("dev", stackFile(stack)));
+        for (const stack of stackNames()) inPlace.set(stack, await evaluatedStack("dev", stackFile(stack)));
         const lab = (stack: string) => inPlace.get(stack)!;
         const scenarioTypes = new Set(["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule"]);
         for (const from of stackNames()) {

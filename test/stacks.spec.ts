@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
+import { evaluatedStack } from "./support/lab";
 import { isPinned } from "../components/images";
-import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
+import { Evaluation, stackNames } from "../tools/evaluate";
 import { kubernetesObjects, schemaError } from "./support/schemas";
 
 describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
@@ -8,7 +9,7 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
         describe(stack, () => {
             let lab: Evaluation;
             before(async () => {
-                lab = await evaluateStack(stack);
+                lab = await evaluatedStack(stack);
             });
 
             it("validates every Kubernetes and Istio object against its real schema", async () => {

@@ -70,6 +70,7 @@ describe("teardown: what down deletes and what up takes over", () => {
             assert.deepEqual(providers.get("lab-cluster-adopting-provider"), {
                 kubeconfig: "/etc/lab/kubeconfig",
                 context: "lab",
+                enableConfigMapMutable: "true",
                 upsertExistingObjects: "true",
             });
             assert.equal(providers.get("lab-cluster-provider")!.upsertExistingObjects, undefined, "nothing else is taken over silently");

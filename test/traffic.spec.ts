@@ -128,11 +128,11 @@ describe("traffic: the baseline scenario's routing", () => {
 
         it("starts the v1 frontend after its namespace, istiod and the frontend's account; routes it only once it runs", () => {
             const v1 = resource(canary, "kubernetes:apps/v1:Deployment", "lab-traffic-frontend-v1");
-            assert.deepEqual(v1.dependsOn.sort(), ["lab-boutique-frontend-account", "lab-boutique-namespace", chart(canary, "istiod").name].sort());
+            assert.deepEqual([...v1.dependsOn].sort(), ["lab-boutique-frontend-account", "lab-boutique-namespace", chart(canary, "istiod").name].sort());
             for (const name of ["lab-traffic-frontend-destinationrule", "lab-traffic-frontend-ingress", "lab-traffic-frontend-virtualservice"]) {
                 const route = canary.resources.find((r) => r.name === name)!;
                 assert.deepEqual(
-                    route.dependsOn.sort(),
+                    [...route.dependsOn].sort(),
                     [
                         chart(canary, "istiod").name,
                         "lab-ingress-gateway",
@@ -145,7 +145,7 @@ describe("traffic: the baseline scenario's routing", () => {
             }
             const catalog = canary.resources.find((r) => r.name === "lab-traffic-productcatalogservice-virtualservice")!;
             assert.deepEqual(
-                catalog.dependsOn.sort(),
+                [...catalog.dependsOn].sort(),
                 [
                     chart(canary, "istiod").name,
                     "lab-ingress-gateway",

@@ -1,11 +1,59 @@
 /** Evaluating the program for a config in a test, and finding what it declared. */
+import * as fs from "fs";
 import { LabConfigInput } from "../../config/schema";
 import { flattenConfig } from "../../config/stack";
-import { DeclaredResource, Evaluation, evaluate } from "../../tools/evaluate";
+import { DeclaredResource, Evaluation, evaluate, evaluateStack, stackFile } from "../../tools/evaluate";
+import { extendTimeout } from "./runnable";
+
+/**
+ * The budget of one evaluation of the program: about 1 s here, and up to 10 s seen on a machine with a
+ * load of 8 to 10 on its 2 cores. Each evaluation a hook or test makes adds it to its timeout
+ * (test/support/runnable.ts), so a loaded machine is no reason to fail and a hang still is.
+ */
+export const EVALUATION_BUDGET_MS = 30_000;
+
+/** What an evaluation answered: frozen, since every spec that asks for the same one shares it. */
+function frozen<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value)) frozen(inner);
+    }
+    return value;
+}
+
+const evaluations = new Map<string, Promise<Evaluation>>();
+
+/**
+ * The program evaluates the same config to the same resources (test/ordering.spec.ts, determinism), so
+ * one run of the suite evaluates each config once and the specs share the result. The ambient kubeconfig
+ * is part of the key: the program pins its context.
+ */
+function once(key: unknown[], make: () => Promise<Evaluation>): Promise<Evaluation> {
+    const id = JSON.stringify([...key, process.env.KUBECONFIG ?? null]);
+    let found = evaluations.get(id);
+    if (found === undefined) {
+        extendTimeout(EVALUATION_BUDGET_MS);
+        found = make().then(frozen);
+        evaluations.set(id, found);
+        found.catch(() => evaluations.delete(id));
+    }
+    return found;
+}
 
 /** Evaluates the real program with a config written as a stack file would have it. */
 export function evaluateConfig(config: LabConfigInput = {}, stack = "test"): Promise<Evaluation> {
-    return evaluate(flattenConfig(config as Record<string, unknown>), stack);
+    return once(["config", config, stack], () => evaluate(flattenConfig(config as Record<string, unknown>), stack));
+}
+
+/** An evaluation no spec shares (a downloader of its own, secrets): with its time budget, and fresh each time. */
+export function evaluateAlone(...args: Parameters<typeof evaluate>): Promise<Evaluation> {
+    extendTimeout(EVALUATION_BUDGET_MS);
+    return evaluate(...args);
+}
+
+/** Evaluates `Pulumi.<stack>.yaml`, or any file in that format, as `npm run render` does. */
+export function evaluatedStack(stack: string, file = stackFile(stack)): Promise<Evaluation> {
+    return once(["stack", stack, file, fs.readFileSync(file, "utf8")], () => evaluateStack(stack, file));
 }
 
 /** Kubernetes objects of one kind (in one namespace, when given), by `metadata.name`. */

@@ -1,12 +1,15 @@
 /**
  * Mocha's spec reporter plus one plain closing line, "N passed, N failed, N skipped", which CI
- * reads the same way for any runner.
+ * reads the same way for any runner; it also tells test/support/runnable.ts what is running.
  */
 import Mocha = require("mocha");
+import { setRunning } from "./runnable";
 
 class SpecWithSummary extends Mocha.reporters.Spec {
     constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
         super(runner, options);
+        runner.on(Mocha.Runner.constants.EVENT_HOOK_BEGIN, setRunning);
+        runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, setRunning);
         runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
             const { passes, failures, pending } = this.stats;
             // After the spec reporter's own epilogue.
