@@ -420,6 +420,50 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.equal(objectNamed(dev, "Service", "tracing").spec.type, "ClusterIP");
         });
 
+        it("advertises each dashboard where its addon is configured to serve it: the Service, its port, and the addon's base path", async () => {
+            /** Where each addon serves, read from what the lab configures it with, never from ADDON_SERVICES. */
+            const served = (lab: Evaluation) => {
+                const values = (release: string) => chart(lab, release).inputs.values;
+                const tracer = lab.resources.find((r) => r.inputs.kind === "Deployment" && ["zipkin", "jaeger"].includes(r.inputs.metadata.name));
+                const tracing = objectNamed(lab, "Service", "tracing").spec.ports.find((p: { name: string }) => p.name === "http-query");
+                const env = Object.fromEntries(
+                    (tracer?.inputs.spec.template.spec.containers[0].env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]),
+                );
+                return {
+                    // prometheus-community/helm-charts prometheus-28.13.0: the server's Service is its fullname on server.service.servicePort.
+                    prometheus: { service: values("prometheus").server.fullnameOverride, port: values("prometheus").server.service.servicePort, path: "/" },
+                    // grafana/helm-charts grafana-9.2.2 templates/service.yaml: the release's name on service.port; no root_url set.
+                    grafana: {
+                        service: "grafana",
+                        port: values("grafana").service.port,
+                        path: "/",
+                        rootUrl: values("grafana")["grafana.ini"].server?.root_url,
+                    },
+                    // kiali/helm-charts v2.27.0 templates/_helpers.tpl kiali-server.server.web_root: "/kiali" unless set (and not OpenShift).
+                    kiali: { service: "kiali", port: values("kiali").server.port, path: values("kiali").server.web_root ?? "/kiali" },
+                    // openzipkin/zipkin 3.4.0 zipkin-server-shared.yml: the UI's base-path is /zipkin; Jaeger's is QUERY_BASE_PATH.
+                    tracer: { service: "tracing", port: tracing.port, path: tracer?.inputs.metadata.name === "zipkin" ? "/zipkin/" : env.QUERY_BASE_PATH },
+                };
+            };
+            const jaeger = await evaluateConfig({ addons: { tracer: { kind: "jaeger" } } });
+            for (const [lab, tracerKind] of [
+                [dev, "zipkin"],
+                [jaeger, "jaeger"],
+            ] as const) {
+                const want = served(lab);
+                const dashboards = lab.outputs.dashboards as Record<string, { url: string; portForward: string }>;
+                for (const addon of ["prometheus", "grafana", "kiali", tracerKind] as const) {
+                    const { service, port, path } = addon === tracerKind ? want.tracer : want[addon as "prometheus" | "grafana" | "kiali"];
+                    const forward = /port-forward svc\/(\S+) (\d+):(\d+)$/.exec(dashboards[addon].portForward)!;
+                    const url = new URL(dashboards[addon].url);
+                    assert.deepEqual([forward[1], Number(forward[3])], [service, port], `${addon}: the port-forward reaches the Service and port it serves on`);
+                    assert.equal(url.port, forward[2], `${addon}: the URL is where the port-forward listens`);
+                    assert.equal(url.pathname, path, `${addon}: the URL's path is the addon's base path`);
+                }
+                assert.equal(want.grafana.rootUrl, undefined, "Grafana serves at / only without a root_url of its own");
+            }
+        });
+
         it("opens NodePorts only where asked, on the configured ports", async () => {
             const lab = await evaluateConfig({
                 addons: {

@@ -179,3 +179,80 @@ describe("boutique: the shop's namespace and workloads", () => {
         assert.equal(objectNamed(custom, "Deployment", "frontend").metadata.namespace, "shop");
     });
 });
+
+/**
+ * Every container's environment in GoogleCloudPlatform/microservices-demo v0.10.6 (commit 5b3a712)
+ * release/kubernetes-manifests.yaml, in order: names and values, the init container of the load
+ * generator included. The lab changes none of them for the baseline.
+ */
+const UPSTREAM_ENV: Record<string, [string, string][]> = {
+    "frontend/server": [
+        ["PORT", "8080"],
+        ["PRODUCT_CATALOG_SERVICE_ADDR", "productcatalogservice:3550"],
+        ["CURRENCY_SERVICE_ADDR", "currencyservice:7000"],
+        ["CART_SERVICE_ADDR", "cartservice:7070"],
+        ["RECOMMENDATION_SERVICE_ADDR", "recommendationservice:8080"],
+        ["SHIPPING_SERVICE_ADDR", "shippingservice:50051"],
+        ["CHECKOUT_SERVICE_ADDR", "checkoutservice:5050"],
+        ["AD_SERVICE_ADDR", "adservice:9555"],
+        ["SHOPPING_ASSISTANT_SERVICE_ADDR", "shoppingassistantservice:80"],
+        ["ENABLE_PROFILER", "0"],
+    ],
+    "adservice/server": [["PORT", "9555"]],
+    "currencyservice/server": [
+        ["PORT", "7000"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+    "cartservice/server": [["REDIS_ADDR", "redis-cart:6379"]],
+    "redis-cart/redis": [],
+    "loadgenerator/main": [
+        ["FRONTEND_ADDR", "frontend:80"],
+        ["USERS", "10"],
+        ["RATE", "1"],
+    ],
+    "loadgenerator/frontend-check": [["FRONTEND_ADDR", "frontend:80"]],
+    "recommendationservice/server": [
+        ["PORT", "8080"],
+        ["PRODUCT_CATALOG_SERVICE_ADDR", "productcatalogservice:3550"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+    "checkoutservice/server": [
+        ["PORT", "5050"],
+        ["PRODUCT_CATALOG_SERVICE_ADDR", "productcatalogservice:3550"],
+        ["SHIPPING_SERVICE_ADDR", "shippingservice:50051"],
+        ["PAYMENT_SERVICE_ADDR", "paymentservice:50051"],
+        ["EMAIL_SERVICE_ADDR", "emailservice:5000"],
+        ["CURRENCY_SERVICE_ADDR", "currencyservice:7000"],
+        ["CART_SERVICE_ADDR", "cartservice:7070"],
+    ],
+    "emailservice/server": [
+        ["PORT", "8080"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+    "paymentservice/server": [
+        ["PORT", "50051"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+    "shippingservice/server": [
+        ["PORT", "50051"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+    "productcatalogservice/server": [
+        ["PORT", "3550"],
+        ["DISABLE_PROFILER", "1"],
+    ],
+};
+
+describe("boutique: every container's environment as the release manifest has it", () => {
+    it("the baseline declares each container's variables, names, values and order, exactly as v0.10.6 does", async () => {
+        const lab = await evaluateConfig();
+        const declared: Record<string, [string, string][]> = {};
+        for (const [name, deployment] of objectsOfKind(lab, "Deployment", "online-boutique")) {
+            const pod = deployment.spec.template.spec;
+            for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+                declared[`${name}/${c.name}`] = (c.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value]);
+            }
+        }
+        assert.deepEqual(declared, UPSTREAM_ENV);
+    });
+});
