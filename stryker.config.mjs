@@ -16,6 +16,13 @@ export const SCOPE = [
     "components/istio-objects.ts",
     "components/traffic.ts",
     "components/images.ts",
+    "components/chart-transforms.ts",
+    "components/istio.ts",
+    "components/observability.ts",
+    "components/workloads.ts",
+    "components/target.ts",
+    "catalog/releases.ts",
+    "catalog/cluster-objects.ts",
     "tools/analyze.ts",
     "tools/verify/plan.ts",
     "tools/verify/stats.ts",
@@ -27,6 +34,9 @@ export const SCOPE = [
  * module (a preset, a schema) runs every spec in order until one fails.
  */
 const FIRST = [
+    "releases",
+    "chart-transforms",
+    "target",
     "duration",
     "stats",
     "images",
