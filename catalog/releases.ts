@@ -48,10 +48,12 @@ export interface IstioMinor {
 
 const io = (commit: string, path: string): Source => ({ repository: "istio/istio.io", tag: commit, path: `content/en/${path}` });
 const tag = (t: string): Source => ({ repository: "istio/istio", tag: t, path: "manifests/charts, samples/addons" });
+/** The end of support as istio.io's final notice gives it, or, where the two differ, its earlier announcement. */
 const eolNotice = (minor: string, date: string, commit: string): EndOfLife => ({
     date,
     source: io(commit, `news/support/announcing-${minor}-eol-final/index.md`),
 });
+const announced = (minor: string, date: string, commit: string): EndOfLife => ({ date, source: io(commit, `news/support/announcing-${minor}-eol/index.md`) });
 const advisory = (id: string) => `ISTIO-SECURITY-${id}`;
 const fixes = (...pairs: [string, string][]): SecurityPatch[] =>
     pairs.map(([patch, id]) => ({ patch, advisories: id.split(" ").map((a) => (a.startsWith("GHSA") ? a : advisory(a))) }));
@@ -94,7 +96,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
         minor: "1.18",
         newestRead: "1.18.7",
         readAt: [tag("1.18.7")],
-        endOfLife: eolNotice("1.18", "2024-01-03", "9a7a7f7c"),
+        endOfLife: announced("1.18", "2023-12-26", "0ba90f61"),
         securityPatches: fixes(["1.18.1", "2023-002"], ["1.18.2", "2023-003"], ["1.18.4", "2023-004"], ["1.18.6", "2023-005"]),
     },
     {
@@ -122,7 +124,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
         minor: "1.22",
         newestRead: "1.22.8",
         readAt: [tag("1.22.8")],
-        endOfLife: eolNotice("1.22", "2025-01-22", "3711f076"),
+        endOfLife: announced("1.22", "2025-01-21", "a6ad2a70"),
         securityPatches: fixes(["1.22.1", "2024-004"], ["1.22.2", "2024-005"], ["1.22.5", "2024-006"], ["1.22.7", "2024-007"]),
     },
     {
@@ -132,19 +134,18 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
         endOfLife: eolNotice("1.23", "2025-04-16", "b3b2299d"),
         securityPatches: fixes(["1.23.2", "2024-006"], ["1.23.4", "2024-007"]),
     },
-    // The final notice's own date (2025-04-24) is earlier than the end it announces: the notice of 0a80e01c gives the date.
     {
         minor: "1.24",
         newestRead: "1.24.6",
         readAt: [tag("1.24.6")],
-        endOfLife: { date: "2025-06-19", source: io("0a80e01c", "news/support/announcing-1.24-eol/index.md") },
+        endOfLife: announced("1.24", "2025-06-19", "0a80e01c"),
         securityPatches: fixes(["1.24.2", "2024-007"]),
     },
     {
         minor: "1.25",
         newestRead: "1.25.5",
         readAt: [tag("1.25.5")],
-        endOfLife: eolNotice("1.25", "2025-09-30", "a6ad2a70"),
+        endOfLife: announced("1.25", "2025-09-22", "0c2f60d6"),
         securityPatches: fixes(["1.25.5", "2025-001"]),
     },
     {
@@ -165,7 +166,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
         minor: "1.28",
         newestRead: "1.28.10",
         readAt: [tag("1.28.10")],
-        endOfLife: eolNotice("1.28", "2026-07-01", "a6ad2a70"),
+        endOfLife: announced("1.28", "2026-06-28", "654044a3"),
         securityPatches: fixes(
             ["1.28.1", "2025-003"],
             ["1.28.2", "2025-004"],
@@ -185,7 +186,7 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
             io("21695d31", "news/releases/1.29.x/announcing-1.29.7/index.md"),
             io("b30d6bd7", "news/releases/1.29.x/announcing-1.29.8/index.md"),
         ],
-        endOfLife: { date: "2026-10-12", source: io("a6ad2a70", "news/support/announcing-1.29-eol/index.md") },
+        endOfLife: announced("1.29", "2026-10-12", "a6ad2a70"),
         securityPatches: fixes(["1.29.1", "2026-001"], ["1.29.2", "2026-003"], ["1.29.4", "2026-004"], ["1.29.5", "2026-005"], ["1.29.7", "2026-006"]),
     },
     {

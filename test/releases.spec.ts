@@ -41,10 +41,11 @@ describe("releases: which Istio releases the lab has read, their support and sec
 
     it("ends support as istio.io announced it, and infers only 1.30's end from the policy", () => {
         const ends = Object.fromEntries(ISTIO_MINORS.map((m) => [m.minor, m.endOfLife?.date]));
-        // istio.io news/support: announcing-1.14-eol-final (2022-12-27), announcing-1.28-eol-final (2026-07-01),
+        // istio.io news/support: announcing-1.14-eol-final (2022-12-27), announcing-1.28-eol (June 28th, 2026; its final
+        // notice is dated 2026-07-01),
         // announcing-1.29-eol (2026-10-12); 1.31 has no end yet (1.33 is not out).
         assert.equal(ends["1.14"], "2022-12-27");
-        assert.equal(ends["1.28"], "2026-07-01");
+        assert.equal(ends["1.28"], "2026-06-28");
         assert.equal(ends["1.29"], "2026-10-12");
         assert.equal(ends["1.31"], undefined);
         assert.deepEqual(
