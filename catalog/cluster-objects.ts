@@ -12,8 +12,6 @@ export type ClusterScopedKind = "ClusterRole" | "ClusterRoleBinding" | "Mutating
 export interface ClusterObject {
     kind: ClusterScopedKind;
     name: string;
-    /** The chart release that renders it. */
-    release: string;
 }
 
 /** kubectl's resource names of the kinds. */
@@ -24,9 +22,9 @@ export const KUBECTL_RESOURCE: Record<ClusterScopedKind, string> = {
     ValidatingWebhookConfiguration: "validatingwebhookconfigurations",
 };
 
-const roleAndBinding = (name: string, release: string): ClusterObject[] => [
-    { kind: "ClusterRole", name, release },
-    { kind: "ClusterRoleBinding", name, release },
+const roleAndBinding = (name: string): ClusterObject[] => [
+    { kind: "ClusterRole", name },
+    { kind: "ClusterRoleBinding", name },
 ];
 
 /**
@@ -41,15 +39,15 @@ const roleAndBinding = (name: string, release: string): ClusterObject[] => [
 export function labClusterObjects(istioVersion: string, addons: { prometheus: boolean; kiali: boolean }, namespace = "istio-system"): ClusterObject[] {
     return [
         ...(holds("base-chart-renders-istiod-rbac", istioVersion)
-            ? [...roleAndBinding(`istiod-${namespace}`, "istio-base"), ...roleAndBinding(`istio-reader-${namespace}`, "istio-base")]
+            ? [...roleAndBinding(`istiod-${namespace}`), ...roleAndBinding(`istio-reader-${namespace}`)]
             : []),
-        { kind: "ValidatingWebhookConfiguration", name: "istiod-default-validator", release: "istio-base" },
-        ...roleAndBinding(`istiod-clusterrole-${namespace}`, "istiod"),
-        ...roleAndBinding(`istiod-gateway-controller-${namespace}`, "istiod"),
-        ...roleAndBinding(`istio-reader-clusterrole-${namespace}`, "istiod"),
-        { kind: "MutatingWebhookConfiguration", name: "istio-sidecar-injector", release: "istiod" },
-        { kind: "ValidatingWebhookConfiguration", name: `istio-validator-${namespace}`, release: "istiod" },
-        ...(addons.prometheus ? roleAndBinding("prometheus", "prometheus") : []),
-        ...(addons.kiali ? [...roleAndBinding("kiali", "kiali"), ...roleAndBinding("kiali-viewer", "kiali")] : []),
+        { kind: "ValidatingWebhookConfiguration", name: "istiod-default-validator" },
+        ...roleAndBinding(`istiod-clusterrole-${namespace}`),
+        ...roleAndBinding(`istiod-gateway-controller-${namespace}`),
+        ...roleAndBinding(`istio-reader-clusterrole-${namespace}`),
+        { kind: "MutatingWebhookConfiguration", name: "istio-sidecar-injector" },
+        { kind: "ValidatingWebhookConfiguration", name: `istio-validator-${namespace}` },
+        ...(addons.prometheus ? roleAndBinding("prometheus") : []),
+        ...(addons.kiali ? [...roleAndBinding("kiali"), ...roleAndBinding("kiali-viewer")] : []),
     ];
 }

@@ -268,22 +268,18 @@ export function missedSecurityPatches(version: string): SecurityPatch[] {
  */
 export function supportWarning(version: string, today: string): string | undefined {
     const minor = istioMinor(version);
-    const parts: string[] = [];
     const end = minor?.endOfLife;
-    if (minor && end && end.date <= today) {
-        parts.push(
-            `Istio ${minor.minor} is out of support since ${end.date}${end.inferred ? " (inferred: six weeks after 1.32.0; not yet announced where the lab read)" : ""}`,
-        );
-    }
+    const ended = end !== undefined && end.date <= today;
     const missed = missedSecurityPatches(version);
-    if (missed.length > 0) {
-        const newest = missed[missed.length - 1].patch;
+    const newest = missed[missed.length - 1]?.patch;
+    const parts: string[] = [];
+    if (ended) parts.push(`Istio ${minor!.minor} is out of support since ${end.date}${end.inferred ? " (inferred: six weeks after 1.32.0; not yet announced where the lab read)" : ""}`);
+    if (newest !== undefined) {
         const advisories = [...new Set(missed.flatMap((p) => p.advisories))];
         parts.push(`Istio ${version} misses security fixes that ${newest} has (${advisories.join(", ")})`);
     }
     if (parts.length === 0) return undefined;
-    const newest = minor && missed.length > 0 ? missed[missed.length - 1].patch : undefined;
-    const advice = newest !== undefined && !(end && end.date <= today) ? `use ${newest}` : `use a supported release such as ${newestVerifiedRelease()}`;
+    const advice = newest !== undefined && !ended ? `use ${newest}` : `use a supported release such as ${newestVerifiedRelease()}`;
     return `${parts.join("; ")}: ${advice} (boutique-mesh:istio.version)`;
 }
 

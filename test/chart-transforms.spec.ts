@@ -1,6 +1,15 @@
 import { strict as assert } from "assert";
 import type * as pulumi from "@pulumi/pulumi";
-import { awaitCaBundle, awaitWebhookServer, failClosedValidation, labelClusterScoped } from "../components/chart-transforms";
+import {
+    PATCH_FORCE,
+    awaitCaBundle,
+    awaitWebhookServer,
+    envFromSecret,
+    failClosedValidation,
+    labelClusterScoped,
+    serviceNodePort,
+    validationOwnedByIstiod,
+} from "../components/chart-transforms";
 import { labClusterObjects } from "../catalog/cluster-objects";
 
 /**
@@ -41,6 +50,7 @@ const TYPES: Record<string, string> = {
     ClusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     MutatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
     Deployment: "kubernetes:apps/v1:Deployment",
+    Service: "kubernetes:core/v1:Service",
 };
 
 async function apply(transform: pulumi.ResourceTransform, object: { kind: string; metadata: { name: string } }) {
@@ -140,5 +150,59 @@ describe("chart transforms: what the lab changes in what Istio's charts render",
         // istio/istio 1.14.6 manifests/charts/base/templates/clusterrole.yaml: istiod-<ns> and istio-reader-<ns>.
         assert.ok(names("1.14.6").includes("ClusterRole/istiod-istio-system") && names("1.18.7").includes("ClusterRoleBinding/istio-reader-istio-system"));
         assert.ok(!names("1.31.1", { prometheus: false, kiali: false }).some((n) => /prometheus|kiali/.test(n)), "addons that are off create nothing");
+    });
+    it("leaves the validating webhooks' policy to istiod only on webhook objects, forcing later applies", async () => {
+        const out = (await apply(validationOwnedByIstiod, defaultValidator))!;
+        assert.equal(out.webhooks[0].failurePolicy, "Ignore", "as the chart renders it");
+        assert.equal(out.metadata.annotations[PATCH_FORCE], "true");
+        assert.deepEqual(out.metadata.labels, defaultValidator.metadata.labels);
+        assert.equal(await apply(validationOwnedByIstiod, injector), undefined, "the injector is not a validating webhook");
+        assert.equal(await apply(validationOwnedByIstiod, deployment), undefined);
+    });
+
+    it("sets a variable from a Secret on one container of one Deployment, replacing a literal of the same name, and nothing else", async () => {
+        const transform = envFromSecret("kiali", "kiali", "LOGIN_TOKEN_SIGNING_KEY", { name: "kiali-signing-key", key: "value.txt" });
+        const kiali = {
+            kind: "Deployment",
+            metadata: { name: "kiali" },
+            spec: {
+                template: {
+                    spec: {
+                        containers: [
+                            {
+                                name: "kiali",
+                                env: [
+                                    { name: "LOG_LEVEL", value: "info" },
+                                    { name: "LOGIN_TOKEN_SIGNING_KEY", value: "plain" },
+                                ],
+                            },
+                            { name: "sidecar", env: [{ name: "A", value: "1" }] },
+                        ],
+                    },
+                },
+            },
+        };
+        const [main, other] = (await apply(transform, kiali))!.spec.template.spec.containers;
+        assert.deepEqual(main.env, [
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "LOGIN_TOKEN_SIGNING_KEY", valueFrom: { secretKeyRef: { name: "kiali-signing-key", key: "value.txt" } } },
+        ]);
+        assert.deepEqual(other, kiali.spec.template.spec.containers[1], "another container is left alone");
+        assert.equal(await apply(transform, { ...kiali, metadata: { name: "grafana" } }), undefined, "another Deployment");
+        assert.equal(await apply(transform, { ...kiali, kind: "Service" }), undefined, "not a Deployment");
+    });
+
+    it("pins one port's node port on one Service, and nothing else", async () => {
+        const transform = serviceNodePort("kiali", 20001, 30201);
+        const kiali = { kind: "Service", metadata: { name: "kiali" }, spec: { ports: [{ port: 20001 }, { port: 9090 }] } };
+        assert.deepEqual((await apply(transform, kiali))!.spec.ports, [{ port: 20001, nodePort: 30201 }, { port: 9090 }]);
+        assert.equal(await apply(transform, { ...kiali, metadata: { name: "grafana" } }), undefined);
+        assert.equal(await apply(transform, { ...kiali, kind: "Deployment" }), undefined);
+        assert.equal(labelClusterScoped({ a: "1", b: "2" }).name, "labelClusterScoped(a=1,b=2)");
+    });
+
+    it("adds the startup probe to Deployments only", async () => {
+        const pod = { spec: { template: { spec: { containers: [{ name: "discovery" }] } } } };
+        assert.equal(await apply(awaitWebhookServer, { kind: "Service", metadata: { name: "istiod" }, ...pod }), undefined);
     });
 });

@@ -121,6 +121,14 @@ describe("releases: which Istio releases the lab has read, their support and sec
             assert.match(supportWarning("1.30.5", "2026-12-06")!, /^Istio 1\.30 is out of support since 2026-12-02 \(inferred: six weeks after 1\.32\.0/);
         });
 
+        it("on the day its minor's support ends, a patch behind a security release points at a supported release, not at that patch", () => {
+            assert.equal(
+                supportWarning("1.29.6", "2026-10-12"),
+                "Istio 1.29 is out of support since 2026-10-12; Istio 1.29.6 misses security fixes that 1.29.7 has (ISTIO-SECURITY-2026-006): use a supported release such as 1.31.1 (boutique-mesh:istio.version)",
+            );
+            assert.equal(todayIso(new Date("2026-12-06T23:59:59Z")), "2026-12-06");
+        });
+
         it("an unverified release says whose facts it is installed with", () => {
             assert.deepEqual(istioReleaseWarnings({ version: "1.32.0", allowUnverifiedVersion: true }, "2026-12-06"), [
                 "Istio 1.32.0 is not verified by the lab (boutique-mesh:istio.allowUnverifiedVersion): installing it with the charts' facts and addons of 1.31.1",

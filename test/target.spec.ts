@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify } from "yaml";
-import { kubeTarget, kubeconfigFiles, mergeKubeconfigs, providerTarget, singleKubeconfig } from "../components/target";
+import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, providerTarget, singleKubeconfig } from "../components/target";
 import { parseLabConfig } from "../config/schema";
 import { clusterServer } from "../tools/preflight";
 import { evaluateConfig } from "./support/lab";
@@ -123,5 +123,74 @@ describe("target: one reading of the kubeconfig for the program, the provider an
         assert.equal(after.context, "prod");
         assert.ok(before.clusterIdentifier && after.clusterIdentifier);
         assert.notEqual(before.clusterIdentifier, after.clusterIdentifier);
+    });
+    it("finds the files as kubectl does: the configured one, KUBECONFIG's non-empty entries, or ~/.kube/config", () => {
+        assert.deepEqual(kubeconfigFiles(cluster(), { KUBECONFIG: `/a${path.delimiter}${path.delimiter}/b` }, "/home/u"), ["/a", "/b"]);
+        assert.deepEqual(kubeconfigFiles(cluster(), { KUBECONFIG: "" }, "/home/u"), ["/home/u/.kube/config"]);
+        assert.deepEqual(kubeconfigFiles(cluster(), {}, "/home/u"), ["/home/u/.kube/config"]);
+        assert.equal(expandHome("~", "/home/u"), "/home/u");
+        assert.equal(expandHome("~/k", "/home/u"), "/home/u/k");
+        assert.equal(expandHome("/x/~", "/home/u"), "/x/~");
+        assert.equal(expandHome("~other/k", "/home/u"), "~other/k");
+    });
+
+    it("skips malformed entries, an empty current context, and never lets a later file override an earlier entry", () => {
+        const first = stringify({
+            "current-context": "",
+            contexts: [null, { context: { cluster: "x" } }, { name: "lab", context: { cluster: "c" } }],
+            clusters: [{ name: "c", cluster: { server: "https://first:6443" } }],
+            users: [{ name: "u", user: { token: "first" } }],
+        });
+        const second = stringify({
+            "current-context": "lab",
+            contexts: [{ name: "lab", context: { cluster: "other" } }],
+            clusters: [{ name: "c", cluster: { server: "https://second:6443" } }],
+            users: [{ name: "u", user: { token: "second" } }],
+        });
+        const f = files({ "1.yaml": first, "2.yaml": second });
+        const merged = mergeKubeconfigs([f["1.yaml"], f["2.yaml"]]);
+        assert.equal(merged.currentContext, "lab", "an empty current-context is none");
+        assert.deepEqual([...merged.contexts.keys()], ["lab"]);
+        assert.equal(merged.clusters.get("c")!.entry.server, "https://first:6443");
+        assert.deepEqual(merged.users.get("u")!.entry, { token: "first" });
+        assert.equal(kubeTarget(merged, "lab")!.server, "https://first:6443");
+        assert.equal(kubeTarget(mergeKubeconfigs([]), undefined), undefined, "no current context");
+        assert.throws(() => singleKubeconfig(merged, "prod"), new RegExp(`no context prod in ${f["1.yaml"]}, ${f["2.yaml"]}`));
+    });
+
+    it("reads a CA from its file, relative to its kubeconfig, and writes every file reference absolute", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-ca-"));
+        fs.writeFileSync(path.join(dir, "ca.crt"), "CA-ONE");
+        const config = (ca: string) =>
+            stringify({
+                "current-context": "lab",
+                contexts: [{ name: "lab", context: { cluster: "c", user: "u" } }],
+                clusters: [{ name: "c", cluster: { server: "https://lab:6443", "certificate-authority": ca } }],
+                users: [{ name: "u", user: { "client-certificate": "u.crt", "client-key": "u.key", tokenFile: "t", username: "plain" } }],
+            });
+        fs.writeFileSync(path.join(dir, "config"), config("ca.crt"));
+        const merged = mergeKubeconfigs([path.join(dir, "config")]);
+        const withCa = kubeTarget(merged, undefined)!.identifier;
+        fs.writeFileSync(path.join(dir, "ca.crt"), "CA-TWO");
+        assert.notEqual(kubeTarget(merged, undefined)!.identifier, withCa, "the CA file's content is the identity");
+        const single = parseYaml(singleKubeconfig(merged, "lab"));
+        assert.equal(single.apiVersion, "v1");
+        assert.equal(single.kind, "Config");
+        assert.equal(single.clusters[0].cluster["certificate-authority"], path.join(dir, "ca.crt"));
+        assert.deepEqual(single.users[0].user, {
+            "client-certificate": path.join(dir, "u.crt"),
+            "client-key": path.join(dir, "u.key"),
+            tokenFile: path.join(dir, "t"),
+            username: "plain",
+        });
+        const noUser = mergeKubeconfigs([files({ c: stringify({ contexts: [{ name: "x", context: { cluster: "none" } }] }) }).c]);
+        assert.deepEqual(parseYaml(singleKubeconfig(noUser, "x")), {
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": "x",
+            contexts: [{ name: "x", context: { cluster: "none" } }],
+            clusters: [],
+            users: [],
+        });
     });
 });
