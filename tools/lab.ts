@@ -155,6 +155,19 @@ interface Plan {
     replace: string[];
 }
 
+/**
+ * What is already on the cluster that the stack's up would meet: each check's note is shown; a conflict
+ * stops an up, while a preview, which changes nothing, shows it as a warning and goes on.
+ */
+function clusterChecks(command: Command, stack: string, deps: LabDeps, checks: () => (string | undefined)[]): void {
+    try {
+        for (const note of checks()) if (note) deps.note(`${stack}: ${note}`);
+    } catch (error) {
+        if (!(error instanceof PreflightError) || command === "up") throw error;
+        deps.note(`warning: ${error.message}`);
+    }
+}
+
 /** Everything about one stack that can be checked before the engine starts; notes what it found. */
 async function prepare(command: Command, stack: string, config: LabConfig, deps: LabDeps): Promise<Plan> {
     const changes = command === "up" || command === "preview";
@@ -182,12 +195,10 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
         if (state === "running" && recorded === undefined && changes) {
             // A kind cluster this stack did not create (or whose state is gone): the same checks as any cluster's.
             const flags = ["--kubeconfig", expandHome(kindKubeconfigFile(name))];
-            for (const note of [
+            clusterChecks(command, stack, deps, () => [
                 checkNamespaces(stack, config, resources, deps.run, deps.env, flags),
                 checkClusterLeftovers(stack, config, resources, deps.run, deps.env, flags),
-            ]) {
-                if (note) deps.note(`${stack}: ${note}`);
-            }
+            ]);
         }
         if (state === "absent" && changes && !(await deps.portFree(config.cluster.kind.hostPort))) {
             throw new PreflightError(
@@ -199,20 +210,11 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
     if (changes) {
         const context = checkTarget(stack, config, resources, deps.env);
         if (context !== undefined) deps.note(`${stack}: context ${context}`);
-        try {
-            const notes = [
-                checkNamespaces(stack, config, resources, deps.run, deps.env),
-                checkClusterLeftovers(stack, config, resources, deps.run, deps.env),
-                checkStoredVersions(config, deps.run, deps.env),
-            ];
-            for (const note of new Set(notes)) {
-                if (note) deps.note(`${stack}: ${note}`);
-            }
-        } catch (error) {
-            // A preview changes nothing: it shows the conflict and goes on.
-            if (!(error instanceof PreflightError) || command === "up") throw error;
-            deps.note(`warning: ${error.message}`);
-        }
+        clusterChecks(command, stack, deps, () => [
+            checkNamespaces(stack, config, resources, deps.run, deps.env),
+            checkClusterLeftovers(stack, config, resources, deps.run, deps.env),
+            checkStoredVersions(config, deps.run, deps.env),
+        ]);
     } else {
         const context = recordedContext(resources);
         if (context !== undefined) deps.note(`${stack}: ${command} on context ${context}, where its last up ran`);
