@@ -273,7 +273,10 @@ export function supportWarning(version: string, today: string): string | undefin
     const missed = missedSecurityPatches(version);
     const newest = missed[missed.length - 1]?.patch;
     const parts: string[] = [];
-    if (ended) parts.push(`Istio ${minor!.minor} is out of support since ${end.date}${end.inferred ? " (inferred: six weeks after 1.32.0; not yet announced where the lab read)" : ""}`);
+    if (ended)
+        parts.push(
+            `Istio ${minor!.minor} is out of support since ${end.date}${end.inferred ? " (inferred: six weeks after 1.32.0; not yet announced where the lab read)" : ""}`,
+        );
     if (newest !== undefined) {
         const advisories = [...new Set(missed.flatMap((p) => p.advisories))];
         parts.push(`Istio ${version} misses security fixes that ${newest} has (${advisories.join(", ")})`);
