@@ -13,9 +13,8 @@ import { ClusterScopedKind, KUBECTL_RESOURCE, labClusterObjects } from "../catal
 import { factsRelease } from "../catalog/releases";
 import { holds } from "../catalog/versions";
 import { kindClusterName } from "../components/cluster";
-import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs } from "../components/target";
 import { ISTIO_NAMESPACE } from "../components/istio";
-import { pinnedCluster } from "../components/target";
+import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, pinnedCluster } from "../components/target";
 import { LabConfig, configKey } from "../config/schema";
 import { PROJECT_DIR } from "./evaluate";
 
@@ -295,14 +294,20 @@ export function recordedContext(resources: StateResource[]): string | undefined 
     return typeof context === "string" ? context : undefined;
 }
 
+/** Every Kubernetes object the state holds, as "Kind/name". */
+function objectsInState(resources: StateResource[]): Set<string> {
+    return new Set(
+        resources.flatMap((r) => {
+            const kind = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(r.type)?.[1];
+            const name = ((r.outputs?.metadata ?? r.inputs?.metadata) as { name?: string } | undefined)?.name;
+            return kind && typeof name === "string" ? [`${kind}/${name}`] : [];
+        }),
+    );
+}
+
 /** Names of the Namespaces the state holds. */
 export function namespacesInState(resources: StateResource[]): Set<string> {
-    return new Set(
-        resources
-            .filter((r) => r.type === "kubernetes:core/v1:Namespace")
-            .map((r) => ((r.outputs?.metadata ?? r.inputs?.metadata) as { name?: string } | undefined)?.name)
-            .filter((n): n is string => typeof n === "string"),
-    );
+    return new Set([...objectsInState(resources)].filter((o) => o.startsWith("Namespace/")).map((o) => o.slice("Namespace/".length)));
 }
 
 /**
@@ -330,15 +335,25 @@ function kubectlFlags(cluster: LabConfig["cluster"]): string[] {
     ];
 }
 
-/** Names of the objects of each cluster-scoped kind the state holds, as "Kind/name". */
-function clusterObjectsInState(resources: StateResource[]): Set<string> {
-    return new Set(
-        resources.flatMap((r) => {
-            const kind = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(r.type)?.[1];
-            const name = ((r.outputs?.metadata ?? r.inputs?.metadata) as { name?: string } | undefined)?.name;
-            return kind && typeof name === "string" ? [`${kind}/${name}`] : [];
-        }),
-    );
+/** Reads objects with `kubectl get ... -o json`: a List's items, one object, or none (`--ignore-not-found`). */
+function kubectlObjects<T>(run: RunTool, flags: string[], args: string[], what: string): T[] {
+    let doc: { kind?: string; items?: T[] } | undefined;
+    try {
+        const text = run("kubectl", [...flags, "get", ...args, "-o", "json"]);
+        doc = text.trim() ? (JSON.parse(text) as typeof doc) : undefined;
+    } catch (error) {
+        throw new PreflightError(`cannot read the cluster's ${what} (kubectl get ${args[0]}): ${firstLine(error)}`);
+    }
+    if (doc === undefined) return [];
+    return doc.kind === "List" || doc.items !== undefined ? (doc.items ?? []) : [doc as T];
+}
+
+/** Whose an object a lab would create is, by the stack label its lab puts on it; `anotherLab` when a live lab holds it. */
+function whose(labels: Record<string, string> | undefined, stack: string, otherInstall: string): { text: string; anotherLab: boolean } {
+    const owner = labels?.[STACK_LABEL];
+    if (owner !== undefined && owner !== stack) return { text: `belongs to the lab of stack ${owner}`, anotherLab: true };
+    const text = owner === stack ? "was left by an earlier lab of this stack whose state is gone" : `is no lab's: ${otherInstall}, or a leftover`;
+    return { text, anotherLab: false };
 }
 
 /**
@@ -360,27 +375,18 @@ export function checkClusterLeftovers(
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for objects another install left";
     const wanted = labClusterObjects(factsRelease(config.istio.version), { prometheus: config.addons.prometheus.enabled, kiali: config.addons.kiali.enabled });
     const kinds = Object.values(KUBECTL_RESOURCE).filter((resource) => wanted.some((o) => KUBECTL_RESOURCE[o.kind] === resource));
-    let items: { kind: string; metadata: { name: string; labels?: Record<string, string> } }[];
-    try {
-        items = (JSON.parse(run("kubectl", [...flags, "get", kinds.join(","), "-o", "json"]) || "{}") as { items?: typeof items }).items ?? [];
-    } catch (error) {
-        throw new PreflightError(`cannot read the cluster's cluster-scoped objects (kubectl get ${kinds.join(",")}): ${firstLine(error)}`);
-    }
-    const ours = clusterObjectsInState(resources);
+    const items = kubectlObjects<{ kind: string; metadata: { name: string; labels?: Record<string, string> } }>(
+        run,
+        flags,
+        [kinds.join(",")],
+        "cluster-scoped objects",
+    );
+    const ours = objectsInState(resources);
     const names = new Set(wanted.map((o) => `${o.kind}/${o.name}`));
     const found = items.filter((o) => names.has(`${o.kind}/${o.metadata.name}`) && !ours.has(`${o.kind}/${o.metadata.name}`));
     if (found.length === 0) return undefined;
     const kubectl = ["kubectl", ...flags].join(" ");
-    const lines = found.map(({ kind, metadata }) => {
-        const owner = metadata.labels?.[STACK_LABEL];
-        const whose =
-            owner !== undefined && owner !== stack
-                ? `belongs to the lab of stack ${owner}`
-                : owner === stack
-                  ? "was left by an earlier lab of this stack whose state is gone"
-                  : "is no lab's: another Istio or addon install, or a leftover";
-        return `  ${kind} ${metadata.name} ${whose}`;
-    });
+    const lines = found.map(({ kind, metadata }) => `  ${kind} ${metadata.name} ${whose(metadata.labels, stack, "another Istio or addon install").text}`);
     const byKind = new Map<string, string[]>();
     for (const { kind, metadata } of found) byKind.set(kind, [...(byKind.get(kind) ?? []), metadata.name]);
     const commands = [...byKind].map(([kind, list]) => `  ${kubectl} delete ${KUBECTL_RESOURCE[kind as ClusterScopedKind]} ${list.join(" ")}`);
@@ -401,12 +407,7 @@ export function checkStoredVersions(config: LabConfig, run: RunTool = runTool, e
     if (holds("networking-v1", factsRelease(config.istio.version))) return undefined;
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster's Istio CRDs";
     const flags = kubectlFlags(pinnedCluster(config.cluster, env));
-    let crds: { metadata: { name: string }; status?: { storedVersions?: string[] } }[];
-    try {
-        crds = (JSON.parse(run("kubectl", [...flags, "get", "customresourcedefinitions", "-o", "json"]) || "{}") as { items?: typeof crds }).items ?? [];
-    } catch (error) {
-        throw new PreflightError(`cannot read the cluster's CRDs (kubectl get customresourcedefinitions): ${firstLine(error)}`);
-    }
+    const crds = kubectlObjects<{ metadata: { name: string }; status?: { storedVersions?: string[] } }>(run, flags, ["customresourcedefinitions"], "CRDs");
     const blocking = crds.filter((c) => c.metadata.name.endsWith(".istio.io") && (c.status?.storedVersions ?? []).includes("v1"));
     if (blocking.length === 0) return undefined;
     const names = blocking.map((c) => c.metadata.name).sort();
@@ -434,24 +435,21 @@ export function checkNamespaces(
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
     const cluster = config.cluster.kind.enabled ? { context: `kind-${kindClusterName(config.cluster, stack)}` } : pinnedCluster(config.cluster, env);
     const wanted = [ISTIO_NAMESPACE, config.boutique.namespace];
-    let found: { metadata: { name: string; labels?: Record<string, string> } }[];
-    try {
-        const text = run("kubectl", [...target, "get", "namespace", ...wanted, "--ignore-not-found", "-o", "json"]);
-        const doc = text.trim() ? (JSON.parse(text) as { kind?: string; items?: typeof found; metadata: { name: string } }) : undefined;
-        found = doc === undefined ? [] : doc.kind === "List" ? (doc.items ?? []) : [doc as (typeof found)[number]];
-    } catch (error) {
-        throw new PreflightError(`cannot read the cluster's namespaces (kubectl get namespace): ${firstLine(error)}`);
-    }
+    const found = kubectlObjects<{ metadata: { name: string; labels?: Record<string, string> } }>(
+        run,
+        target,
+        ["namespace", ...wanted, "--ignore-not-found"],
+        "namespaces",
+    );
     const ours = namespacesInState(resources);
     const conflicts = found.filter((ns) => !ours.has(ns.metadata.name));
     if (conflicts.length === 0) return undefined;
     const where = cluster.context ? `context ${cluster.context}` : "the cluster";
     const kubectl = ["kubectl", ...target].join(" ");
     const lines = conflicts.map(({ metadata }) => {
-        const owner = metadata.labels?.[STACK_LABEL];
-        if (owner !== undefined && owner !== stack) return `  namespace ${metadata.name} belongs to the lab of stack ${owner}`;
-        const origin = owner === stack ? "left by an earlier lab of this stack whose state is gone" : "is no lab's: another install, or a leftover";
-        return `  namespace ${metadata.name} ${origin}; if nothing else needs it: ${kubectl} delete namespace ${metadata.name}`;
+        const { text, anotherLab } = whose(metadata.labels, stack, "another install");
+        const advice = anotherLab ? "" : `; if nothing else needs it: ${kubectl} delete namespace ${metadata.name}`;
+        return `  namespace ${metadata.name} ${text}${advice}`;
     });
     throw new PreflightError(
         `stack ${stack} cannot go on ${where}: it would create namespaces that are already there\n${lines.join("\n")}\n` +
