@@ -40,6 +40,12 @@ interface WebhookConfiguration extends KubeObject {
 
 const unchanged = undefined;
 
+/** The object with entries added to its labels or annotations; the rest as it was. */
+function withMetadata(args: pulumi.ResourceTransformArgs, field: "labels" | "annotations", entries: Record<string, string>): pulumi.ResourceTransformResult {
+    const object = args.props as KubeObject & { metadata?: { labels?: Record<string, string> } };
+    return { props: { ...object, metadata: { ...object.metadata, [field]: { ...object.metadata?.[field], ...entries } } }, opts: args.opts };
+}
+
 /** A transform made by a factory, named for what it does, as `npm run render` lists it. */
 function named(name: string, transform: pulumi.ResourceTransform): pulumi.ResourceTransform {
     return Object.defineProperty(transform, "name", { value: name });
@@ -73,12 +79,8 @@ export const PATCH_FORCE = "pulumi.com/patchForce";
  * until-ready). A later apply of the webhook object forces its fields over istiod's instead of
  * conflicting; istiod then writes `Fail` again.
  */
-export const validationOwnedByIstiod: pulumi.ResourceTransform = (args) => {
-    if (args.type !== VALIDATING_WEBHOOKS) return unchanged;
-    const object = args.props as WebhookConfiguration;
-    const metadata = { ...object.metadata, annotations: { ...object.metadata?.annotations, [PATCH_FORCE]: "true" } };
-    return { props: { ...object, metadata }, opts: args.opts };
-};
+export const validationOwnedByIstiod: pulumi.ResourceTransform = (args) =>
+    args.type === VALIDATING_WEBHOOKS ? withMetadata(args, "annotations", { [PATCH_FORCE]: "true" }) : unchanged;
 
 /**
  * A webhook object counts as created only once it can be called: istiod has written its CA bundle.
@@ -87,9 +89,7 @@ export const validationOwnedByIstiod: pulumi.ResourceTransform = (args) => {
  */
 export const awaitCaBundle: pulumi.ResourceTransform = (args) => {
     if (args.type !== VALIDATING_WEBHOOKS && args.type !== MUTATING_WEBHOOKS) return unchanged;
-    const object = args.props as WebhookConfiguration;
-    const metadata = { ...object.metadata, annotations: { ...object.metadata?.annotations, [WAIT_FOR]: CA_BUNDLE_WRITTEN } };
-    return { props: { ...object, metadata }, opts: args.opts };
+    return withMetadata(args, "annotations", { [WAIT_FOR]: CA_BUNDLE_WRITTEN });
 };
 
 interface Container {
@@ -105,28 +105,31 @@ interface ServiceObject extends KubeObject {
     spec?: { ports?: { port: number; nodePort?: number }[] };
 }
 
+/** One container of one Deployment changed, the rest of the object as it was; other objects are left alone. */
+function withContainer(
+    args: pulumi.ResourceTransformArgs,
+    deployment: string,
+    container: string,
+    change: (c: Container) => Record<string, unknown>,
+): pulumi.ResourceTransformResult | undefined {
+    const object = args.props as DeploymentObject;
+    if (args.type !== DEPLOYMENT || object.metadata?.name !== deployment) return unchanged;
+    const pod = object.spec?.template?.spec;
+    const containers = (pod?.containers ?? []).map((c) => (c.name === container ? change(c) : c));
+    return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
+}
+
 /**
  * Gives one container of one Deployment an environment variable read from a Secret: for charts that
  * can only set variables to literal values (kiali-server before 1.59.1, catalog/versions.ts).
  */
 export function envFromSecret(deployment: string, container: string, variable: string, secret: { name: string; key: string }): pulumi.ResourceTransform {
-    return named(`envFromSecret(${deployment}/${container}: ${variable} from ${secret.name}/${secret.key})`, (args) => {
-        const object = args.props as DeploymentObject;
-        if (args.type !== DEPLOYMENT || object.metadata?.name !== deployment) return unchanged;
-        const pod = object.spec?.template?.spec;
-        const containers = (pod?.containers ?? []).map((c) =>
-            c.name !== container
-                ? c
-                : {
-                      ...c,
-                      env: [
-                          ...(c.env ?? []).filter((e) => e.name !== variable),
-                          { name: variable, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } },
-                      ],
-                  },
-        );
-        return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
-    });
+    return named(`envFromSecret(${deployment}/${container}: ${variable} from ${secret.name}/${secret.key})`, (args) =>
+        withContainer(args, deployment, container, (c) => ({
+            ...c,
+            env: [...(c.env ?? []).filter((e) => e.name !== variable), { name: variable, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } }],
+        })),
+    );
 }
 
 /** Pins the node port of one port of one Service: for charts that leave it to Kubernetes (kiali-server before 1.81.0). */
@@ -150,14 +153,11 @@ export const ISTIOD_DEPLOYMENT = { name: "istiod", container: "discovery", webho
  * other probe before a startup probe has passed), and the provider waits for the Deployment's ready
  * replicas: the same guarantee the fixed releases give by gating /ready on the webhook server.
  */
-export const awaitWebhookServer: pulumi.ResourceTransform = (args) => {
-    const object = args.props as DeploymentObject;
-    if (args.type !== DEPLOYMENT || object.metadata?.name !== ISTIOD_DEPLOYMENT.name) return unchanged;
-    const pod = object.spec?.template?.spec;
-    const startupProbe = { tcpSocket: { port: ISTIOD_DEPLOYMENT.webhookPort }, periodSeconds: 1, failureThreshold: 300 };
-    const containers = (pod?.containers ?? []).map((c) => (c.name === ISTIOD_DEPLOYMENT.container ? { ...c, startupProbe } : c));
-    return { props: { ...object, spec: { ...object.spec, template: { ...object.spec?.template, spec: { ...pod, containers } } } }, opts: args.opts };
-};
+export const awaitWebhookServer: pulumi.ResourceTransform = (args) =>
+    withContainer(args, ISTIOD_DEPLOYMENT.name, ISTIOD_DEPLOYMENT.container, (c) => ({
+        ...c,
+        startupProbe: { tcpSocket: { port: ISTIOD_DEPLOYMENT.webhookPort }, periodSeconds: 1, failureThreshold: 300 },
+    }));
 
 /** Type tokens of the cluster-scoped kinds the lab's charts render (catalog/cluster-objects.ts). */
 const CLUSTER_SCOPED = new Set([
@@ -177,11 +177,6 @@ export function labelClusterScoped(labels: Record<string, string>): pulumi.Resou
         `labelClusterScoped(${Object.entries(labels)
             .map(([k, v]) => `${k}=${v}`)
             .join(",")})`,
-        (args) => {
-            if (!CLUSTER_SCOPED.has(args.type)) return unchanged;
-            const object = args.props as KubeObject & { metadata?: { labels?: Record<string, string> } };
-            const metadata = { ...object.metadata, labels: { ...object.metadata?.labels, ...labels } };
-            return { props: { ...object, metadata }, opts: args.opts };
-        },
+        (args) => (CLUSTER_SCOPED.has(args.type) ? withMetadata(args, "labels", labels) : unchanged),
     );
 }

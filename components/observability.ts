@@ -156,10 +156,10 @@ export const KIALI_SIGNING_KEY = {
 } as const;
 /**
  * What the chart is given for the key, and copies into ConfigMap `kiali`: a reference to the Secret. From
- * chart 2.21.0 the chart mounts it where the server reads it; for older charts it is a fixed stand-in the
+ * chart 2.21.0 the chart mounts it where the server reads it. For older charts it is a fixed stand-in the
  * server replaces, from that file or variable, before it checks the key's length (kiali/kiali v1.50.0
- * kiali.go: validateConfig after config.LoadFromFile, whose Unmarshal applies the overrides), and fixed, so the chart neither invents a key
- * (randAlphaNum) nor rolls the pod on every render.
+ * kiali.go: validateConfig after config.LoadFromFile, whose Unmarshal applies the overrides); being fixed,
+ * the chart neither invents a key (randAlphaNum) nor rolls the pod on every render.
  */
 export const KIALI_SIGNING_KEY_REFERENCE = `secret:${KIALI_SIGNING_KEY.name}:${KIALI_SIGNING_KEY.key}`;
 
