@@ -1,7 +1,7 @@
 /**
  * Online Boutique as data: one entry per microservice, mirroring the upstream release manifests
  * (release/kubernetes-manifests.yaml of the pinned release). Kubernetes objects are built from
- * these entries in components/workloads.ts; nothing here knows about Pulumi.
+ * these entries in components/shop/workloads.ts; nothing here knows about Pulumi.
  */
 
 /** A container probe in the shapes the upstream manifests use. */
@@ -173,7 +173,7 @@ export const BOUTIQUE_SERVICES: readonly BoutiqueService[] = [
         name: LOADGENERATOR,
         container: "main",
         image: own("loadgenerator"),
-        // USERS and RATE come from config (components/workloads.ts).
+        // USERS and RATE come from config (components/shop/workloads.ts).
         env: [addressOf("FRONTEND_ADDR", FRONTEND)],
         resources: { requests: { cpu: "300m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
         terminationGracePeriodSeconds: 5,

@@ -11,7 +11,7 @@ import { loadStackFile } from "../config/stack";
 import { baseChart, gatewayChart, grafanaChart, istiodChart, kialiChart, LoopbackServer, prometheusChart, writeRepository } from "./charts";
 import { ControlPlane, kwokStageFiles } from "./cluster";
 import { Lab, PROJECT_DIR, copyProject, setStackConfig } from "./project";
-import { lockedVersion } from "../tools/preflight";
+import { lockedVersion } from "../commands/preflight";
 import { Built, KUBERNETES_PROVIDER, ensureTools } from "./tools";
 import { execFileSync } from "child_process";
 

@@ -6,15 +6,15 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { diffEvaluations, summarize } from "../tools/diff";
-import { Evaluation, evaluateStack } from "../tools/evaluate";
+import { diffEvaluations, summarize } from "../tools/bench/diff";
+import { Evaluation, evaluateStack } from "../mocks/evaluate";
 import { allObjects } from "./cluster";
 import { printFigures } from "./figures";
 import { PREVIOUS_DEFAULT_ISTIO, Run } from "./harness";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { Changes, LAB_COMMAND_LIMIT_MS, LabRun } from "./project";
 import { policies } from "../policy/policies";
-import { stackNames } from "../tools/evaluate";
+import { stackNames } from "../mocks/evaluate";
 
 let run: Run;
 /** Objects the API server held before the first `up`: what a clean teardown returns to. */

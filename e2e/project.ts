@@ -22,7 +22,8 @@ const PROJECT_FILES = [
     "config",
     "policy",
     "stacks",
-    "tools",
+    "commands",
+    "mocks",
 ];
 
 /** Copies the project into `dir` (node_modules linked, not copied) with its stack files. */

@@ -3,9 +3,9 @@
  * every Kubernetes object Pulumi is about to create, the charts' rendered children included.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { EXPOSURE_ANNOTATION } from "../components/annotations";
+import { EXPOSURE_ANNOTATION } from "../components/labels";
 import { parse as parseYaml } from "yaml";
-import { isPinned, parseImage } from "../components/images";
+import { isPinned, parseImage } from "../components/images/references";
 
 /** Policy config (`--policy-pack-config`): the stack's `boutique-mesh:images.mirrors`. */
 export interface PolicySettings {

@@ -10,7 +10,7 @@ import { DURATION_HELP, durationMs } from "../config/duration";
 /**
  * Frontend versions a scenario can route to; the key is the DestinationRule subset name. The label and
  * image here are the defaults, the reference lab's: a stack sets v1's with `boutique.frontendV1`, and
- * the lab deploys what components/workloads.ts frontendVersions() makes of its config.
+ * the lab deploys what components/shop/workloads.ts frontendVersions() makes of its config.
  */
 export const FRONTEND_VERSIONS = {
     /** The release's own frontend, labelled `version: original` from the first deploy. */

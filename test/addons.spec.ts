@@ -8,9 +8,9 @@ import * as path from "path";
 import { labConfigFrom, loadStackFile } from "../config/stack";
 import { flattenConfig } from "../config/stack";
 import * as pulumi from "@pulumi/pulumi";
-import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/dashboards";
-import { isPinned } from "../components/images";
-import { DeclaredResource, Evaluation } from "../tools/evaluate";
+import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/addons/dashboards";
+import { isPinned } from "../components/images/references";
+import { DeclaredResource, Evaluation } from "../mocks/evaluate";
 import { configProblems } from "./support/config";
 import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource, evaluateAlone } from "./support/lab";
 
@@ -20,7 +20,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SYSTEM = "istio-system";
 const ADDON_CHARTS = ["prometheus", "grafana", "kiali"];
 
-/** Grafana's password as the mocks generate it (tools/evaluate.ts). */
+/** Grafana's password as the mocks generate it (mocks/evaluate.ts). */
 const GENERATED_PASSWORD = "offline-lab-addons-grafana-admin-password";
 
 const addonCharts = (lab: Evaluation) => [...charts(lab).keys()].filter((release) => ADDON_CHARTS.includes(release)).sort();

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { analyze, formatFinding, RULES, RuleCode } from "../tools/analyze";
-import { Evaluation, stackNames } from "../tools/evaluate";
-import { main } from "../tools/analyze-cli";
+import { analyze, formatFinding, RULES, RuleCode } from "../tools/analyze/analyze";
+import { Evaluation, stackNames } from "../mocks/evaluate";
+import { main } from "../tools/analyze/cli";
 import { evaluateConfig, evaluatedStack } from "./support/lab";
 import { captureStderr } from "./support/stderr";
 

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { BOUTIQUE_SERVICES } from "../catalog/boutique";
-import { Evaluation } from "../tools/evaluate";
+import { Evaluation } from "../mocks/evaluate";
 import { chart, evaluateConfig, objectNamed, objectsOfKind, resource } from "./support/lab";
 
 const NS = "online-boutique";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { BOUTIQUE_SERVICES, EXTERNAL_ADDRESSES, REDIS_IMAGE, BUSYBOX_IMAGE } from "../catalog/boutique";
-import { isPinned } from "../components/images";
-import { addressOf } from "../components/workloads";
+import { isPinned } from "../components/images/references";
+import { addressOf } from "../components/shop/workloads";
 
 /** The release's Deployments with container port and Service port (upstream v0.10.6 manifests). */
 const UPSTREAM: Record<string, { container?: number; service?: number; portName?: string }> = {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { parseLabConfig } from "../config/schema";
 import { labConfigFrom, loadStackFile } from "../config/stack";
-import { stackFile, stackNames } from "../tools/evaluate";
+import { stackFile, stackNames } from "../mocks/evaluate";
 import { configProblems, rejects } from "./support/config";
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -11,8 +11,8 @@ import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
 import { parseChanges } from "../e2e/project";
 import { TOOLS, cacheDir, toolDir } from "../e2e/tools";
-import { lockedVersion } from "../tools/preflight";
-import { changeLine } from "../tools/lab-engine";
+import { lockedVersion } from "../commands/preflight";
+import { changeLine } from "../commands/engine";
 
 describe("e2e harness (offline parts)", () => {
     it("reads the engine's counts from the last change line npm run lab prints", () => {

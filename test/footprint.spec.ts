@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { footprint, mebibytes, millicores } from "../tools/footprint";
+import { footprint, mebibytes, millicores } from "../tools/bench/footprint";
 import { evaluateConfig } from "./support/lab";
 
 describe("footprint: what a lab requests from the cluster", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { isPinned, mirrorImage, mirrorRepository, parseImage, parseRepository } from "../components/images";
-import { istioHub, istioImages } from "../components/istio";
+import { isPinned, mirrorImage, mirrorRepository, parseImage, parseRepository } from "../components/images/references";
+import { istioHub, istioImages } from "../components/mesh/charts";
 import { parseLabConfig } from "../config/schema";
 
 describe("images: the mirror rule", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Evaluation } from "../tools/evaluate";
+import { Evaluation } from "../mocks/evaluate";
 import { chart, evaluateConfig, objectNamed, objectsOfKind } from "./support/lab";
 
 describe("ingress: the Gateway and the egress ServiceEntries", () => {

@@ -10,9 +10,9 @@ import {
     routesPolicy,
     serviceHost,
     serviceVirtualService,
-} from "../components/istio-objects";
+} from "../components/routing/objects";
 import { Scenario, ServicePolicy } from "../stacks";
-import { frontendVersions } from "../components/workloads";
+import { frontendVersions } from "../components/shop/workloads";
 
 /** Tetrate's v1 image, the lab's default second frontend: its pods carry version 1.0.0. */
 const V1_FRONTEND = frontendVersions({ image: "gcr.io/tetratelabs/boutique-frontend:1.0.0", version: "1.0.0" });

@@ -4,9 +4,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KIND_CREATE, KIND_DELETE, KIND_KUBECONFIG } from "../components/cluster";
+import { KIND_CREATE, KIND_DELETE, KIND_KUBECONFIG } from "../components/cluster/cluster";
 import { LabConfigInput } from "../config/schema";
-import { DeclaredResource } from "../tools/evaluate";
+import { DeclaredResource } from "../mocks/evaluate";
 import { evaluateConfig } from "./support/lab";
 
 /** A directory of stand-in tools; each logs its arguments to $LOG and runs the given body. */

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalProgramArgs, LocalWorkspaceOptions, OpMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { PROGRAM, PROJECT_DIR } from "../tools/evaluate";
-import { LabStack, RunOutput, changeCounts, changeLine, inlineProgram, openStack, runEngine } from "../tools/lab-engine";
-import { parseLabArgs } from "../tools/lab";
+import { PROGRAM, PROJECT_DIR } from "../mocks/evaluate";
+import { LabStack, RunOutput, changeCounts, changeLine, inlineProgram, openStack, runEngine } from "../commands/engine";
+import { parseLabArgs } from "../commands/lab";
 
 /** A stand-in for an Automation API stack: records what the lab asked of it, answers as the engine would. */
 function fakeStack(ops: OpMap = { create: 3, same: 2 }) {

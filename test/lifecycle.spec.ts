@@ -5,11 +5,11 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { KIND_CREATE, KIND_DELETE, kindClusterName } from "../components/cluster";
+import { KIND_CREATE, KIND_DELETE, kindClusterName } from "../components/cluster/cluster";
 import { parseLabConfig } from "../config/schema";
-import { PROJECT_DIR, stackNames } from "../tools/evaluate";
-import { engineEnvironment, main, parseLabArgs, summary } from "../tools/lab";
-import { PreflightError, checkCluster, checkPulumiCli } from "../tools/preflight";
+import { PROJECT_DIR, stackNames } from "../mocks/evaluate";
+import { engineEnvironment, main, parseLabArgs, summary } from "../commands/lab";
+import { PreflightError, checkCluster, checkPulumiCli } from "../commands/preflight";
 import { evaluateConfig } from "./support/lab";
 
 /** Runs `fn` with stderr captured and PATH replaced. */

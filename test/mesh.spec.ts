@@ -3,7 +3,7 @@ import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { PATCH_FORCE, awaitCaBundle, awaitWebhookServer, failClosedValidation, validationOwnedByIstiod } from "../components/chart-transforms";
 import { holds } from "../catalog/versions";
 import type * as pulumi from "@pulumi/pulumi";
-import { Evaluation } from "../tools/evaluate";
+import { Evaluation } from "../mocks/evaluate";
 import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
 describe("mesh: Istio from its Helm charts", () => {

@@ -6,9 +6,9 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { COPY_IMAGE_SCRIPT, copyPlan } from "../components/mirroring";
+import { COPY_IMAGE_SCRIPT, copyPlan } from "../components/images/mirroring";
 import { flattenConfig, labConfigFrom } from "../config/stack";
-import { Evaluation } from "../tools/evaluate";
+import { Evaluation } from "../mocks/evaluate";
 import { evaluateConfig } from "./support/lab";
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");

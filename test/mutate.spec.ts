@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EQUIVALENTS_FILE, main, readEquivalents, scoreReport } from "../tools/mutate";
+import { EQUIVALENTS_FILE, main, readEquivalents, scoreReport } from "../tools/mutation/mutate";
 import { captureStderr } from "./support/stderr";
 
 const source = 'export const a = x > 1 ? "big" : "small";\nexport const b = y === 0;\n';
@@ -62,9 +62,9 @@ describe("mutate: the score per file, with equivalent mutants set aside", () => 
         assert.deepEqual(scoreReport(report, [otherLine]).stale, [otherLine], "the same change on another line is another mutant");
     });
 
-    it("reads test/equivalent-mutants.yaml, each entry with every field and a reason", () => {
+    it("reads tools/mutation/equivalent-mutants.yaml, each entry with every field and a reason", () => {
         for (const e of readEquivalents()) {
-            assert.ok(fs.existsSync(path.join(path.dirname(EQUIVALENTS_FILE), "..", e.file)), `${e.file} exists`);
+            assert.ok(fs.existsSync(path.join(path.dirname(EQUIVALENTS_FILE), "..", "..", e.file)), `${e.file} exists`);
             assert.ok(e.reason.length > 20, `${e.file} ${e.original}: a reason`);
         }
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "equivalents-")), "e.yaml");

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { evaluatedStack } from "./support/lab";
-import { Evaluation, evaluateStack, stackNames } from "../tools/evaluate";
-import { DependencyGraph } from "../tools/graph";
+import { Evaluation, evaluateStack, stackNames } from "../mocks/evaluate";
+import { DependencyGraph } from "../tools/bench/graph";
 
 type Obj = Record<string, any>;
 

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { Scenario, scenarioSchema } from "../stacks";
-import { BUILT_IN_IMAGES, Check, PlanOptions, Sample, frontendCodes, planChecks, tolerance } from "../tools/verify/plan";
+import { BUILT_IN_IMAGES, Check, PlanOptions, Sample, frontendCodes, planChecks, tolerance } from "../commands/verify/plan";
 
 const scenario = (input: Record<string, unknown>): Scenario => scenarioSchema.parse({ description: "test", frontend: { original: 100 }, ...input });
 const plan = (s: Scenario, options: Partial<PlanOptions> = {}) =>

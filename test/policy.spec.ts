@@ -5,8 +5,8 @@ import * as path from "path";
 import { stringify } from "yaml";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { PolicySettings, policies } from "../policy/policies";
-import { DeclaredResource, Evaluation, stackFile, stackNames } from "../tools/evaluate";
-import { policyConfig } from "../tools/policy-config";
+import { DeclaredResource, Evaluation, stackFile, stackNames } from "../mocks/evaluate";
+import { policyConfig } from "../commands/policy-config";
 import { evaluateConfig, evaluatedStack } from "./support/lab";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 

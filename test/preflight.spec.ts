@@ -4,9 +4,9 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseLabConfig } from "../config/schema";
-import { PROJECT_DIR } from "../tools/evaluate";
-import { LabStack } from "../tools/lab-engine";
-import { main } from "../tools/lab";
+import { PROJECT_DIR } from "../mocks/evaluate";
+import { LabStack } from "../commands/engine";
+import { main } from "../commands/lab";
 import {
     PreflightError,
     RunTool,
@@ -16,7 +16,7 @@ import {
     kindState,
     lockedVersions,
     requiredPlugins,
-} from "../tools/preflight";
+} from "../commands/preflight";
 import { captureStderr } from "./support/stderr";
 
 const KUBERNETES = { name: "kubernetes", kind: "resource", version: "4.34.2" };

@@ -7,13 +7,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { parseArgs, toJson, toYaml } from "../tools/render";
+import { parseArgs, toJson, toYaml } from "../commands/render";
 
 const ROOT = path.resolve(__dirname, "..");
 
 function render(...args: string[]) {
     extendTimeout(COMMAND_BUDGET_MS);
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/render.ts", ...args], {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "commands/render.ts", ...args], {
         cwd: ROOT,
         encoding: "utf8",
     });

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { parseLabConfig } from "../config/schema";
 import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
-import { diffEvaluations, summarize } from "../tools/diff";
-import { Evaluation, stackFile, stackNames } from "../tools/evaluate";
+import { diffEvaluations, summarize } from "../tools/bench/diff";
+import { Evaluation, stackFile, stackNames } from "../mocks/evaluate";
 import { configProblems, pcs, rejects } from "./support/config";
 import { evaluateConfig, objectNamed, objectsOfKind, evaluatedStack } from "./support/lab";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { evaluatedStack } from "./support/lab";
-import { isPinned } from "../components/images";
-import { Evaluation, stackNames } from "../tools/evaluate";
+import { isPinned } from "../components/images/references";
+import { Evaluation, stackNames } from "../mocks/evaluate";
 import { kubernetesObjects, schemaError } from "./support/schemas";
 
 describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {

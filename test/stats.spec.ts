@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Z95, atLeastOnce, quantile, seededRandom, wilson } from "../tools/verify/stats";
+import { Z95, atLeastOnce, quantile, seededRandom, wilson } from "../commands/verify/stats";
 
 const round = (x: number) => Number(x.toFixed(4));
 

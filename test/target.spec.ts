@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify } from "yaml";
-import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, providerTarget, singleKubeconfig } from "../components/target";
+import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, providerTarget, singleKubeconfig } from "../components/cluster/kubeconfig";
 import { parseLabConfig } from "../config/schema";
-import { clusterServer } from "../tools/preflight";
+import { clusterServer } from "../commands/preflight";
 import { evaluateConfig } from "./support/lab";
 
 /** A kubeconfig with one context per entry: [context, cluster, server, ca]. */

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { CRD_TYPE, PATCH_FORCE, adoptExistingCrds, deleteKeptObjects, deletedWithCluster } from "../components/teardown";
-import { Evaluation } from "../tools/evaluate";
+import { Evaluation } from "../mocks/evaluate";
 import { evaluateConfig } from "./support/lab";
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { frontendRouting, routedVersions } from "../components/istio-objects";
-import { frontendVersions } from "../components/workloads";
-import { Evaluation } from "../tools/evaluate";
+import { frontendRouting, routedVersions } from "../components/routing/objects";
+import { frontendVersions } from "../components/shop/workloads";
+import { Evaluation } from "../mocks/evaluate";
 import { chart, evaluateConfig, objectNamed, resource } from "./support/lab";
 
 describe("traffic: the baseline scenario's routing", () => {

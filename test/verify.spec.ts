@@ -18,12 +18,12 @@ import {
     callsTo,
     frontendCode,
     pageCalls,
-} from "../catalog/callgraph";
+} from "../commands/verify/callgraph";
 import { SCENARIOS, Scenario, ScenarioName, scenarioSchema } from "../stacks";
-import { main } from "../tools/verify";
-import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../tools/verify/model";
-import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../tools/verify/plan";
-import { atLeastOnce, quantile, wilson } from "../tools/verify/stats";
+import { main } from "../commands/verify";
+import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../commands/verify/model";
+import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../commands/verify/plan";
+import { atLeastOnce, quantile, wilson } from "../commands/verify/stats";
 import { Behaviour, startShop } from "./support/shop-emulator";
 import { captureStderr } from "./support/stderr";
 

@@ -3,7 +3,7 @@ import { ChartName, VERSION_FACTS, compareVersions, fact, holds } from "../catal
 import { envFromSecret, labelClusterScoped, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "../config/stack";
-import { DeclaredResource, Evaluation } from "../tools/evaluate";
+import { DeclaredResource, Evaluation } from "../mocks/evaluate";
 import { chart, charts, objectNamed, evaluateAlone } from "./support/lab";
 
 /**

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT_DIR, stackNames } from "../tools/evaluate";
+import { PROJECT_DIR, stackNames } from "../mocks/evaluate";
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
 

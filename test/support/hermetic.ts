@@ -1,6 +1,6 @@
 /**
  * Loaded before every spec (.mocharc.json): the program reads the ambient kubeconfig to pin a stack's
- * target (components/target.ts), so the specs run with none, whatever the machine has. A spec that
+ * target (components/cluster/kubeconfig.ts), so the specs run with none, whatever the machine has. A spec that
  * needs one sets KUBECONFIG itself.
  */
 import * as fs from "fs";

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { LabConfigInput } from "../../config/schema";
 import { flattenConfig } from "../../config/stack";
-import { DeclaredResource, Evaluation, evaluate, evaluateStack, stackFile } from "../../tools/evaluate";
+import { DeclaredResource, Evaluation, evaluate, evaluateStack, stackFile } from "../../mocks/evaluate";
 import { extendTimeout } from "./runnable";
 
 /**

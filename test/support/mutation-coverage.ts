@@ -1,5 +1,5 @@
 /**
- * Loaded by Stryker only (stryker.config.mjs, mochaOptions.require), never by `npm test`.
+ * Loaded by Stryker only (tools/mutation/stryker.config.mjs, mochaOptions.require), never by `npm test`.
  *
  * Stryker's mocha runner learns which tests cover a mutant from a root `beforeEach` that names the
  * current test; nothing clears that name afterwards. Most suites here evaluate a lab in a `before`

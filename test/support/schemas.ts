@@ -3,7 +3,7 @@
  * @kubernetes-models/istio for Istio's CRDs). Those packages are ES modules, so they are imported
  * dynamically; TypeScript keeps `import()` as is under module "node16".
  */
-import type { DeclaredResource } from "../../tools/evaluate";
+import type { DeclaredResource } from "../../mocks/evaluate";
 
 interface ModelClass {
     new (data: unknown): { validate(): void };

@@ -3,7 +3,7 @@
  * written for the tests, of the upstream handlers (GoogleCloudPlatform/microservices-demo,
  * src/frontend/handlers.go and rpc.go at v0.10.6 and v0.2.1): each page makes its backend calls in
  * upstream order, and the emulated backends apply faults per call, the way Istio's sidecars would.
- * Deliberately independent of catalog/callgraph.ts, which the tests check against it.
+ * Deliberately independent of commands/verify/callgraph.ts, which the tests check against it.
  *
  * The n-th request to a page takes its i-th draw from a Kronecker sequence, frac(offset_i + n * alpha_i)
  * with alpha_i the fractional part of the square root of the i-th prime and offset_i from the seed: N
@@ -12,7 +12,7 @@
  */
 import * as http from "http";
 import { AddressInfo } from "net";
-import { seededRandom } from "../../tools/verify/stats";
+import { seededRandom } from "../../commands/verify/stats";
 
 /** What the mesh does to each call to one backend. */
 export interface BackendFault {

@@ -1,0 +1,288 @@
+/**
+ * npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
+ *
+ * The lab's lifecycle on the Pulumi Automation API: a local file backend in the project folder by
+ * default, the stack created or selected, the program run in this process, the engine's progress
+ * streamed, the engine's change counts after every run and a short summary after `up`.
+ * Everything that can be checked before the engine starts is checked first, with a clear message.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { OutputMap } from "@pulumi/pulumi/automation";
+import { kindClusterName, kindKubeconfigFile } from "../components/cluster/cluster";
+import { expandHome } from "../components/cluster/kubeconfig";
+import { ConfigError, LabConfig } from "../config/schema";
+import { loadStackFile } from "../config/stack";
+import { UsageError, runAsScript } from "./args";
+import { PROJECT_DIR, stackFile, stackNames } from "../mocks/evaluate";
+import { policyConfig } from "./policy-config";
+import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
+import {
+    PreflightError,
+    RunTool,
+    StateResource,
+    checkCluster,
+    checkKindCollisions,
+    checkClusterLeftovers,
+    checkSharedClusters,
+    checkStoredVersions,
+    checkNamespaces,
+    checkPlugins,
+    checkPulumiCli,
+    checkTarget,
+    kindInState,
+    kindState,
+    mergeNeeds,
+    portFree,
+    recordedContext,
+    requiredPlugins,
+    runTool,
+    stateResources,
+} from "./preflight";
+
+export { PreflightError } from "./preflight";
+
+const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
+type Command = (typeof COMMANDS)[number];
+
+const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
+       npm run lab -- preview <stack> [--policy | --policy-config FILE]
+
+  up        create or update the stack's lab, then print where to open the shop and the dashboards
+  preview   show what up would change
+  refresh   read the stack's resources back from the cluster into its state
+  down      destroy the stack's lab in dependency order, then remove its state (the stack file stays)
+  outputs   print the stack's outputs
+  <stack>   a stack file of the project: ${stackNames().join(", ")}
+  --all     every stack file (up, preview, refresh, down), one after another
+  --policy  preview with the policy pack (policy/), configured with the stack's mirrors
+            (npm run -s policy-config -- <stack>); a violation fails the preview
+  --policy-config FILE
+            the same with another policy config file
+
+After up, preview, refresh and down one line gives the engine's counts:
+  lab: <stack> <command>: create=<n> update=<n> replace=<n> delete=<n> same=<n>
+
+environment:
+  PULUMI_BACKEND_URL         state backend (default: file://<project folder>, state in .pulumi/)
+  PULUMI_CONFIG_PASSPHRASE   passphrase of the stack's secrets (default for the local backend: empty)
+
+Before the engine starts: the stack files are validated; the Pulumi CLI and the provider plugins the
+configs need are looked for (a missing plugin is installed); the cluster is checked (for a kind
+cluster: docker and kind, its host port, whether it was stopped or deleted); and an up stops when the
+current context moved since the last up or another lab holds the namespaces. See docs/lifecycle.md.`;
+
+export interface LabArgs {
+    command: Command;
+    stacks: string[];
+    /** preview only: run the policy pack, with this config file or, when "stack", the stack's own. */
+    policy?: { config: string | "stack" };
+}
+
+export function parseLabArgs(argv: string[]): LabArgs {
+    if (argv.includes("--help") || argv.includes("-h")) throw new UsageError("");
+    const all = argv.includes("--all");
+    const at = argv.indexOf("--policy-config");
+    const policyFile = at >= 0 ? argv[at + 1] : undefined;
+    if (at >= 0 && (policyFile === undefined || policyFile.startsWith("-"))) throw new UsageError("--policy-config needs a file");
+    const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
+    const policy = policyFile !== undefined ? { config: policyFile } : rest.includes("--policy") ? { config: "stack" } : undefined;
+    const unknown = rest.find((a) => a.startsWith("-") && a !== "--all" && a !== "--policy");
+    if (unknown) throw new UsageError(`unknown option ${unknown}`);
+    const [command, stack, extra] = rest.filter((a) => !a.startsWith("-"));
+    if (!COMMANDS.includes(command as Command)) throw new UsageError(command ? `unknown command ${command}` : "name a command");
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+    if (all && stack !== undefined) throw new UsageError("give a stack or --all, not both");
+    if (all && command === "outputs") throw new UsageError("outputs takes one stack");
+    if (!all && stack === undefined) throw new UsageError("name a stack, or --all");
+    if (stack !== undefined && !stackNames().includes(stack)) throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
+    if (policy && command !== "preview") throw new UsageError("--policy and --policy-config go with preview");
+    if (policyFile !== undefined && !fs.existsSync(policyFile)) throw new UsageError(`no such file: ${policyFile}`);
+    return { command: command as Command, stacks: all ? stackNames() : [stack!], ...(policy ? { policy } : {}) };
+}
+
+/** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
+export function engineEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const backend = env.PULUMI_BACKEND_URL ?? `file://${PROJECT_DIR}`;
+    const passphrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined && backend.startsWith("file://") ? "" : undefined);
+    return { PULUMI_BACKEND_URL: backend, ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}) };
+}
+
+/** What to print after `up`: where to open the shop and the dashboards. */
+export function summary(stack: string, outputs: OutputMap): string {
+    const value = (key: string) => outputs[key]?.value;
+    const lines = [
+        `lab ${stack} is up: scenario ${value("scenario")}, Istio ${value("istioVersion")}, shop in namespace ${value("namespace")}`,
+        `  shop        ${value("shopUrl")}  (${value("shopAccess")})`,
+        `              ${value("shopPortForward")}`,
+    ];
+    const dashboards = (value("dashboards") ?? {}) as Record<string, { url: string; portForward: string; nodePort?: number }>;
+    for (const [name, access] of Object.entries(dashboards)) {
+        lines.push(`  ${name.padEnd(10)}  ${access.url}  (${access.portForward}${access.nodePort ? `; or node port ${access.nodePort}` : ""})`);
+    }
+    if (outputs.grafanaAdminPassword?.value) lines.push(`  grafana admin password: pulumi stack output --show-secrets grafanaAdminPassword --stack ${stack}`);
+    lines.push(`  ${(value("images") as string[] | undefined)?.length ?? 0} images pulled; list them with: npm run lab -- outputs ${stack}`);
+    return lines.join("\n");
+}
+
+/** What main runs and talks to; the specs stand in for the tools, the stacks and the console. */
+export interface LabDeps {
+    /** pulumi (plugins), docker (kind clusters), kubectl (namespaces already on the cluster). */
+    run: RunTool;
+    open: (stack: string) => Promise<LabStack>;
+    env: NodeJS.ProcessEnv;
+    out: RunOutput;
+    /** The lab's notes on stderr. */
+    note: (text: string) => void;
+    portFree: (port: number) => Promise<boolean>;
+}
+
+const defaultDeps: LabDeps = {
+    run: runTool,
+    open: (stack) => openStack(stack, engineEnvironment()),
+    env: process.env,
+    out: consoleOutput,
+    note: (text) => process.stderr.write(`lab: ${text}\n`),
+    portFree,
+};
+
+/** One stack's run, as the preflight prepared it. */
+interface Plan {
+    stack: string;
+    handle: LabStack;
+    /** URNs to replace on up and preview: a kind cluster that is gone. */
+    replace: string[];
+}
+
+/**
+ * What is already on the cluster that the stack's up would meet: each check's note is shown; a conflict
+ * stops an up, while a preview, which changes nothing, shows it as a warning and goes on.
+ */
+function clusterChecks(command: Command, stack: string, deps: LabDeps, checks: () => (string | undefined)[]): void {
+    try {
+        for (const note of checks()) if (note) deps.note(`${stack}: ${note}`);
+    } catch (error) {
+        if (!(error instanceof PreflightError) || command === "up") throw error;
+        deps.note(`warning: ${error.message}`);
+    }
+}
+
+/** Everything about one stack that can be checked before the engine starts; notes what it found. */
+async function prepare(command: Command, stack: string, config: LabConfig, deps: LabDeps): Promise<Plan> {
+    const changes = command === "up" || command === "preview";
+    const handle = await deps.open(stack);
+    const plan: Plan = { stack, handle, replace: [] };
+    if (command === "outputs") return plan;
+    const resources: StateResource[] = stateResources(await handle.exportStack());
+    if (config.cluster.kind.enabled) {
+        const recorded = kindInState(resources);
+        const name = recorded?.name ?? kindClusterName(config.cluster, stack);
+        const state = kindState(name, deps.run);
+        if (state === "stopped" && command !== "down") {
+            // A refresh would find it unreachable and, with deleteUnreachable, drop every object from the state.
+            throw new PreflightError(
+                `the kind cluster ${name} of stack ${stack} is stopped: start it (docker start ${name}-control-plane), or take the lab down`,
+            );
+        }
+        if (state === "absent" && recorded && changes) {
+            plan.replace.push(recorded.urn);
+            deps.note(`${stack}: the kind cluster ${name} is gone; ${command} creates it again, and everything on it`);
+        }
+        if (state === "absent" && recorded && command === "refresh") {
+            deps.note(`${stack}: the kind cluster ${name} is gone; refresh drops what it held from the state`);
+        }
+        if (state === "running" && recorded === undefined && changes) {
+            // A kind cluster this stack did not create (or whose state is gone): the same checks as any cluster's.
+            const flags = ["--kubeconfig", expandHome(kindKubeconfigFile(name))];
+            clusterChecks(command, stack, deps, () => [
+                checkNamespaces(stack, config, resources, deps.run, deps.env, flags),
+                checkClusterLeftovers(stack, config, resources, deps.run, deps.env, flags),
+            ]);
+        }
+        if (state === "absent" && changes && !(await deps.portFree(config.cluster.kind.hostPort))) {
+            throw new PreflightError(
+                `127.0.0.1:${config.cluster.kind.hostPort}, the host port of stack ${stack}'s kind cluster, is in use: set boutique-mesh:cluster.kind.hostPort in Pulumi.${stack}.yaml`,
+            );
+        }
+        return plan;
+    }
+    if (changes) {
+        const context = checkTarget(stack, config, resources, deps.env);
+        if (context !== undefined) deps.note(`${stack}: context ${context}`);
+        clusterChecks(command, stack, deps, () => [
+            checkNamespaces(stack, config, resources, deps.run, deps.env),
+            checkClusterLeftovers(stack, config, resources, deps.run, deps.env),
+            checkStoredVersions(config, deps.run, deps.env),
+        ]);
+    } else {
+        const context = recordedContext(resources);
+        if (context !== undefined) deps.note(`${stack}: ${command} on context ${context}, where its last up ran`);
+    }
+    return plan;
+}
+
+/** The policy pack's folder, and its config file for a stack: the given one, or the stack's own written out. */
+function policyRun(policy: LabArgs["policy"], stack: string): { packs: string[]; configs: string[] } | undefined {
+    if (!policy) return undefined;
+    let config = policy.config;
+    if (config === "stack") {
+        config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-policy-")), `${stack}.json`);
+        fs.writeFileSync(config, JSON.stringify(policyConfig(stackFile(stack)), null, 2));
+    }
+    return { packs: [path.join(PROJECT_DIR, "policy")], configs: [path.resolve(config)] };
+}
+
+async function execute(command: Command, plan: Plan, deps: LabDeps, policy?: LabArgs["policy"]): Promise<void> {
+    if (command === "outputs") {
+        const outputs = await plan.handle.outputs();
+        deps.out.line(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
+        return;
+    }
+    const outputs = await runEngine(command, plan.stack, plan.handle, { replace: plan.replace, out: deps.out, policy: policyRun(policy, plan.stack) });
+    if (command === "up" && outputs) deps.out.line(`\n${summary(plan.stack, outputs)}`);
+}
+
+export async function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
+    const deps = { ...defaultDeps, ...overrides };
+    let args: LabArgs;
+    try {
+        args = parseLabArgs(argv);
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`${error.message ? `lab: ${error.message}\n\n` : ""}${USAGE}\n`);
+        return error.message ? 2 : 0;
+    }
+    const { command } = args;
+    try {
+        // Every stack file first: a bad one stops the run before any engine starts.
+        const configs = args.stacks.map((stack) => {
+            try {
+                return { stack, config: loadStackFile(stackFile(stack)) };
+            } catch (error) {
+                if (error instanceof ConfigError) throw new PreflightError(`Pulumi.${stack}.yaml: ${error.message}`);
+                throw error;
+            }
+        });
+        deps.note(checkPulumiCli(deps.run));
+        // Cheap checks first: the stacks against each other, then each cluster, and only then any download.
+        if (command === "up" || command === "preview") checkKindCollisions(configs);
+        if (command === "up") checkSharedClusters(configs, deps.env);
+        if (command === "up" || command === "preview") {
+            for (const { stack, config } of configs) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
+        }
+        if (command !== "outputs") {
+            const needs = mergeNeeds(configs.map(({ config }) => requiredPlugins(config)));
+            for (const line of checkPlugins(needs, deps.run, deps.env, deps.note)) deps.note(line);
+        }
+        const plans: Plan[] = [];
+        for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
+        for (const plan of plans) await execute(command, plan, deps, args.policy);
+        return 0;
+    } catch (error) {
+        process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+    }
+}
+
+runAsScript(module, main);

@@ -1,0 +1,179 @@
+/**
+ * npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
+ *
+ * Measures through the ingress that the stack's scenario really happens (README, "Verify a scenario").
+ * Exit 0 when every check passes, 1 when one fails, 2 on a usage or connection error.
+ */
+import { execFileSync } from "child_process";
+import { loadStackFile } from "../../config/stack";
+import { ConfigError } from "../../config/schema";
+import { resolveScenario } from "../../stacks";
+import { CommandLine, UsageError, parseCommandLine, runAsScript } from "../args";
+import { stackNames } from "../../mocks/evaluate";
+import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
+import { probe } from "./probe";
+
+const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
+
+  <stack>            reads the scenario from Pulumi.<stack>.yaml (stacks: ${stackNames().join(", ")})
+  --config FILE      reads FILE, in the same format, instead
+  --url URL          the shop's URL (default: the stack's shopUrl output, through the Pulumi CLI)
+  --requests N       requests per probed page (default 200; at least 10)
+  --concurrency C    requests in flight at once (default 10)
+  --max-seconds S    stop sending after S seconds and judge what was measured (default 300)
+  --max-latency MS   baseline: the 95th percentile of page times must stay under MS (default 2000)
+  --json             print the result as JSON instead of a table
+
+exit: 0 every check passed, 1 a check failed, 2 usage or connection error`;
+
+interface Options {
+    line: CommandLine;
+    url?: string;
+    requests: number;
+    concurrency: number;
+    maxSeconds: number;
+    maxLatencyMs: number;
+    json: boolean;
+}
+
+function integer(line: CommandLine, name: string, fallback: number, min: number, max: number): number {
+    const text = line.values[name];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${text}`);
+    return value;
+}
+
+export function parseVerifyArgs(argv: string[]): Options {
+    const line = parseCommandLine(argv, ["url", "requests", "concurrency", "max-seconds", "max-latency"], ["json"]);
+    return {
+        line,
+        url: line.values.url,
+        requests: integer(line, "requests", 200, 10, 10_000),
+        concurrency: integer(line, "concurrency", 10, 1, 200),
+        maxSeconds: integer(line, "max-seconds", 300, 1, 3600),
+        maxLatencyMs: integer(line, "max-latency", 2000, 1, 600_000),
+        json: line.flags.has("json"),
+    };
+}
+
+/** The stack's shopUrl output, through the Pulumi CLI. */
+function stackUrl(stack: string): string {
+    try {
+        return execFileSync("pulumi", ["stack", "output", "shopUrl", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    } catch (error) {
+        const reason =
+            (error as NodeJS.ErrnoException).code === "ENOENT"
+                ? "the Pulumi CLI is not installed"
+                : String((error as { stderr?: string }).stderr ?? error).trim();
+        throw new UsageError(`no --url given and the stack's shopUrl output is not available (${reason}); pass --url`);
+    }
+}
+
+function progress(done: number, total: number): void {
+    if (process.stderr.isTTY) {
+        const width = 30;
+        const filled = Math.round((done / total) * width);
+        process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} requests`);
+        if (done === total) process.stderr.write("\n");
+    } else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0) {
+        process.stderr.write(`${done}/${total} requests\n`);
+    }
+}
+
+function table(rows: string[][]): string {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return rows
+        .map((r) =>
+            r
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
+const formatInterval = (interval?: [number, number]) => (interval ? `[${(interval[0] * 100).toFixed(1)}%, ${(interval[1] * 100).toFixed(1)}%]` : "-");
+
+export async function main(argv: string[]): Promise<number> {
+    let options: Options;
+    let checks: Check[];
+    let skipped: string[];
+    let url: string;
+    let scenarioName: string;
+    try {
+        options = parseVerifyArgs(argv);
+        const config = loadStackFile(options.line.target.file);
+        scenarioName = config.scenario;
+        // The frontend images the lab runs: the release's, and boutique.frontendV1's.
+        const codes = frontendCodes(config.boutique.release, { ...BUILT_IN_IMAGES, v1: config.boutique.frontendV1.image });
+        ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes }));
+        url = options.url ?? stackUrl(options.line.target.stack);
+        new URL(url);
+    } catch (error) {
+        if (error instanceof UsageError || error instanceof ConfigError || error instanceof TypeError) {
+            process.stderr.write(`${error.message ? `verify: ${error.message}\n\n` : ""}${USAGE}\n`);
+            return error instanceof UsageError && !error.message ? 0 : 2;
+        }
+        throw error;
+    }
+
+    const pages = pagesFor(checks);
+    const result = await probe({
+        url,
+        pages,
+        requests: options.requests,
+        concurrency: options.concurrency,
+        requestTimeoutMs: 30_000,
+        deadlineMs: options.maxSeconds * 1000,
+        onProgress: progress,
+    });
+    if (result.unreachable || result.samples.length === 0 || result.failures.length > result.samples.length) {
+        if (result.unreachable && process.stderr.isTTY) process.stderr.write("\n");
+        const stopped = result.unreachable ? ` (stopped after ${result.failures.length} unanswered requests)` : "";
+        process.stderr.write(`verify: could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}\n`);
+        return 2;
+    }
+    const verdicts: (Check & Verdict)[] = checks.map((check) => ({ ...check, ...check.judge(result.samples) }));
+    const passed = verdicts.every((v) => v.pass);
+    const summary = `${result.samples.length} responses (${result.failures.length} without an answer) from ${url} in ${(result.elapsedMs / 1000).toFixed(1)}s`;
+    if (options.json) {
+        const checksJson = verdicts.map(({ kind, name, page, declared, measured, interval, pass }) => ({
+            kind,
+            name,
+            page,
+            declared,
+            measured,
+            interval: interval ?? null,
+            pass,
+        }));
+        console.log(
+            JSON.stringify(
+                {
+                    stack: options.line.target.stack,
+                    scenario: scenarioName,
+                    url,
+                    responses: result.samples.length,
+                    unanswered: result.failures.length,
+                    elapsedMs: Math.round(result.elapsedMs),
+                    passed,
+                    checks: checksJson,
+                    skipped,
+                },
+                null,
+                2,
+            ),
+        );
+    } else {
+        const rows = [
+            ["check", "page", "declared", "measured", "95% interval", "verdict"],
+            ...verdicts.map((v) => [v.name, v.page, v.declared, v.measured, formatInterval(v.interval), v.pass ? "pass" : "FAIL"]),
+        ];
+        console.log(table(rows));
+        for (const note of skipped) console.log(`skipped: ${note}`);
+        console.log(`${summary}; ${verdicts.filter((v) => v.pass).length} passed, ${verdicts.filter((v) => !v.pass).length} failed`);
+    }
+    return passed ? 0 : 1;
+}
+
+runAsScript(module, main);

@@ -1,0 +1,306 @@
+/**
+ * Cross-checks of the mesh a lab declares, in the spirit of `istioctl analyze`, run offline on an
+ * evaluation: the mistakes the API server accepts but that silently break traffic.
+ */
+import { DeclaredResource, Evaluation } from "../../mocks/evaluate";
+
+export type Severity = "error" | "warning";
+
+export interface Finding {
+    severity: Severity;
+    /** Stable rule code, e.g. "BM003". */
+    code: string;
+    /** "Kind namespace/name" of the object the finding is about. */
+    object: string;
+    /** What is wrong and what to fix. */
+    message: string;
+}
+
+/** Every rule, by code, with a one-line summary. */
+export const RULES = {
+    BM001: "host resolves to no Service or ServiceEntry of the lab",
+    BM002: "destination port is not a port of the Service",
+    BM003: "route uses a subset no DestinationRule defines for that host",
+    BM004: "subset selects no pod of any Deployment behind the Service",
+    BM005: "Gateway selector matches no gateway deployment",
+    BM006: "VirtualService names a Gateway that is not declared",
+    BM007: "two mesh VirtualServices for one host",
+    BM008: "route weights do not sum to 100",
+    BM009: "Service port name does not tell Istio the protocol",
+    BM010: "workload that listens has no Service in the injected namespace",
+    BM011: "namespace with mesh workloads is not labelled for injection",
+} as const;
+export type RuleCode = keyof typeof RULES;
+
+type Obj = Record<string, any>;
+type Labels = Record<string, string>;
+
+interface Workload {
+    namespace: string;
+    name: string;
+    labels: Labels;
+    ports: number[];
+}
+
+/**
+ * Protocols Istio reads from a port name `<protocol>[-<suffix>]`, in any case, "grpc-web" as a whole
+ * (istio/istio 1.30.3, pkg/config/kube/conversion.go ConvertProtocol and pkg/config/protocol/instance.go Parse).
+ */
+const PROTOCOL_PREFIXES = ["tcp", "udp", "grpc", "http", "http_proxy", "http2", "https", "tls", "mongo", "redis", "mysql"];
+
+const matches = (selector: Labels | undefined, labels: Labels) => selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** An object's namespace as Kubernetes reads it. */
+const nsOf = (o: Obj): string => o.metadata?.namespace ?? "default";
+
+const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? "(unnamed)"}`;
+
+/** What the lab declares, indexed for the rules. */
+class Mesh {
+    readonly objects: Obj[];
+    readonly domain: string;
+    readonly namespaces: Obj[];
+    readonly services: Obj[];
+    readonly workloads: Workload[];
+    readonly gatewayPods: Workload[];
+
+    constructor(resources: DeclaredResource[]) {
+        // Charts are Kubernetes resources too, with no kind: of() never returns them.
+        this.objects = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs);
+        const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
+        const istiod = charts.find((c) => String(c.chart).endsWith("istiod"));
+        this.domain = istiod?.values?.global?.proxy?.clusterDomain ?? "cluster.local";
+        this.namespaces = this.of("Namespace");
+        this.services = this.of("Service");
+        this.workloads = this.of("Deployment").map((d) => {
+            const pod = d.spec?.template;
+            const containers: Obj[] = pod?.spec?.containers ?? [];
+            return {
+                namespace: nsOf(d),
+                name: d.metadata.name,
+                labels: pod?.metadata?.labels ?? {},
+                ports: containers.flatMap((c) => (c.ports ?? []).map((p: Obj) => p.containerPort)),
+            };
+        });
+        // The gateway chart labels its pods app: <labels.app or release>, istio: <labels.istio or release without "istio-">.
+        this.gatewayPods = charts
+            .filter((c) => String(c.chart).endsWith("gateway"))
+            .map((c) => {
+                const release = c.values?.name ?? c.name;
+                const extra: Labels = c.values?.labels ?? {};
+                return {
+                    namespace: c.namespace,
+                    name: release,
+                    labels: { ...extra, app: extra.app ?? release, istio: extra.istio ?? String(release).replace(/^istio-/, "") },
+                    ports: [],
+                };
+            });
+    }
+
+    of(kind: string): Obj[] {
+        return this.objects.filter((o) => o.kind === kind);
+    }
+
+    /** Istio's reading of a host written in a namespace: short names are local to it. */
+    fqdn(host: string, namespace: string): string {
+        return host.includes(".") || host === "*" ? host : `${host}.${namespace}.svc.${this.domain}`;
+    }
+
+    serviceFor(fqdn: string): Obj | undefined {
+        return this.services.find((s) => `${s.metadata.name}.${nsOf(s)}.svc.${this.domain}` === fqdn);
+    }
+
+    /** True when a host is a Service of the lab or covered by a ServiceEntry. */
+    known(fqdn: string): boolean {
+        return this.serviceFor(fqdn) !== undefined || this.serviceEntryHost(fqdn);
+    }
+
+    serviceEntryHost(fqdn: string): boolean {
+        return this.of("ServiceEntry").some((se) =>
+            (se.spec?.hosts ?? []).some((h: string) => h === fqdn || (h.startsWith("*.") && fqdn.endsWith(h.slice(1)))),
+        );
+    }
+
+    injected(namespace: string): boolean {
+        const labels = this.namespaces.find((n) => n.metadata.name === namespace)?.metadata.labels ?? {};
+        return labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined;
+    }
+}
+
+/** Destinations of every HTTP, TLS and TCP route of a VirtualService, with the route they belong to. */
+function routes(vs: Obj): { destinations: Obj[] }[] {
+    const spec = vs.spec ?? {};
+    return [...(spec.http ?? []), ...(spec.tls ?? []), ...(spec.tcp ?? [])].map((r: Obj) => ({ destinations: r.route ?? [] }));
+}
+
+export function analyze(evaluation: Evaluation): Finding[] {
+    const mesh = new Mesh(evaluation.resources);
+    const findings: Finding[] = [];
+    const report = (severity: Severity, code: RuleCode, object: Obj, message: string) => findings.push({ severity, code, object: nameOf(object), message });
+
+    const virtualServices = mesh.of("VirtualService");
+    const destinationRules = mesh.of("DestinationRule");
+    const gateways = mesh.of("Gateway");
+
+    // Names of the subsets defined per resolved host.
+    const subsets = new Map<string, Set<string>>();
+    for (const dr of destinationRules) {
+        const ns = nsOf(dr);
+        const host = mesh.fqdn(dr.spec?.host ?? "", ns);
+        const service = mesh.serviceFor(host);
+        if (!mesh.known(host)) {
+            report(
+                "error",
+                "BM001",
+                dr,
+                `host ${dr.spec?.host} (${host}) is no Service or ServiceEntry host of the lab; use the Service's name in namespace ${ns} or its full name`,
+            );
+        }
+        const defined = subsets.get(host) ?? new Set<string>();
+        for (const subset of dr.spec?.subsets ?? []) {
+            defined.add(subset.name);
+            if (!service) continue;
+            const svcNs = nsOf(service);
+            const selected = mesh.workloads.filter(
+                (w) => w.namespace === svcNs && matches(service.spec?.selector, w.labels) && matches(subset.labels ?? {}, w.labels),
+            );
+            if (selected.length === 0) {
+                report(
+                    "error",
+                    "BM004",
+                    dr,
+                    `subset ${subset.name} (${JSON.stringify(subset.labels ?? {})}) selects no pod behind Service ${svcNs}/${service.metadata.name}; label a Deployment's pods with it or fix the subset's labels`,
+                );
+            }
+        }
+        subsets.set(host, defined);
+    }
+
+    const meshHosts = new Map<string, Obj[]>();
+    for (const vs of virtualServices) {
+        const ns = nsOf(vs);
+        const bound: string[] = vs.spec?.gateways ?? [];
+        for (const g of bound) {
+            if (g === "mesh") continue;
+            const [gNs, gName] = g.includes("/") ? g.split("/") : [ns, g];
+            if (!gateways.some((gw) => nsOf(gw) === gNs && gw.metadata.name === gName)) {
+                report("error", "BM006", vs, `gateway ${g} is not declared (looked for Gateway ${gNs}/${gName}); declare it or fix the name`);
+            }
+        }
+        if (bound.length === 0 || bound.includes("mesh")) {
+            for (const host of vs.spec?.hosts ?? []) {
+                const fq = mesh.fqdn(host, ns);
+                meshHosts.set(fq, [...(meshHosts.get(fq) ?? []), vs]);
+            }
+        }
+        for (const host of vs.spec?.hosts ?? []) {
+            const fq = mesh.fqdn(host, ns);
+            if (fq !== "*" && !fq.startsWith("*.") && !mesh.known(fq) && bound.length === 0) {
+                report("error", "BM001", vs, `host ${host} (${fq}) is no Service or ServiceEntry host of the lab; sidecars will never match it`);
+            }
+        }
+        for (const { destinations } of routes(vs)) {
+            const weighted = destinations.length > 1 || destinations.some((d) => d.weight !== undefined);
+            const total = destinations.reduce((sum, d) => sum + (d.weight ?? 0), 0);
+            if (weighted && total !== 100) report("error", "BM008", vs, `route weights sum to ${total}; make them sum to 100`);
+            for (const d of destinations) {
+                const host = mesh.fqdn(d.destination?.host ?? "", ns);
+                const service = mesh.serviceFor(host);
+                if (!mesh.known(host)) {
+                    report(
+                        "error",
+                        "BM001",
+                        vs,
+                        `destination ${d.destination?.host} (${host}) is no Service or ServiceEntry host of the lab; requests will fail with 503`,
+                    );
+                    continue;
+                }
+                const port = d.destination?.port?.number;
+                if (service && port !== undefined && !(service.spec?.ports ?? []).some((p: Obj) => p.port === port)) {
+                    const ports = (service.spec?.ports ?? []).map((p: Obj) => p.port).join(", ");
+                    report(
+                        "error",
+                        "BM002",
+                        vs,
+                        `destination ${host} port ${port} is not a port of Service ${service.metadata.namespace}/${service.metadata.name} (${ports})`,
+                    );
+                }
+                const subset = d.destination?.subset;
+                if (subset !== undefined && !subsets.get(host)?.has(subset)) {
+                    report(
+                        "error",
+                        "BM003",
+                        vs,
+                        `route to subset ${subset} of ${host}, which no DestinationRule defines; add it to a DestinationRule for ${host}`,
+                    );
+                }
+            }
+        }
+    }
+    for (const [host, list] of meshHosts) {
+        if (list.length > 1) {
+            for (const vs of list)
+                report(
+                    "error",
+                    "BM007",
+                    vs,
+                    `${list.length} mesh VirtualServices for ${host} (${list.map(nameOf).join(", ")}); Istio applies one at random: merge them`,
+                );
+        }
+    }
+
+    for (const gw of gateways) {
+        const selector: Labels = gw.spec?.selector ?? {};
+        const pods = mesh.gatewayPods;
+        if (!pods.some((p) => matches(selector, p.labels))) {
+            report(
+                "error",
+                "BM005",
+                gw,
+                `selector ${JSON.stringify(selector)} matches no gateway deployment of the lab (${mesh.gatewayPods.map((p) => JSON.stringify({ app: p.labels.app, istio: p.labels.istio })).join(", ") || "none"})`,
+            );
+        }
+    }
+
+    for (const service of mesh.services) {
+        const ns = nsOf(service);
+        if (!mesh.injected(ns)) continue;
+        for (const port of service.spec?.ports ?? []) {
+            const name = String(port.name ?? "").toLowerCase();
+            // A UDP port or an appProtocol tells Istio the protocol whatever the name says (grpc-web names
+            // start with the grpc prefix).
+            const told = port.protocol === "UDP" || port.appProtocol !== undefined;
+            if (!told && !PROTOCOL_PREFIXES.includes(name.split("-")[0])) {
+                report(
+                    "warning",
+                    "BM009",
+                    service,
+                    `port ${port.port} is named ${JSON.stringify(port.name ?? "")}; name it <protocol>[-suffix] (http, grpc, tcp, ...) or set appProtocol so Istio does not treat it as opaque TCP`,
+                );
+            }
+        }
+    }
+
+    // Workloads that opt out of the mesh (as Istio's addons do) need no injection.
+    const optedOut = (w: Workload) => w.labels["sidecar.istio.io/inject"] === "false";
+    const workloadNamespaces = new Set(mesh.workloads.filter((w) => !optedOut(w)).map((w) => w.namespace));
+    for (const ns of workloadNamespaces) {
+        const namespace = mesh.namespaces.find((n) => n.metadata.name === ns);
+        if (namespace && !mesh.injected(ns))
+            report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
+    }
+    for (const w of mesh.workloads) {
+        if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;
+        const selected = mesh.services.some((s) => nsOf(s) === w.namespace && matches(s.spec?.selector, w.labels));
+        if (!selected) {
+            const deployment = mesh.of("Deployment").find((d) => d.metadata.name === w.name && nsOf(d) === w.namespace)!;
+            report("error", "BM010", deployment, `listens on ${w.ports.join(", ")} but no Service selects its pods; Istio routes only to Services`);
+        }
+    }
+    return findings;
+}
+
+/** One line per finding. */
+export function formatFinding(f: Finding): string {
+    return `${f.severity} ${f.code} ${f.object}: ${f.message}`;
+}

@@ -1,0 +1,74 @@
+/**
+ * npm run bench: per stack, what it declares, how long an offline evaluation takes (median of 5),
+ * and what the lab requests from the cluster. Figures only; goals are printed beside them.
+ */
+import { performance } from "perf_hooks";
+import { readStackFile } from "../../config/stack";
+import { diffEvaluations, summarize } from "./diff";
+import { Evaluation, evaluateStackConfig, stackFile, stackNames } from "../../mocks/evaluate";
+import { footprint } from "./footprint";
+import { DependencyGraph } from "./graph";
+
+const RUNS = 5;
+/** The dev lab must fit a 4 vCPU / 8 GiB single node with room for the system pods. */
+const BUDGET = { cpu: 2500, memory: 4096 };
+const EVALUATION_GOAL_MS = 1000;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const pad = (text: string | number, width: number) => String(text).padStart(width);
+
+async function main() {
+    // One warm-up evaluation loads and compiles the program's modules, which `pulumi up` also pays once.
+    await evaluateStackConfig("dev", readStackFile(stackFile("dev")));
+    console.log(`stack            resources  eval ms (median of ${RUNS})  CPU requests  memory requests  injected pods`);
+    const slow: string[] = [];
+    const evaluations = new Map<string, Evaluation>();
+    for (const stack of stackNames()) {
+        const config = readStackFile(stackFile(stack));
+        const times: number[] = [];
+        let last;
+        for (let i = 0; i < RUNS; i++) {
+            const start = performance.now();
+            last = await evaluateStackConfig(stack, config);
+            times.push(performance.now() - start);
+        }
+        evaluations.set(stack, last!);
+        const f = footprint(last!);
+        if (median(times) >= EVALUATION_GOAL_MS) slow.push(stack);
+        console.log(
+            `${stack.padEnd(16)} ${pad(last!.resources.length, 9)}  ${pad(median(times).toFixed(0), 24)}  ${pad(`${f.total.cpu}m`, 12)}  ${pad(`${f.total.memory.toFixed(0)}Mi`, 15)}  ${pad(f.injectedPods, 13)}`,
+        );
+        if (stack === "dev") {
+            const parts = (["workloads", "addons", "sidecars", "istiod", "gateways"] as const)
+                .map((k) => `${k} ${f[k].cpu}m/${f[k].memory.toFixed(0)}Mi`)
+                .join(", ");
+            console.log(`  dev breakdown: ${parts}`);
+            const fits = f.total.cpu <= BUDGET.cpu && f.total.memory <= BUDGET.memory;
+            console.log(`  goal: dev requests <= ${BUDGET.cpu}m CPU and ${BUDGET.memory}Mi memory: ${fits ? "met" : "MISSED"}`);
+        }
+    }
+    console.log(`goal: median evaluation < ${EVALUATION_GOAL_MS} ms for every stack: ${slow.length === 0 ? "met" : `MISSED by ${slow.join(", ")}`}`);
+
+    // A switch happens in place: the dev lab takes the other stack file's config and keeps its stack name.
+    console.log("\nswitch            added  changed  removed  replaced");
+    let replaced = 0;
+    for (const stack of stackNames().filter((s) => s !== "dev")) {
+        const switched = await evaluateStackConfig("dev", readStackFile(stackFile(stack)));
+        const counts = summarize(diffEvaluations(evaluations.get("dev")!, switched));
+        replaced += counts.replaced;
+        console.log(`dev -> ${stack.padEnd(10)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`);
+    }
+    console.log(`goal: replaced = 0 for every switch: ${replaced === 0 ? "met" : "MISSED"}`);
+
+    // Each link is a wait: the engine starts a resource only when the one before it is ready.
+    console.log("\nstack            longest dependency chain (resources created one after another)");
+    for (const [stack, evaluation] of evaluations) {
+        const chain = new DependencyGraph(evaluation).longestChain();
+        console.log(`${stack.padEnd(16)} ${pad(chain.length, 2)}: ${chain.join(" -> ")}`);
+    }
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+});

@@ -1,0 +1,104 @@
+/**
+ * What a lab asks the scheduler for: CPU and memory requests of the workloads, their injected
+ * sidecars, istiod and the gateways, read from the declared objects and chart values.
+ */
+import { Evaluation } from "../../mocks/evaluate";
+
+/** CPU in millicores from a Kubernetes quantity ("100m", "2", "0.5"). */
+export function millicores(quantity: string | number | undefined): number {
+    if (quantity === undefined) return 0;
+    const text = String(quantity);
+    return text.endsWith("m") ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000);
+}
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Memory in MiB from a Kubernetes quantity ("64Mi", "1Gi", "500M"). */
+export function mebibytes(quantity: string | number | undefined): number {
+    if (quantity === undefined) return 0;
+    const match = /^([0-9.]+)([A-Za-z]*)$/.exec(String(quantity));
+    if (!match) throw new Error(`not a memory quantity: ${quantity}`);
+    const [, number, unit] = match;
+    const factor = BINARY[unit] ?? DECIMAL[unit] ?? (unit === "" ? 1 : NaN);
+    if (Number.isNaN(factor)) throw new Error(`unknown memory unit in ${quantity}`);
+    return (Number(number) * factor) / 2 ** 20;
+}
+
+export interface Requests {
+    cpu: number; // millicores
+    memory: number; // MiB
+}
+
+export interface Footprint {
+    /** The shop: Deployments in injected namespaces. */
+    workloads: Requests;
+    /** Prometheus, Grafana, Kiali and the tracer. */
+    addons: Requests;
+    sidecars: Requests;
+    istiod: Requests;
+    gateways: Requests;
+    total: Requests;
+    /** Pods that get a sidecar. */
+    injectedPods: number;
+}
+
+type ResourceRequirements = { requests?: { cpu?: string; memory?: string } } | undefined;
+
+const requestsOf = (r: ResourceRequirements, times = 1): Requests => ({
+    cpu: millicores(r?.requests?.cpu) * times,
+    memory: mebibytes(r?.requests?.memory) * times,
+});
+const add = (a: Requests, b: Requests): Requests => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory });
+const ZERO: Requests = { cpu: 0, memory: 0 };
+
+/** Where each addon chart's values keep its containers' resources. */
+const ADDON_CHART_RESOURCES: Readonly<Record<string, string[][]>> = {
+    prometheus: [
+        ["server", "resources"],
+        ["configmapReload", "prometheus", "resources"],
+    ],
+    grafana: [["resources"]],
+    "kiali-server": [["deployment", "resources"]],
+};
+
+export function footprint(evaluation: Evaluation): Footprint {
+    const objects = evaluation.resources.map((r) => r.inputs);
+    const injected = new Set(
+        objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name),
+    );
+    const charts = evaluation.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
+    const istiodValues = charts.find((c) => c.chart.endsWith("istiod"))?.values ?? {};
+    const sidecar = istiodValues.global?.proxy?.resources as ResourceRequirements;
+
+    let workloads = ZERO;
+    let addons = ZERO;
+    let injectedPods = 0;
+    for (const deployment of objects.filter((o) => o.kind === "Deployment")) {
+        const replicas = deployment.spec.replicas ?? 1;
+        const pod = deployment.spec.template.spec;
+        const inMesh = injected.has(deployment.metadata.namespace);
+        // Init containers run before the app and one at a time: they add nothing to the pod's steady request.
+        for (const container of pod.containers) {
+            const requests = requestsOf(container.resources, replicas);
+            if (inMesh) workloads = add(workloads, requests);
+            else addons = add(addons, requests);
+        }
+        if (inMesh) injectedPods += replicas;
+    }
+    // The addon charts keep their containers' requests in their values.
+    for (const chart of charts) {
+        const name = String(chart.chart).split("/").pop();
+        const values = chart.values ?? {};
+        const paths = ADDON_CHART_RESOURCES[name ?? ""] ?? [];
+        for (const path of paths) addons = add(addons, requestsOf(path.reduce((v: any, k: string) => v?.[k], values)));
+    }
+    const sidecars = requestsOf(sidecar, injectedPods);
+    const pilot = istiodValues.pilot ?? istiodValues;
+    const istiod = requestsOf(pilot.resources, pilot.replicaCount ?? 1);
+    const gateways = charts
+        .filter((c) => c.chart.endsWith("gateway"))
+        .reduce<Requests>((sum, c) => add(sum, requestsOf(c.values.resources, c.values.replicaCount ?? 1)), ZERO);
+    const total = [workloads, addons, sidecars, istiod, gateways].reduce(add, ZERO);
+    return { workloads, addons, sidecars, istiod, gateways, total, injectedPods };
+}
