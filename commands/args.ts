@@ -1,14 +1,76 @@
 /**
- * The command line shared by the offline tools: `<stack> | --config FILE`, a few options, and the
- * same exits everywhere (0 done, 1 the lab or its config is wrong, 2 bad command line).
+ * The one command-line convention of every command (lab, render, policy-config, verify, analyze, bench,
+ * mutate), on Node's own parser (node:util parseArgs):
+ *   - `--help` or `-h` prints the usage on stdout and exits 0;
+ *   - an error prints `<command>: <what>: <why>` on stderr, never a stack trace;
+ *   - exit codes: 0 done, 1 failed (a check, a preflight, the engine), 2 bad command line or bad config.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { ConfigError } from "../config/schema";
-import { Evaluation, evaluateStack, stackFile, stackNames } from "../mocks/evaluate";
+import { Evaluation, evaluateStack } from "../mocks/evaluate";
+import { stackFile, stackNames } from "../config/project";
 
-/** A bad command line: usage on stderr, exit 2. An empty message asks for the usage alone. */
+/** The exit codes of every command, documented once (docs/tools.md). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A bad command line: `<command>: <message>` on stderr, exit 2. */
 export class UsageError extends Error {}
+
+/** A command's options: `string` ones take a value, `boolean` ones do not. */
+export type Options = Record<string, { type: "string" | "boolean" }>;
+
+export type Values<O extends Options> = { [K in keyof O]?: O[K]["type"] extends "string" ? string : boolean };
+
+export interface Parsed<O extends Options> {
+    values: Values<O>;
+    positionals: string[];
+}
+
+/** What node:util's parser says, in this convention's words (the option name, then what is wrong). */
+function usageError(error: unknown): UsageError {
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'(-[^' ]+)/.exec(message)?.[1];
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new UsageError(`unknown option ${option ?? message}`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+        return new UsageError(/argument missing/.test(message) ? `${option}: needs a value` : `${option}: takes no value`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return new UsageError(`unexpected argument ${/'([^']+)'/.exec(message)?.[1] ?? message}`);
+    return new UsageError(message);
+}
+
+/** Parses argv strictly: the given options only, at most `maxPositionals` positional arguments. */
+export function parseCommand<O extends Options>(argv: string[], options: O, maxPositionals = 0): Parsed<O> {
+    let parsed;
+    try {
+        parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    } catch (error) {
+        throw usageError(error);
+    }
+    if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${parsed.positionals[maxPositionals]}`);
+    return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * Runs a command: `--help` answered first, then `run`; every error it throws becomes one line on stderr
+ * and its exit code (UsageError and ConfigError 2, anything else 1).
+ */
+export async function runCommand(name: string, usage: string, argv: string[], run: () => number | Promise<number>): Promise<number> {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        process.stdout.write(`${usage}\n`);
+        return EXIT.ok;
+    }
+    try {
+        return await run();
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`${name}: ${message}\n`);
+        if (error instanceof UsageError) process.stderr.write(`(${name} --help shows the usage)\n`);
+        return error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+    }
+}
 
 /** Which stack file a command reads. */
 export interface StackTarget {
@@ -18,73 +80,34 @@ export interface StackTarget {
     shown: string;
 }
 
-export interface CommandLine {
-    target: StackTarget;
-    /** Options that take a value, by name without the dashes. */
-    values: Record<string, string>;
-    /** Options without a value that were given. */
-    flags: Set<string>;
-}
+/** The options of every command that reads one stack file: `<stack>` or `--config FILE`. */
+export const STACK_OPTIONS = { config: { type: "string" } } as const;
 
-/** Parses `<stack> [--config FILE]` plus the named options. */
-export function parseCommandLine(argv: string[], valueOptions: string[] = [], flagOptions: string[] = []): CommandLine {
-    let stack: string | undefined;
-    const values: Record<string, string> = {};
-    const flags = new Set<string>();
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const option = arg.replace(/^--/, "");
-        if (arg === "--help" || arg === "-h") throw new UsageError("");
-        if (arg.startsWith("-") && (option === "config" || valueOptions.includes(option))) {
-            const next = argv[++i];
-            if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value`);
-            values[option] = next;
-        } else if (arg.startsWith("-") && flagOptions.includes(option)) flags.add(option);
-        else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
-        else if (stack === undefined) stack = arg;
-        else throw new UsageError(`unexpected argument ${arg}`);
-    }
-    const file = values.config;
+/** The stack file named by `<stack>` (a stack file of the project) or `--config FILE`. */
+export function stackTarget(stack: string | undefined, file: string | undefined): StackTarget {
     if (stack === undefined && file === undefined) throw new UsageError("name a stack or give --config FILE");
-    const resolved = file ?? stackFile(stack!);
-    if (!fs.existsSync(resolved)) {
-        throw new UsageError(file ? `no such file: ${file}` : `no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
+    if (file !== undefined) {
+        if (!fs.existsSync(file)) throw new UsageError(`--config: no such file: ${file}`);
+        return { stack: stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, ""), file, shown: file };
     }
-    const target = { stack: stack ?? path.basename(resolved).replace(/^Pulumi\.|\.ya?ml$/g, ""), file: resolved, shown: file ?? `Pulumi.${stack}.yaml` };
-    return { target, values, flags };
+    if (!fs.existsSync(stackFile(stack!))) throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
+    return { stack: stack!, file: stackFile(stack!), shown: `Pulumi.${stack}.yaml` };
 }
 
-/**
- * Runs a command on one evaluated stack. `run` returns the exit code; a usage error exits 2 with the
- * usage, an invalid config exits 1 with its message. Nothing reaches stdout unless `run` writes it.
- */
-export async function runOnStack<Line extends CommandLine>(
-    command: string,
-    usage: string,
-    argv: string[],
-    parse: (argv: string[]) => Line,
-    run: (evaluation: Evaluation, line: Line) => number,
-): Promise<number> {
-    let line: Line;
-    try {
-        line = parse(argv);
-    } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`${error.message ? `${command}: ${error.message}\n\n` : ""}${usage}\n`);
-        return error.message ? 2 : 0;
-    }
+/** The stack evaluated offline, its warnings on stderr; a bad config is a ConfigError naming the file. */
+export async function evaluateTarget(name: string, target: StackTarget): Promise<Evaluation> {
     let evaluation: Evaluation;
     try {
-        evaluation = await evaluateStack(line.target.stack, line.target.file);
+        evaluation = await evaluateStack(target.stack, target.file);
     } catch (error) {
-        process.stderr.write(`${command}: ${line.target.shown}: ${error instanceof Error ? error.message : String(error)}\n`);
-        return error instanceof ConfigError ? 1 : 3;
+        if (error instanceof ConfigError) throw new ConfigError(error.problems, target.shown);
+        throw error;
     }
-    for (const warning of evaluation.warnings) process.stderr.write(`${command}: ${line.target.shown}: warning: ${warning}\n`);
-    return run(evaluation, line);
+    for (const warning of evaluation.warnings) process.stderr.write(`${name}: ${target.shown}: warning: ${warning}\n`);
+    return evaluation;
 }
 
 /** `main(argv)` when the file is run as a script, with its exit code. */
 export function runAsScript(module: NodeModule, main: (argv: string[]) => Promise<number>): void {
-    if (require.main === module) main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+    if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -4,7 +4,7 @@
  * engine's progress streamed, and one line with the engine's own change counts after every run.
  */
 import { LocalProgramArgs, LocalWorkspace, LocalWorkspaceOptions, OpMap, OutputMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { PROGRAM, PROJECT_DIR } from "../mocks/evaluate";
+import { PROGRAM, PROJECT_DIR } from "../config/project";
 
 /** What `npm run lab` asks of the engine. */
 export const ENGINE_COMMANDS = ["up", "preview", "refresh", "down"] as const;
@@ -16,9 +16,11 @@ export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
  * would export them.
  */
 export function inlineProgram(program = PROGRAM): PulumiFn {
-    return async () => {
+    return () => {
         delete require.cache[program];
-        return { ...(require(program) as Record<string, unknown>) };
+        // A fresh require per run: import() would answer from the ES module cache, which nothing clears.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return Promise.resolve({ ...(require(program) as Record<string, unknown>) });
     };
 }
 

@@ -14,8 +14,8 @@ import { kindClusterName, kindKubeconfigFile } from "../components/cluster/clust
 import { expandHome } from "../components/cluster/kubeconfig";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
-import { UsageError, runAsScript } from "./args";
-import { PROJECT_DIR, stackFile, stackNames } from "../mocks/evaluate";
+import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
+import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
 import {
@@ -33,6 +33,8 @@ import {
     checkTarget,
     kindInState,
     kindState,
+    PluginNeed,
+    lockedVersions,
     mergeNeeds,
     portFree,
     recordedContext,
@@ -76,30 +78,26 @@ current context moved since the last up or another lab holds the namespaces. See
 export interface LabArgs {
     command: Command;
     stacks: string[];
-    /** preview only: run the policy pack, with this config file or, when "stack", the stack's own. */
-    policy?: { config: string | "stack" };
+    /** preview only: run the policy pack, with this config file or, without one, the stack's own. */
+    policy?: { file?: string };
 }
 
+const OPTIONS = { all: { type: "boolean" }, policy: { type: "boolean" }, "policy-config": { type: "string" } } as const;
+
 export function parseLabArgs(argv: string[]): LabArgs {
-    if (argv.includes("--help") || argv.includes("-h")) throw new UsageError("");
-    const all = argv.includes("--all");
-    const at = argv.indexOf("--policy-config");
-    const policyFile = at >= 0 ? argv[at + 1] : undefined;
-    if (at >= 0 && (policyFile === undefined || policyFile.startsWith("-"))) throw new UsageError("--policy-config needs a file");
-    const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
-    const policy = policyFile !== undefined ? { config: policyFile } : rest.includes("--policy") ? { config: "stack" } : undefined;
-    const unknown = rest.find((a) => a.startsWith("-") && a !== "--all" && a !== "--policy");
-    if (unknown) throw new UsageError(`unknown option ${unknown}`);
-    const [command, stack, extra] = rest.filter((a) => !a.startsWith("-"));
+    const { values, positionals } = parseCommand(argv, OPTIONS, 2);
+    const [command, stack] = positionals;
+    const all = values.all ?? false;
+    const policyFile = values["policy-config"];
     if (!COMMANDS.includes(command as Command)) throw new UsageError(command ? `unknown command ${command}` : "name a command");
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
     if (all && stack !== undefined) throw new UsageError("give a stack or --all, not both");
     if (all && command === "outputs") throw new UsageError("outputs takes one stack");
     if (!all && stack === undefined) throw new UsageError("name a stack, or --all");
     if (stack !== undefined && !stackNames().includes(stack)) throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
-    if (policy && command !== "preview") throw new UsageError("--policy and --policy-config go with preview");
-    if (policyFile !== undefined && !fs.existsSync(policyFile)) throw new UsageError(`no such file: ${policyFile}`);
-    return { command: command as Command, stacks: all ? stackNames() : [stack!], ...(policy ? { policy } : {}) };
+    if ((values.policy || policyFile !== undefined) && command !== "preview") throw new UsageError("--policy and --policy-config go with preview");
+    if (policyFile !== undefined && !fs.existsSync(policyFile)) throw new UsageError(`--policy-config: no such file: ${policyFile}`);
+    const policy = policyFile !== undefined ? { file: policyFile } : values.policy ? {} : undefined;
+    return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}) };
 }
 
 /** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
@@ -111,11 +109,12 @@ export function engineEnvironment(env: NodeJS.ProcessEnv = process.env): Record<
 
 /** What to print after `up`: where to open the shop and the dashboards. */
 export function summary(stack: string, outputs: OutputMap): string {
-    const value = (key: string) => outputs[key]?.value;
+    const value = (key: string): unknown => outputs[key]?.value;
+    const text = (key: string) => String(value(key));
     const lines = [
-        `lab ${stack} is up: scenario ${value("scenario")}, Istio ${value("istioVersion")}, shop in namespace ${value("namespace")}`,
-        `  shop        ${value("shopUrl")}  (${value("shopAccess")})`,
-        `              ${value("shopPortForward")}`,
+        `lab ${stack} is up: scenario ${text("scenario")}, Istio ${text("istioVersion")}, shop in namespace ${text("namespace")}`,
+        `  shop        ${text("shopUrl")}  (${text("shopAccess")})`,
+        `              ${text("shopPortForward")}`,
     ];
     const dashboards = (value("dashboards") ?? {}) as Record<string, { url: string; portForward: string; nodePort?: number }>;
     for (const [name, access] of Object.entries(dashboards)) {
@@ -169,12 +168,17 @@ function clusterChecks(command: Command, stack: string, deps: LabDeps, checks: (
 }
 
 /** Everything about one stack that can be checked before the engine starts; notes what it found. */
-async function prepare(command: Command, stack: string, config: LabConfig, deps: LabDeps): Promise<Plan> {
+async function prepare(command: Command, stack: string, config: LabConfig | undefined, deps: LabDeps): Promise<Plan> {
     const changes = command === "up" || command === "preview";
     const handle = await deps.open(stack);
     const plan: Plan = { stack, handle, replace: [] };
     if (command === "outputs") return plan;
     const resources: StateResource[] = stateResources(await handle.exportStack());
+    if (config === undefined) {
+        const context = recordedContext(resources);
+        if (context !== undefined) deps.note(`${stack}: ${command} on context ${context}, where its last up ran`);
+        return plan;
+    }
     if (config.cluster.kind.enabled) {
         const recorded = kindInState(resources);
         const name = recorded?.name ?? kindClusterName(config.cluster, stack);
@@ -225,8 +229,8 @@ async function prepare(command: Command, stack: string, config: LabConfig, deps:
 /** The policy pack's folder, and its config file for a stack: the given one, or the stack's own written out. */
 function policyRun(policy: LabArgs["policy"], stack: string): { packs: string[]; configs: string[] } | undefined {
     if (!policy) return undefined;
-    let config = policy.config;
-    if (config === "stack") {
+    let config = policy.file;
+    if (config === undefined) {
         config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-policy-")), `${stack}.json`);
         fs.writeFileSync(config, JSON.stringify(policyConfig(stackFile(stack)), null, 2));
     }
@@ -243,46 +247,52 @@ async function execute(command: Command, plan: Plan, deps: LabDeps, policy?: Lab
     if (command === "up" && outputs) deps.out.line(`\n${summary(plan.stack, outputs)}`);
 }
 
-export async function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
+/**
+ * Each stack's config. A bad stack file stops every command before any engine starts, except `down`:
+ * a destroy needs no config (the state says what to delete), so the lab can always be taken down.
+ */
+function loadConfigs(command: Command, stacks: string[], deps: LabDeps): { stack: string; config?: LabConfig }[] {
+    return stacks.map((stack) => {
+        try {
+            return { stack, config: loadStackFile(stackFile(stack)) };
+        } catch (error) {
+            if (!(error instanceof ConfigError)) throw error;
+            const named = new ConfigError(error.problems, `Pulumi.${stack}.yaml`);
+            if (command !== "down") throw named;
+            deps.note(`warning: ${named.message}\n  down needs no config: it deletes what the state holds`);
+            return { stack };
+        }
+    });
+}
+
+/** Every plugin a state may hold resources of, for a down whose stack file cannot say which. */
+const ANY_LAB_PLUGINS = (): PluginNeed[] =>
+    (["kubernetes", "random", "command"] as const).map((name) => ({ name, version: lockedVersions()[name], why: "the resources of the stack's state" }));
+
+export function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
-    let args: LabArgs;
-    try {
-        args = parseLabArgs(argv);
-    } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`${error.message ? `lab: ${error.message}\n\n` : ""}${USAGE}\n`);
-        return error.message ? 2 : 0;
-    }
-    const { command } = args;
-    try {
-        // Every stack file first: a bad one stops the run before any engine starts.
-        const configs = args.stacks.map((stack) => {
-            try {
-                return { stack, config: loadStackFile(stackFile(stack)) };
-            } catch (error) {
-                if (error instanceof ConfigError) throw new PreflightError(`Pulumi.${stack}.yaml: ${error.message}`);
-                throw error;
-            }
-        });
+    return runCommand("lab", USAGE, argv, async () => {
+        const args = parseLabArgs(argv);
+        const { command } = args;
+        const configs = loadConfigs(command, args.stacks, deps);
+        // Only down goes on without a config, and down runs none of the checks that read one.
+        const valid = configs.filter((c): c is { stack: string; config: LabConfig } => c.config !== undefined);
         deps.note(checkPulumiCli(deps.run));
         // Cheap checks first: the stacks against each other, then each cluster, and only then any download.
-        if (command === "up" || command === "preview") checkKindCollisions(configs);
-        if (command === "up") checkSharedClusters(configs, deps.env);
+        if (command === "up" || command === "preview") checkKindCollisions(valid);
+        if (command === "up") checkSharedClusters(valid, deps.env);
         if (command === "up" || command === "preview") {
-            for (const { stack, config } of configs) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
+            for (const { stack, config } of valid) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
         }
         if (command !== "outputs") {
-            const needs = mergeNeeds(configs.map(({ config }) => requiredPlugins(config)));
+            const needs = mergeNeeds(configs.map(({ config }) => (config ? requiredPlugins(config) : ANY_LAB_PLUGINS())));
             for (const line of checkPlugins(needs, deps.run, deps.env, deps.note)) deps.note(line);
         }
         const plans: Plan[] = [];
         for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
         for (const plan of plans) await execute(command, plan, deps, args.policy);
         return 0;
-    } catch (error) {
-        process.stderr.write(`lab: ${error instanceof Error ? error.message : String(error)}\n`);
-        return 1;
-    }
+    });
 }
 
 runAsScript(module, main);

@@ -16,7 +16,7 @@ import { kindClusterName } from "../components/cluster/cluster";
 import { ISTIO_NAMESPACE } from "../components/mesh/charts";
 import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, pinnedCluster } from "../components/cluster/kubeconfig";
 import { LabConfig, configKey } from "../config/schema";
-import { PROJECT_DIR } from "../mocks/evaluate";
+import { PROJECT_DIR } from "../config/project";
 
 /** A check that failed before the engine started: a message, exit 1. */
 export class PreflightError extends Error {}
@@ -118,7 +118,7 @@ export function checkPlugins(
 ): string[] {
     let installed: { name: string; kind: string; version: string }[];
     try {
-        installed = JSON.parse(run("pulumi", ["plugin", "ls", "--json"]) || "[]") ?? [];
+        installed = (JSON.parse(run("pulumi", ["plugin", "ls", "--json"]) || "[]") as typeof installed | null) ?? [];
     } catch (error) {
         throw new PreflightError(`cannot list Pulumi's plugins (pulumi plugin ls --json): ${firstLine(error)}`);
     }

@@ -4,8 +4,9 @@
  * Evaluates the Pulumi program offline (mocks: no Pulumi CLI, no cluster) and prints what it declares.
  */
 import { stringify } from "yaml";
-import { CommandLine, UsageError, parseCommandLine, runAsScript, runOnStack } from "./args";
-import { DeclaredResource, Evaluation, stackNames } from "../mocks/evaluate";
+import { STACK_OPTIONS, StackTarget, UsageError, evaluateTarget, parseCommand, runAsScript, runCommand, stackTarget } from "./args";
+import { ChartInputs, DeclaredResource, Evaluation } from "../mocks/evaluate";
+import { stackNames } from "../config/project";
 
 const USAGE = `usage: npm run render -- <stack> [--config FILE] [--format json|yaml]
 
@@ -14,11 +15,13 @@ const USAGE = `usage: npm run render -- <stack> [--config FILE] [--format json|y
   --format        json (default): one element per resource {type, name, inputs, parent, dependsOn, provider}
                   yaml: the Kubernetes objects as one multi-document manifest; charts as reference and values`;
 
-export function parseArgs(argv: string[]): CommandLine & { format: "json" | "yaml" } {
-    const line = parseCommandLine(argv, ["format"]);
-    const format = line.values.format ?? "json";
-    if (format !== "json" && format !== "yaml") throw new UsageError(`--format must be json or yaml, not ${format}`);
-    return { ...line, format };
+const OPTIONS = { ...STACK_OPTIONS, format: { type: "string" } } as const;
+
+export function parseArgs(argv: string[]): { target: StackTarget; format: "json" | "yaml" } {
+    const { values, positionals } = parseCommand(argv, OPTIONS, 1);
+    const format = values.format ?? "json";
+    if (format !== "json" && format !== "yaml") throw new UsageError(`--format: must be json or yaml, not ${format}`);
+    return { target: stackTarget(positionals[0], values.config), format };
 }
 
 /** What a chart's transforms change in its objects, by name (components/chart-transforms.ts). */
@@ -39,7 +42,7 @@ export function toJson(evaluation: Evaluation): string {
 }
 
 function chartDocument(r: DeclaredResource): string {
-    const { chart, version, repositoryOpts, name, namespace, values } = r.inputs;
+    const { chart, version, repositoryOpts, name, namespace, values } = r.inputs as ChartInputs;
     const source = repositoryOpts?.repo ? `${repositoryOpts.repo} ${chart}` : chart;
     const header = `# Helm chart ${source} ${version}, release ${name} in ${namespace} (Pulumi resource ${r.name}); rendered by Pulumi at deploy time`;
     const reference = { chart, version, ...(repositoryOpts ? { repository: repositoryOpts.repo } : {}), release: name, namespace };
@@ -57,7 +60,9 @@ export function toYaml(evaluation: Evaluation): string {
 }
 
 export function main(argv: string[]): Promise<number> {
-    return runOnStack("render", USAGE, argv, parseArgs, (evaluation, { format }) => {
+    return runCommand("render", USAGE, argv, async () => {
+        const { target, format } = parseArgs(argv);
+        const evaluation = await evaluateTarget("render", target);
         process.stdout.write(`${format === "json" ? toJson(evaluation) : toYaml(evaluation)}\n`);
         return 0;
     });

@@ -3,6 +3,7 @@ import { ConfigError, LabConfig } from "./schema";
 import { labConfigFrom } from "./stack";
 
 /** Whether Pulumi holds a key as a secret. Exported by the SDK's runtime but missing from its typings. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a module path the package exports but its typings do not
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
 export { ConfigError, LabConfig, PROJECT, parseLabConfig } from "./schema";

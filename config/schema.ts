@@ -344,8 +344,12 @@ export type IngressService = LabConfig["istio"]["ingress"];
 
 /** A configuration that failed validation; `problems` has one line per bad key. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
-        super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    /** `file`: the stack file the problems are in, when the message should name it. */
+    constructor(
+        readonly problems: string[],
+        readonly file?: string,
+    ) {
+        super(`${file ? `${file}: ` : ""}invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
 }
@@ -367,7 +371,9 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
             const def = schema._zod.def;
             const tag = (value as Record<string, unknown> | undefined)?.[def.discriminator];
             const option = def.options.find(
-                (o) => unwrap(o) instanceof z.ZodObject && (unwrap(o) as z.ZodObject).shape[def.discriminator]._zod.def.values.includes(tag as never),
+                (o) =>
+                    unwrap(o) instanceof z.ZodObject &&
+                    ((unwrap(o) as z.ZodObject).shape[def.discriminator] as z.ZodLiteral)._zod.def.values.includes(tag as never),
             );
             if (option === undefined) return undefined;
             schema = unwrap(option);
@@ -375,7 +381,7 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
         let next: Schema | undefined;
         if (schema instanceof z.ZodObject) {
             if (step === undefined) return Object.keys(schema.shape);
-            next = schema.shape[step as string];
+            next = schema.shape[step as string] as Schema | undefined;
         } else if (schema instanceof z.ZodRecord) {
             const keys = unwrap(schema._zod.def.keyType);
             if (step === undefined) return keys instanceof z.ZodEnum ? (keys.options as string[]) : undefined;

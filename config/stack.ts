@@ -2,6 +2,7 @@
  * From Pulumi's flat config map ("boutique-mesh:istio" -> JSON text) to the validated LabConfig.
  * The Pulumi program, the offline renderer and the tests all come through here.
  */
+import { valueAt } from "./object-path";
 import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, LabConfig, PROJECT, SECRET_PLACEHOLDER, parseLabConfig } from "./schema";
@@ -66,11 +67,7 @@ const MUST_BE_SECRET: readonly string[][] = [
 export function labConfigFrom(flat: FlatConfig, secretKeys: readonly string[] = []): LabConfig {
     const nested = unflattenConfig(flat);
     const config = parseLabConfig(nested);
-    const exposed = MUST_BE_SECRET.filter(
-        (path) =>
-            path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], nested) !== undefined &&
-            !secretKeys.includes(`${PROJECT}:${path[0]}`),
-    );
+    const exposed = MUST_BE_SECRET.filter((path) => valueAt(nested, path) !== undefined && !secretKeys.includes(`${PROJECT}:${path[0]}`));
     if (exposed.length > 0) {
         throw new ConfigError(
             exposed.map((path) => {

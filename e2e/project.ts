@@ -100,8 +100,8 @@ export class Lab {
             output += chunk.toString("utf8");
             fs.appendFileSync(this.log, chunk);
         };
-        child.stdout!.on("data", collect);
-        child.stderr!.on("data", collect);
+        child.stdout.on("data", collect);
+        child.stderr.on("data", collect);
         let limitExceeded = false;
         const interrupt = setTimeout(() => {
             limitExceeded = true;

@@ -251,7 +251,7 @@ export async function ensureTool(tool: Tool, cache = cacheDir()): Promise<Built>
     } catch (error) {
         log.end();
         const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").slice(-25).join("\n") : "";
-        throw new Error(`building ${tool.name} ${tool.version} failed: ${(error as Error).message}\n${tail}`);
+        throw new Error(`building ${tool.name} ${tool.version} failed: ${(error as Error).message}\n${tail}`, { cause: error });
     } finally {
         clearInterval(ticker);
     }

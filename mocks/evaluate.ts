@@ -3,21 +3,44 @@
  * stand in for the engine, and every resource the program declares is recorded with its inputs,
  * parent, dependencies and provider. Used by the tests, `npm run render` and `npm run bench`.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { FetchText, setDownloader } from "../components/addons/downloads";
+import { PROGRAM, stackFile } from "../config/project";
 import { PROJECT } from "../config/schema";
 import { FlatConfig, StackConfig, labConfigFrom, readStackFile } from "../config/stack";
 
 /** One declared resource, as the engine would receive it. */
+/**
+ * A resource's inputs, whatever its type. The specs read them field by field; the tools read them
+ * through a typed view (KubeObject, ChartInputs, or kubernetes-models' interfaces).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs of every resource type, typed by their readers
+export type Inputs = Record<string, any>;
+
+/** What every Kubernetes object's inputs hold. */
+export interface KubeObject {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+/** What the tools read of a helm.v4.Chart's inputs. */
+export interface ChartInputs {
+    chart: string;
+    version?: string;
+    name?: string;
+    namespace?: string;
+    repositoryOpts?: { repo?: string };
+    values?: Record<string, unknown>;
+}
+
 export interface DeclaredResource {
     /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment". */
     type: string;
     /** Pulumi resource name. */
     name: string;
     /** Inputs, resolved to plain values. */
-    inputs: Record<string, any>;
+    inputs: Inputs;
     /** Name of the parent resource, absent for the stack itself. */
     parent?: string;
     /** Names of the resources it explicitly depends on. */
@@ -70,7 +93,7 @@ export interface Evaluation {
 }
 
 /** Offline, a download at deploy time stands in as a note of what would be fetched. */
-export const offlineDownload: FetchText = async (url) => JSON.stringify({ title: "downloaded at deploy time", source: url });
+export const offlineDownload: FetchText = (url) => Promise.resolve(JSON.stringify({ title: "downloaded at deploy time", source: url }));
 
 /** What a provider computes at deploy time, as the mocks answer it. */
 function computedState(type: string, name: string): Record<string, unknown> {
@@ -83,6 +106,7 @@ function computedState(type: string, name: string): Record<string, unknown> {
  * Resolves once every registration the program started has reached the mocks. The SDK marks it
  * internal; @pulumi/pulumi is pinned, and the tests fail loudly if it ever goes away.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- internal to the SDK, so missing from its typings
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 /**
@@ -90,24 +114,8 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
  * without a word. The engine supports them (the Pulumi CLI 3.248 the lab runs), and the SDK's callback
  * server, which hands them to the engine, runs offline on 127.0.0.1: the harness turns them on.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- internal to the SDK, so missing from its typings
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => { supportsTransforms: boolean } };
-
-export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
-export const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/** The path of `Pulumi.<stack>.yaml` in the project. */
-export function stackFile(stack: string): string {
-    return path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
-}
-
-/** Every stack file in the project, by stack name. */
-export function stackNames(): string[] {
-    return fs
-        .readdirSync(PROJECT_DIR)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
-}
 
 /** Type tokens of resources that are components: they group, the engine creates nothing for them. */
 function isComponent(type: string): boolean {
@@ -135,7 +143,10 @@ export async function evaluate(
     const warnings: string[] = [];
     const log = pulumi.log as { warn: typeof pulumi.log.warn };
     const warn = log.warn;
-    log.warn = async (message: string) => void warnings.push(message);
+    log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
     try {
         return { ...(await Promise.race([run(config, stack, secretKeys, download, preview), failed])), warnings };
     } finally {
@@ -164,12 +175,12 @@ async function run(
                 const entry = declared.get(key(args.type, args.name));
                 if (entry) {
                     const { value, secretPaths } = revealSecrets(args.inputs);
-                    entry.inputs = value as Record<string, any>;
+                    entry.inputs = value as Inputs;
                     entry.secretPaths = secretPaths;
                 }
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name) } };
+                return { id: `${args.name}-id`, state: { ...(args.inputs as Inputs), ...computedState(args.type, args.name) } };
             },
-            call: (args) => args.inputs,
+            call: (args) => args.inputs as Inputs,
         },
         PROJECT,
         stack,
@@ -182,7 +193,7 @@ async function run(
     const resolveNames = async (deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined) => {
         if (deps === undefined) return [];
         const list = await new Promise<pulumi.Resource | pulumi.Resource[]>((resolve) =>
-            pulumi.output(deps as pulumi.Input<pulumi.Resource[]>).apply((value) => resolve(value as pulumi.Resource[])),
+            pulumi.output(deps as pulumi.Input<pulumi.Resource[]>).apply((value) => resolve(value)),
         );
         return (Array.isArray(list) ? list : [list]).map((r) => names.get(r) ?? "<unknown>");
     };
@@ -190,7 +201,7 @@ async function run(
 
     delete require.cache[PROGRAM];
     let exported: Record<string, unknown> = {};
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    const outputs = await pulumi.runtime.runInPulumiStack(() => {
         pulumi.runtime.registerStackTransformation((args) => {
             // The engine refuses a second resource with the same URN (pkg/resource/deploy/step_generator.go,
             // generateURN, v3.248.0): so must the mocks, which would otherwise keep only one of them.
@@ -216,8 +227,10 @@ async function run(
             pending.push(resolveNames(args.opts.dependsOn).then((d) => void (entry.dependsOn = d)));
             return undefined;
         });
-        exported = { ...require(PROGRAM) };
-        return exported;
+        // A fresh require per evaluation (its cache entry is gone): import() would answer from the ES module cache.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        exported = { ...(require(PROGRAM) as Record<string, unknown>) };
+        return Promise.resolve(exported);
     });
     await waitForRPCs();
     await Promise.all(pending);

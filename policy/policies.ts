@@ -2,6 +2,11 @@
  * The lab's CrossGuard policies, as a module the tests import; policy/index.ts packs them. They look at
  * every Kubernetes object Pulumi is about to create, the charts' rendered children included.
  */
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap" with { "resolution-mode": "import" };
+import type { IContainer } from "kubernetes-models/v1/Container" with { "resolution-mode": "import" };
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-mode": "import" };
+import type { IService } from "kubernetes-models/v1/Service" with { "resolution-mode": "import" };
+import { valueAt } from "../config/object-path";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { EXPOSURE_ANNOTATION } from "../components/labels";
 import { parse as parseYaml } from "yaml";
@@ -17,8 +22,10 @@ export const SETTINGS_SCHEMA = {
     properties: { mirrors: { type: "object" as const, additionalProperties: { type: "string" as const } } },
 };
 
-type Obj = Record<string, any>;
-type Container = Obj & { name: string; image?: string };
+/** What the policies read of every object. */
+interface KubeObject {
+    metadata?: { name?: string; annotations?: Record<string, string> };
+}
 
 /** Where each workload kind keeps its pod spec. */
 const POD_SPEC_PATH = new Map<string | undefined, readonly string[]>([
@@ -37,13 +44,18 @@ function kindOf(args: ResourceValidationArgs): string | undefined {
     return match?.[1];
 }
 
-function podSpec(args: ResourceValidationArgs): Obj | undefined {
+function podSpec(args: ResourceValidationArgs): IPodSpec | undefined {
     const path = POD_SPEC_PATH.get(kindOf(args));
-    return path?.reduce<Obj | undefined>((o, k) => o?.[k], args.props);
+    return path === undefined ? undefined : (valueAt(args.props, path) as IPodSpec | undefined);
+}
+
+/** The object's name as the messages give it: its own, or the resource's. */
+function objectName(args: ResourceValidationArgs): string {
+    return (args.props as KubeObject).metadata?.name ?? args.name;
 }
 
 /** Every container of a workload, init containers included. */
-function containers(spec: Obj): Container[] {
+function containers(spec: IPodSpec): IContainer[] {
     return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
 }
 
@@ -54,7 +66,7 @@ const INJECTED_IMAGE = "auto";
 function containerPolicy(
     name: string,
     description: string,
-    check: (container: Container, pod: Obj, settings: PolicySettings) => string | undefined,
+    check: (container: IContainer, pod: IPodSpec, settings: PolicySettings) => string | undefined,
 ): ResourceValidationPolicy {
     return {
         name,
@@ -67,7 +79,7 @@ function containerPolicy(
             const settings = args.getConfig<PolicySettings>() ?? {};
             for (const container of containers(spec)) {
                 const problem = check(container, spec, settings);
-                if (problem) reportViolation(`${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${container.name}: ${problem}`);
+                if (problem) reportViolation(`${kindOf(args)} ${objectName(args)}, container ${container.name}: ${problem}`);
             }
         },
     };
@@ -94,7 +106,7 @@ export function secretsInDocument(text: string): string[] {
     const found: string[] = [];
     const walk = (value: unknown, at: string) => {
         if (value === null || typeof value !== "object") return;
-        for (const [key, inner] of Object.entries(value as Obj)) {
+        for (const [key, inner] of Object.entries(value)) {
             const path = at ? `${at}.${key}` : key;
             if (typeof inner === "string" && inner !== "" && sensitive(key) && !SECRET_REFERENCE.test(inner)) found.push(path);
             else walk(inner, path);
@@ -120,7 +132,9 @@ export const policies: ResourceValidationPolicy[] = [
         c.securityContext?.readOnlyRootFilesystem === true ? undefined : "set readOnlyRootFilesystem: true (mount an emptyDir where it must write)",
     ),
     containerPolicy("requests-and-limits", "Containers set CPU and memory requests and limits.", (c) => {
-        const missing = ["requests", "limits"].flatMap((k) => ["cpu", "memory"].filter((r) => c.resources?.[k]?.[r] === undefined).map((r) => `${k}.${r}`));
+        const missing = ["requests", "limits"].flatMap((k) =>
+            ["cpu", "memory"].filter((r) => valueAt(c.resources, [k, r]) === undefined).map((r) => `${k}.${r}`),
+        );
         return missing.length === 0 ? undefined : `set resources ${missing.join(", ")}`;
     }),
     containerPolicy("pinned-images", "Images name one immutable version: a digest or a versioned tag, never latest.", (c) =>
@@ -140,12 +154,11 @@ export const policies: ResourceValidationPolicy[] = [
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
             if (kindOf(args) !== "Service") return;
-            const type = args.props.spec?.type;
+            const service = args.props as IService;
+            const type = service.spec?.type;
             if (type !== "NodePort" && type !== "LoadBalancer") return;
-            if (args.props.metadata?.annotations?.[EXPOSURE_ANNOTATION] === "config") return;
-            reportViolation(
-                `Service ${args.props.metadata?.name ?? args.name} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`,
-            );
+            if (service.metadata?.annotations?.[EXPOSURE_ANNOTATION] === "config") return;
+            reportViolation(`Service ${objectName(args)} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`);
         },
     },
     {
@@ -154,8 +167,8 @@ export const policies: ResourceValidationPolicy[] = [
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
             if (kindOf(args) === "ConfigMap") {
-                const name = args.props.metadata?.name ?? args.name;
-                for (const [key, text] of Object.entries((args.props.data ?? {}) as Record<string, unknown>)) {
+                const name = objectName(args);
+                for (const [key, text] of Object.entries((args.props as IConfigMap).data ?? {})) {
                     if (sensitive(key)) reportViolation(`ConfigMap ${name} holds ${key} in plain text; move it to a Secret`);
                     else if (typeof text === "string") {
                         for (const path of secretsInDocument(text)) {
@@ -166,10 +179,10 @@ export const policies: ResourceValidationPolicy[] = [
             }
             const spec = podSpec(args);
             for (const c of spec ? containers(spec) : []) {
-                for (const env of (c.env ?? []) as Obj[]) {
+                for (const env of c.env ?? []) {
                     if (env.value !== undefined && sensitive(env.name)) {
                         reportViolation(
-                            `${kindOf(args)} ${args.props.metadata?.name ?? args.name}, container ${c.name}: env ${env.name} is a plain value; use valueFrom.secretKeyRef`,
+                            `${kindOf(args)} ${objectName(args)}, container ${c.name}: env ${env.name} is a plain value; use valueFrom.secretKeyRef`,
                         );
                     }
                 }

@@ -41,7 +41,7 @@ describe("kind: a cluster of the lab's own", () => {
             // pulumi-command v1.2.1 replaces a Command only when `triggers` change; other inputs re-run `create`.
             assert.deepEqual(base.inputs.triggers, [base.inputs.environment.KIND_CLUSTER, base.inputs.environment.KIND_CONFIG]);
             for (const changed of [{ hostPort: 9090 }, { nodeImage: "kindest/node:v1.34.0" }, { name: "other" }]) {
-                const next = (await kindLab({ kind: changed } as LabConfigInput["cluster"]))["lab-cluster-kind"];
+                const next = (await kindLab({ kind: changed }))["lab-cluster-kind"];
                 assert.notDeepEqual(next.inputs.triggers, base.inputs.triggers, JSON.stringify(changed));
             }
             const same = (await kindLab())["lab-cluster-kind"];

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalProgramArgs, LocalWorkspaceOptions, OpMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { PROGRAM, PROJECT_DIR } from "../mocks/evaluate";
+import { PROGRAM, PROJECT_DIR } from "../config/project";
 import { LabStack, RunOutput, changeCounts, changeLine, inlineProgram, openStack, runEngine } from "../commands/engine";
 import { parseLabArgs } from "../commands/lab";
 
@@ -73,13 +73,16 @@ describe("lab engine: the Automation API runs of npm run lab", () => {
 
     describe("preview with the policy pack", () => {
         it("takes --policy (the stack's own policy config) or --policy-config FILE, with preview only", () => {
-            assert.deepEqual(parseLabArgs(["preview", "dev", "--policy"]), { command: "preview", stacks: ["dev"], policy: { config: "stack" } });
+            assert.deepEqual(parseLabArgs(["preview", "dev", "--policy"]), { command: "preview", stacks: ["dev"], policy: {} });
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "broken.json");
             fs.writeFileSync(file, "{}");
-            assert.deepEqual(parseLabArgs(["preview", "--policy-config", file, "dev"]), { command: "preview", stacks: ["dev"], policy: { config: file } });
+            assert.deepEqual(parseLabArgs(["preview", "--policy-config", file, "dev"]), { command: "preview", stacks: ["dev"], policy: { file } });
             assert.throws(() => parseLabArgs(["up", "dev", "--policy"]), /--policy and --policy-config go with preview/);
-            assert.throws(() => parseLabArgs(["preview", "dev", "--policy-config"]), /--policy-config needs a file/);
-            assert.throws(() => parseLabArgs(["preview", "dev", "--policy-config", "/nonexistent/p.json"]), /no such file: \/nonexistent\/p.json/);
+            assert.throws(() => parseLabArgs(["preview", "dev", "--policy-config"]), /--policy-config: needs a value/);
+            assert.throws(
+                () => parseLabArgs(["preview", "dev", "--policy-config", "/nonexistent/p.json"]),
+                /--policy-config: no such file: \/nonexistent\/p.json/,
+            );
             assert.equal(parseLabArgs(["preview", "dev"]).policy, undefined);
         });
 

@@ -7,7 +7,8 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { KIND_CREATE, KIND_DELETE, kindClusterName } from "../components/cluster/cluster";
 import { parseLabConfig } from "../config/schema";
-import { PROJECT_DIR, stackNames } from "../mocks/evaluate";
+import { PROJECT_DIR, stackNames } from "../config/project";
+import { captureStderr } from "./support/stderr";
 import { engineEnvironment, main, parseLabArgs, summary } from "../commands/lab";
 import { PreflightError, checkCluster, checkPulumiCli } from "../commands/preflight";
 import { evaluateConfig } from "./support/lab";
@@ -16,7 +17,7 @@ import { evaluateConfig } from "./support/lab";
 async function captured<T>(fn: () => Promise<T>, pathValue?: string): Promise<{ value: T; err: string }> {
     const err: string[] = [];
     const [write, savedPath] = [process.stderr.write, process.env.PATH];
-    process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (err.push(String(chunk)), true);
     if (pathValue !== undefined) process.env.PATH = pathValue;
     try {
         return { value: await fn(), err: err.join("") };
@@ -56,10 +57,11 @@ describe("lifecycle: npm run lab", () => {
         });
 
         it("prints its help and exits 0 on --help", async () => {
-            const { value, err } = await captured(() => main(["--help"]));
+            const { value, out, err } = await captureStderr(() => main(["--help"]));
             assert.equal(value, 0);
-            assert.match(err, /usage: npm run lab -- <up\|preview\|refresh\|down\|outputs> <stack> \[--all\]/);
-            assert.match(err, /PULUMI_BACKEND_URL/);
+            assert.match(out, /usage: npm run lab -- <up\|preview\|refresh\|down\|outputs> <stack> \[--all\]/);
+            assert.match(out, /PULUMI_BACKEND_URL/);
+            assert.equal(err, "", "help is no error");
         });
     });
 
@@ -87,8 +89,8 @@ describe("lifecycle: npm run lab", () => {
             fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    verison: 1.30.3\n");
             try {
                 const { value, err } = await captured(() => main(["up", "zz-invalid-for-test"]));
-                assert.equal(value, 1);
-                assert.match(err, /lab: Pulumi\.zz-invalid-for-test\.yaml: invalid configuration:\n  - boutique-mesh:istio\.verison: unknown key/);
+                assert.equal(value, 2, "a bad config is a usage error");
+                assert.match(err, /lab: Pulumi\.zz-invalid-for-test\.yaml: invalid configuration:\n {2}- boutique-mesh:istio\.verison: unknown key/);
                 assert.doesNotMatch(err, /Pulumi CLI/, "checked before looking for the CLI");
             } finally {
                 fs.rmSync(file);

@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { PATCH_FORCE, awaitCaBundle, awaitWebhookServer, failClosedValidation, validationOwnedByIstiod } from "../components/chart-transforms";
 import { holds } from "../catalog/versions";
-import type * as pulumi from "@pulumi/pulumi";
 import { Evaluation } from "../mocks/evaluate";
 import { chart, evaluateConfig, istioCharts, objectNamed } from "./support/lab";
 
@@ -99,7 +98,7 @@ describe("mesh: Istio from its Helm charts", () => {
             const values = chart(evaluation, release).inputs.values;
             let object: Record<string, any> = validator(values.base?.validationFailurePolicy ?? "Ignore");
             for (const name of chart(evaluation, release).transforms) {
-                const transform = [failClosedValidation, validationOwnedByIstiod].find((t) => t.name === name) as pulumi.ResourceTransform | undefined;
+                const transform = [failClosedValidation, validationOwnedByIstiod].find((t) => t.name === name);
                 if (transform === undefined) continue;
                 const type = "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration";
                 object = ((await transform({ type, name: "x", custom: true, props: object, opts: {} }))?.props as Record<string, any>) ?? object;

@@ -73,16 +73,25 @@ describe("mutate: the score per file, with equivalent mutants set aside", () => 
     });
 
     it("stops on a bad command line before starting Stryker", async () => {
-        const bad = [["--concurrency", "4"], ["no/such/file.ts"], ["--changed", "config/duration.ts"], ["--changed=no-such-ref-anywhere"], ["--bogus"]];
+        const bad = [
+            ["--concurrency", "4"],
+            ["no/such/file.ts"],
+            ["--changed", "config/duration.ts"],
+            ["--changed", "--base", "no-such-ref-anywhere"],
+            ["--bogus"],
+            ["--base", "main"],
+        ];
         const { value: codes, err } = await captureStderr(async () => {
             const codes: number[] = [];
             for (const argv of bad) codes.push(await main(argv));
             return codes;
         });
-        assert.deepEqual(codes, [2, 2, 2, 2, 2]);
-        assert.match(err, /unknown option or bad value: --concurrency \(1 or 2\)/);
-        assert.match(err, /no such file or folder: no\/such\/file\.ts/);
-        assert.match(err, /give files or --changed, not both/);
-        assert.match(err, /mutate: git merge-base no-such-ref-anywhere HEAD: /);
+        assert.deepEqual(codes, [2, 2, 2, 2, 2, 2]);
+        assert.match(err, /^mutate: --concurrency: must be 1 or 2, not 4$/m);
+        assert.match(err, /^mutate: no such file or folder: no\/such\/file\.ts$/m);
+        assert.match(err, /^mutate: give files or --changed, not both$/m);
+        assert.match(err, /^mutate: --base: git merge-base no-such-ref-anywhere HEAD: /m);
+        assert.match(err, /^mutate: unknown option --bogus$/m);
+        assert.match(err, /^mutate: --base goes with --changed$/m);
     });
 });

@@ -4,7 +4,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseLabConfig } from "../config/schema";
-import { PROJECT_DIR } from "../mocks/evaluate";
+import { PROJECT_DIR } from "../config/project";
 import { LabStack } from "../commands/engine";
 import { main } from "../commands/lab";
 import {
@@ -170,6 +170,30 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
                 assert.equal(result.code, 1);
                 assert.match(result.err, /the Pulumi plugin resource kubernetes 4\.34\.2/);
                 assert.deepEqual(calls, []);
+            } finally {
+                cleanup();
+            }
+        });
+
+        it("a down goes on with a stack file the schema refuses (a destroy needs no config), with every plugin a state may need", async () => {
+            const cleanup = withStackFile("zz-invalid-down", "config:\n  boutique-mesh:istio:\n    verison: 1.30.3\n");
+            try {
+                const run = tools(PULUMI);
+                const { stack, calls } = fakeStack();
+                const result = await runMain(["down", "zz-invalid-down"], { run, open: async () => stack, env: { PATH: "" } });
+                assert.equal(result.code, 0, result.err);
+                assert.match(result.notes, /warning: Pulumi\.zz-invalid-down\.yaml: invalid configuration:\n {2}- boutique-mesh:istio\.verison: unknown key/);
+                assert.match(result.notes, /down needs no config/);
+                assert.deepEqual(
+                    calls.map((c) => c.method),
+                    ["destroy"],
+                );
+                const up = await runMain(["up", "zz-invalid-down"], { run, open: async () => stack, env: { PATH: "" } });
+                assert.equal(up.code, 2, "every other command stops on it");
+                assert.deepEqual(
+                    calls.map((c) => c.method),
+                    ["destroy"],
+                );
             } finally {
                 cleanup();
             }
@@ -463,8 +487,8 @@ describe("preflight: what npm run lab checks before the engine starts", () => {
             assert.match(result.err, /MutatingWebhookConfiguration istio-sidecar-injector is no lab's: another Istio or addon install, or a leftover/);
             assert.match(result.err, /ClusterRole prometheus belongs to the lab of stack dev/);
             assert.doesNotMatch(result.err, /cert-manager/, "only what the lab's charts create");
-            assert.match(result.err, /^  kubectl --context ctx-a delete clusterroles istiod-clusterrole-istio-system prometheus$/m);
-            assert.match(result.err, /^  kubectl --context ctx-a delete mutatingwebhookconfigurations istio-sidecar-injector$/m);
+            assert.match(result.err, /^ {2}kubectl --context ctx-a delete clusterroles istiod-clusterrole-istio-system prometheus$/m);
+            assert.match(result.err, /^ {2}kubectl --context ctx-a delete mutatingwebhookconfigurations istio-sidecar-injector$/m);
             assert.deepEqual(calls, [], "the engine never started");
             // The same objects in the stack's own state are its own.
             const state = [

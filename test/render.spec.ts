@@ -24,7 +24,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
         assert.deepEqual(parseArgs(["dev"]).format, "json");
         assert.equal(parseArgs(["dev"]).target.file, path.join(ROOT, "Pulumi.dev.yaml"));
         assert.equal(parseArgs(["--config", path.join(ROOT, "Pulumi.dev.yaml"), "--format", "yaml"]).format, "yaml");
-        assert.throws(() => parseArgs(["dev", "--format", "xml"]), /--format must be json or yaml, not xml/);
+        assert.throws(() => parseArgs(["dev", "--format", "xml"]), /--format: must be json or yaml, not xml/);
         assert.throws(() => parseArgs(["no-such-stack"]), /no stack file Pulumi.no-such-stack.yaml; stacks: .*dev/);
         assert.throws(() => parseArgs([]), /name a stack or give --config FILE/);
     });
@@ -67,7 +67,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "Pulumi.broken.yaml");
         fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    verison: 1.30.3\n");
         const result = render("--config", file);
-        assert.equal(result.status, 1);
+        assert.equal(result.status, 2, "a bad config is a usage error");
         assert.equal(result.stdout, "");
         assert.match(result.stderr, /boutique-mesh:istio\.verison: unknown key/);
         assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack trace");

@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import { LabConfigInput } from "../config/schema";
 import { SCENARIOS, SCENARIO_NAMES, Scenario, applyOverrides, scenarioOverridesSchema, scenarioSchema, scenarioWarnings } from "../stacks";
 import { configProblems, pcs } from "./support/config";
 
@@ -112,7 +111,7 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
         // Of the release's services only productcatalogservice reads EXTRA_LATENCY (v0.10.6, src/productcatalogservice/server.go).
         assert.deepEqual(configProblems(pcs({ extraLatency: "6s" })), []);
         for (const service of ["frontend", "cartservice", "recommendationservice"]) {
-            assert.deepEqual(configProblems({ traffic: { services: { [service]: { extraLatency: "1s" } } } } as LabConfigInput), [
+            assert.deepEqual(configProblems({ traffic: { services: { [service]: { extraLatency: "1s" } } } }), [
                 `boutique-mesh:traffic.services.${service}.extraLatency = "1s": only productcatalogservice can add latency`,
             ]);
         }

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import { parseLabConfig } from "../config/schema";
 import { PRESETS, SCENARIOS, SCENARIO_NAMES, resolveScenario, scenarioSchema, scenarioWarnings } from "../stacks";
 import { diffEvaluations, summarize } from "../tools/bench/diff";
-import { Evaluation, stackFile, stackNames } from "../mocks/evaluate";
+import { Evaluation } from "../mocks/evaluate";
+import { stackFile, shippedStacks } from "../config/project";
 import { configProblems, pcs, rejects } from "./support/config";
 import { evaluateConfig, objectNamed, objectsOfKind, evaluatedStack } from "./support/lab";
 
@@ -24,13 +25,13 @@ function httpRoute(lab: Evaluation, name: string): Record<string, any> {
 describe("scenarios: one stack per step of the reference lab", () => {
     const labs = new Map<string, Evaluation>();
     before(async () => {
-        for (const stack of stackNames()) labs.set(stack, await evaluatedStack(stack));
+        for (const stack of shippedStacks()) labs.set(stack, await evaluatedStack(stack));
     });
     const lab = (stack: string) => labs.get(stack)!;
 
     it("ships a stack file for every step, each naming its preset", () => {
-        assert.deepEqual(stackNames(), ["canary", "dev", "fault-abort", "fault-delay", "retry", "timeout"]);
-        for (const stack of stackNames()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack);
+        assert.deepEqual(shippedStacks(), ["canary", "dev", "fault-abort", "fault-delay", "retry", "timeout"]);
+        for (const stack of shippedStacks()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack);
     });
 
     it("every preset is valid as written, and a broken one fails where it is read", () => {
@@ -150,7 +151,7 @@ describe("scenarios: one stack per step of the reference lab", () => {
     });
 
     it("runs the v1 frontend only where a scenario routes to it", () => {
-        for (const stack of stackNames()) {
+        for (const stack of shippedStacks()) {
             const hasV1 = objectsOfKind(lab(stack), "Deployment").has("frontend-v1");
             assert.equal(hasV1, (SCENARIOS[lab(stack).outputs.scenario as keyof typeof SCENARIOS].frontend.v1 ?? 0) > 0, stack);
         }
@@ -159,11 +160,11 @@ describe("scenarios: one stack per step of the reference lab", () => {
     it("switching between any two stacks never replaces an object, and touches base objects only for EXTRA_LATENCY", async () => {
         // A switch happens in one stack: its config changes, its name (which labels the namespaces) stays.
         const inPlace = new Map<string, Evaluation>();
-        for (const stack of stackNames()) inPlace.set(stack, await evaluatedStack("dev", stackFile(stack)));
+        for (const stack of shippedStacks()) inPlace.set(stack, await evaluatedStack("dev", stackFile(stack)));
         const lab = (stack: string) => inPlace.get(stack)!;
         const scenarioTypes = new Set(["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule"]);
-        for (const from of stackNames()) {
-            for (const to of stackNames()) {
+        for (const from of shippedStacks()) {
+            for (const to of shippedStacks()) {
                 if (from === to) continue;
                 const changes = diffEvaluations(lab(from), lab(to));
                 assert.deepEqual(

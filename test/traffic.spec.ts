@@ -65,7 +65,7 @@ describe("traffic: the baseline scenario's routing", () => {
                 frontendVersions({ image: "registry.lab/frontend:2.0.0", version: "2.0.0" }),
             );
             const subsets = routing.destinationRule.spec!.subsets!.map((s) => s.name);
-            const routes = routing.ingress.spec!.http![0].route!.map((r) => [r.destination!.subset!, r.weight!] as [string, number]);
+            const routes = routing.ingress.spec!.http![0].route!.map((r) => [r.destination.subset!, r.weight!] as [string, number]);
             assert.deepEqual(
                 subsets,
                 routes.map(([subset]) => subset),

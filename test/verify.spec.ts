@@ -40,7 +40,7 @@ async function captured(run: () => Promise<number>): Promise<{ code: number; out
     const err: string[] = [];
     const [log, write] = [console.log, process.stderr.write];
     console.log = (line: string) => out.push(line);
-    process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (err.push(String(chunk)), true);
     try {
         const code = await run();
         return { code, out: out.join("\n"), err: err.join("") };
@@ -603,9 +603,9 @@ describe("verify: measuring a scenario through the ingress", function () {
     });
 
     it("prints its usage on --help, with every option in the synopsis", async () => {
-        const { value: code, err } = await captureStderr(() => main(["--help"]));
+        const { value: code, out } = await captureStderr(() => main(["--help"]));
         assert.equal(code, 0);
-        const [synopsis] = err.split("\n");
+        const [synopsis] = out.split("\n");
         assert.match(synopsis, /^usage: npm run verify -- <stack> /);
         for (const option of ["--config", "--url", "--requests", "--concurrency", "--max-seconds", "--max-latency", "--json"]) {
             assert.ok(synopsis.includes(option), `the synopsis names ${option}`);
@@ -630,17 +630,20 @@ describe("verify: measuring a scenario through the ingress", function () {
         assert.equal(result.checks[1].interval.length, 2);
     });
 
-    it("exits 2 when the shop cannot be reached, or on a bad command line", async () => {
+    it("exits 1 when the shop cannot be reached, 2 on a bad command line, each with one line and no stack trace", async () => {
         const shop = await startShop({ weights: original });
         const url = shop.url;
         await shop.close();
         const refused = await captured(() => main(["dev", "--url", url, "--requests", "10"]));
-        assert.equal(refused.code, 2);
-        assert.match(refused.err, /could not reach the shop at http:\/\/127\.0\.0\.1:\d+\/: .*(ECONNREFUSED|connect)/);
+        assert.equal(refused.code, 1);
+        assert.match(refused.err, /^verify: could not reach the shop at http:\/\/127\.0\.0\.1:\d+\/: .*(ECONNREFUSED|connect)/m);
+        assert.doesNotMatch(refused.err, /\n\s+at /, "no stack trace");
         const usage = await captured(() => main(["dev", "--url", url, "--requests", "5"]));
         assert.equal(usage.code, 2);
-        assert.match(usage.err, /--requests must be a whole number from 10 to 10000, not 5/);
-        assert.equal((await captured(() => main(["dev", "--url", "not a url"]))).code, 2);
+        assert.match(usage.err, /^verify: --requests: must be a whole number from 10 to 10000, not 5$/m);
+        const notUrl = await captured(() => main(["dev", "--url", "not a url"]));
+        assert.equal(notUrl.code, 2);
+        assert.match(notUrl.err, /^verify: --url: not a URL: not a url$/m);
     });
 
     it("stops at the first requests a shop leaves unanswered instead of sending them all", async () => {
@@ -653,7 +656,7 @@ describe("verify: measuring a scenario through the ingress", function () {
         try {
             const { port } = silent.address() as net.AddressInfo;
             const result = await captured(() => main(["dev", "--url", `http://127.0.0.1:${port}/`, "--requests", "1000", "--concurrency", "10"]));
-            assert.equal(result.code, 2);
+            assert.equal(result.code, 1);
             assert.match(result.err, /could not reach the shop .*\(stopped after \d+ unanswered requests\)/);
             assert.ok(connections <= 10, `${connections} connections: no more than the requests in flight when the first went unanswered`);
         } finally {

@@ -80,7 +80,7 @@ const FULL: LabConfigInput = {
 const SECRETS = ["boutique-mesh:addons"];
 
 const labAt = (version: string, config: LabConfigInput = FULL) =>
-    evaluateAlone(flattenConfig({ ...config, istio: { ...config.istio, version } } as Record<string, unknown>), "test", SECRETS);
+    evaluateAlone(flattenConfig({ ...config, istio: { ...config.istio, version } }), "test", SECRETS);
 
 /** Leaf value paths ("server.service.type"); arrays count as one value. */
 function leafPaths(value: unknown, prefix = ""): string[] {

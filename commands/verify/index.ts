@@ -2,14 +2,13 @@
  * npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
  *
  * Measures through the ingress that the stack's scenario really happens (README, "Verify a scenario").
- * Exit 0 when every check passes, 1 when one fails, 2 on a usage or connection error.
+ * Exit 0 when every check passes, 1 when one fails or the shop cannot be reached, 2 on a bad command line or config.
  */
 import { execFileSync } from "child_process";
 import { loadStackFile } from "../../config/stack";
-import { ConfigError } from "../../config/schema";
 import { resolveScenario } from "../../stacks";
-import { CommandLine, UsageError, parseCommandLine, runAsScript } from "../args";
-import { stackNames } from "../../mocks/evaluate";
+import { STACK_OPTIONS, StackTarget, UsageError, parseCommand, runAsScript, runCommand, stackTarget } from "../args";
+import { stackNames } from "../../config/project";
 import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
 
@@ -24,10 +23,20 @@ const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--r
   --max-latency MS   baseline: the 95th percentile of page times must stay under MS (default 2000)
   --json             print the result as JSON instead of a table
 
-exit: 0 every check passed, 1 a check failed, 2 usage or connection error`;
+exit: 0 every check passed, 1 a check failed or the shop could not be reached, 2 bad command line or config`;
+
+const OPTIONS = {
+    ...STACK_OPTIONS,
+    url: { type: "string" },
+    requests: { type: "string" },
+    concurrency: { type: "string" },
+    "max-seconds": { type: "string" },
+    "max-latency": { type: "string" },
+    json: { type: "boolean" },
+} as const;
 
 interface Options {
-    line: CommandLine;
+    target: StackTarget;
     url?: string;
     requests: number;
     concurrency: number;
@@ -36,24 +45,23 @@ interface Options {
     json: boolean;
 }
 
-function integer(line: CommandLine, name: string, fallback: number, min: number, max: number): number {
-    const text = line.values[name];
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${text}`);
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name}: must be a whole number from ${min} to ${max}, not ${text}`);
     return value;
 }
 
 export function parseVerifyArgs(argv: string[]): Options {
-    const line = parseCommandLine(argv, ["url", "requests", "concurrency", "max-seconds", "max-latency"], ["json"]);
+    const { values, positionals } = parseCommand(argv, OPTIONS, 1);
     return {
-        line,
-        url: line.values.url,
-        requests: integer(line, "requests", 200, 10, 10_000),
-        concurrency: integer(line, "concurrency", 10, 1, 200),
-        maxSeconds: integer(line, "max-seconds", 300, 1, 3600),
-        maxLatencyMs: integer(line, "max-latency", 2000, 1, 600_000),
-        json: line.flags.has("json"),
+        target: stackTarget(positionals[0], values.config),
+        url: values.url,
+        requests: integer("requests", values.requests, 200, 10, 10_000),
+        concurrency: integer("concurrency", values.concurrency, 10, 1, 200),
+        maxSeconds: integer("max-seconds", values["max-seconds"], 300, 1, 3600),
+        maxLatencyMs: integer("max-latency", values["max-latency"], 2000, 1, 600_000),
+        json: values.json ?? false,
     };
 }
 
@@ -95,28 +103,18 @@ function table(rows: string[][]): string {
 
 const formatInterval = (interval?: [number, number]) => (interval ? `[${(interval[0] * 100).toFixed(1)}%, ${(interval[1] * 100).toFixed(1)}%]` : "-");
 
-export async function main(argv: string[]): Promise<number> {
-    let options: Options;
-    let checks: Check[];
-    let skipped: string[];
-    let url: string;
-    let scenarioName: string;
-    try {
-        options = parseVerifyArgs(argv);
-        const config = loadStackFile(options.line.target.file);
-        scenarioName = config.scenario;
-        // The frontend images the lab runs: the release's, and boutique.frontendV1's.
-        const codes = frontendCodes(config.boutique.release, { ...BUILT_IN_IMAGES, v1: config.boutique.frontendV1.image });
-        ({ checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes }));
-        url = options.url ?? stackUrl(options.line.target.stack);
-        new URL(url);
-    } catch (error) {
-        if (error instanceof UsageError || error instanceof ConfigError || error instanceof TypeError) {
-            process.stderr.write(`${error.message ? `verify: ${error.message}\n\n` : ""}${USAGE}\n`);
-            return error instanceof UsageError && !error.message ? 0 : 2;
-        }
-        throw error;
-    }
+export function main(argv: string[]): Promise<number> {
+    return runCommand("verify", USAGE, argv, () => verify(parseVerifyArgs(argv)));
+}
+
+async function verify(options: Options): Promise<number> {
+    const config = loadStackFile(options.target.file);
+    const scenarioName = config.scenario;
+    // The frontend images the lab runs: the release's, and boutique.frontendV1's.
+    const codes = frontendCodes(config.boutique.release, { ...BUILT_IN_IMAGES, v1: config.boutique.frontendV1.image });
+    const { checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes });
+    const url = options.url ?? stackUrl(options.target.stack);
+    if (!URL.canParse(url)) throw new UsageError(`--url: not a URL: ${url}`);
 
     const pages = pagesFor(checks);
     const result = await probe({
@@ -131,8 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     if (result.unreachable || result.samples.length === 0 || result.failures.length > result.samples.length) {
         if (result.unreachable && process.stderr.isTTY) process.stderr.write("\n");
         const stopped = result.unreachable ? ` (stopped after ${result.failures.length} unanswered requests)` : "";
-        process.stderr.write(`verify: could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}\n`);
-        return 2;
+        throw new Error(`could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}`);
     }
     const verdicts: (Check & Verdict)[] = checks.map((check) => ({ ...check, ...check.judge(result.samples) }));
     const passed = verdicts.every((v) => v.pass);
@@ -150,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(
             JSON.stringify(
                 {
-                    stack: options.line.target.stack,
+                    stack: options.target.stack,
                     scenario: scenarioName,
                     url,
                     responses: result.samples.length,

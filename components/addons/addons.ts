@@ -118,7 +118,7 @@ export class Addons extends pulumi.ComponentResource {
                     metadata: { name: DASHBOARDS_CONFIGMAP, namespace: ISTIO_NAMESPACE, labels: { app: "grafana" } },
                     data: dashboardData(dashboardSources(istioVersion, addons.grafana.dashboardsUrl), {
                         preview: pulumi.runtime.isDryRun(),
-                        warn: (message) => pulumi.log.warn(message, this),
+                        warn: (message) => void pulumi.log.warn(message, this),
                     }),
                 },
                 child,

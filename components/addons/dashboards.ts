@@ -34,6 +34,7 @@ export async function dashboardJson({ url, title }: DashboardSource, timeoutMs: 
     } catch (error) {
         throw new Error(
             `could not download Istio's "${title}" from ${url} (${(error as Error).message}); set boutique-mesh:addons.grafana.dashboardsUrl to a reachable copy`,
+            { cause: error },
         );
     }
     try {

@@ -46,7 +46,7 @@ export class Mesh extends pulumi.ComponentResource {
         const validation = holds("istiod-chart-renders-envoyfilters", istio.version) ? validationOwnedByIstiod : failClosedValidation;
         const owned = labelClusterScoped(args.namespaceLabels);
         // Shown by every preview and up: a release the lab has not read, out of support, or behind a security patch.
-        for (const warning of istioReleaseWarnings(istio, todayIso())) pulumi.log.warn(warning, this);
+        for (const warning of istioReleaseWarnings(istio, todayIso())) void pulumi.log.warn(warning, this);
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ISTIO_NAMESPACE, labels: args.namespaceLabels } }, child);
         this.namespaceResource = namespace;

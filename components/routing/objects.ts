@@ -40,7 +40,7 @@ export interface MeshPlace {
 
 /** The object as the mesh's API version; v1beta1 and v1 share their schema. */
 function served<T extends IstioObject>(object: T, place: MeshPlace): T {
-    return { ...object, apiVersion: place.networkingApi } as T;
+    return { ...object, apiVersion: place.networkingApi };
 }
 
 /** "frontend.online-boutique.svc.cluster.local". */

@@ -27,7 +27,7 @@ export class Traffic extends pulumi.ComponentResource {
     constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Traffic", name, {}, opts);
         const { scenario, place, provider } = args;
-        for (const warning of scenarioWarnings(scenario)) pulumi.log.warn(warning, this);
+        for (const warning of scenarioWarnings(scenario)) void pulumi.log.warn(warning, this);
 
         // The original frontend is a base workload; other versions exist while the scenario routes to them.
         const versions = routedVersions(scenario)

@@ -7,7 +7,7 @@ export function configProblems(input: unknown): string[] {
         parseLabConfig(input);
         return [];
     } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
         return error.problems;
     }
 }
@@ -25,4 +25,4 @@ export function rejects(input: unknown, ...patterns: RegExp[]): void {
 }
 
 /** A configuration that gives productcatalogservice this traffic policy, and nothing else. */
-export const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } }) as LabConfigInput;
+export const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } });

@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import { LabConfigInput } from "../../config/schema";
 import { flattenConfig } from "../../config/stack";
-import { DeclaredResource, Evaluation, evaluate, evaluateStack, stackFile } from "../../mocks/evaluate";
+import { DeclaredResource, Evaluation, evaluate, evaluateStack } from "../../mocks/evaluate";
+import { stackFile } from "../../config/project";
 import { extendTimeout } from "./runnable";
 
 /**
@@ -42,7 +43,7 @@ function once(key: unknown[], make: () => Promise<Evaluation>): Promise<Evaluati
 
 /** Evaluates the real program with a config written as a stack file would have it. */
 export function evaluateConfig(config: LabConfigInput = {}, stack = "test"): Promise<Evaluation> {
-    return once(["config", config, stack], () => evaluate(flattenConfig(config as Record<string, unknown>), stack));
+    return once(["config", config, stack], () => evaluate(flattenConfig(config), stack));
 }
 
 /** An evaluation no spec shares (a downloader of its own, secrets): with its time budget, and fresh each time. */

@@ -160,7 +160,8 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
         },
     };
 
-    const server = http.createServer(async (request, response) => {
+    const server = http.createServer((request, response) => void respond(request, response));
+    async function respond(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
         received++;
         const path = request.url ?? "";
         const page = path === "/" ? "home" : path.startsWith("/product/") ? "product" : path === "/cart" ? "cart" : undefined;
@@ -190,7 +191,7 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
             status = 500;
         }
         response.writeHead(status, headers).end(status === 200 ? "<html>shop</html>" : "<html>error</html>");
-    });
+    }
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     return {

@@ -2,7 +2,15 @@
  * Cross-checks of the mesh a lab declares, in the spirit of `istioctl analyze`, run offline on an
  * evaluation: the mistakes the API server accepts but that silently break traffic.
  */
-import { DeclaredResource, Evaluation } from "../../mocks/evaluate";
+import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule" with { "resolution-mode": "import" };
+import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway" with { "resolution-mode": "import" };
+import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry" with { "resolution-mode": "import" };
+import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment" with { "resolution-mode": "import" };
+import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolution-mode": "import" };
+import type { IService } from "kubernetes-models/v1/Service" with { "resolution-mode": "import" };
+import { valueAt } from "../../config/object-path";
+import { ChartInputs, DeclaredResource, Evaluation } from "../../mocks/evaluate";
 
 export type Severity = "error" | "warning";
 
@@ -32,8 +40,19 @@ export const RULES = {
 } as const;
 export type RuleCode = keyof typeof RULES;
 
-type Obj = Record<string, any>;
 type Labels = Record<string, string>;
+
+/** The kinds the rules read, as their inputs declare them. */
+interface Kinds {
+    Namespace: INamespace;
+    Service: IService;
+    Deployment: IDeployment;
+    ServiceEntry: IServiceEntry;
+    VirtualService: IVirtualService;
+    DestinationRule: IDestinationRule;
+    Gateway: IGateway;
+}
+type Obj = Kinds[keyof Kinds];
 
 interface Workload {
     namespace: string;
@@ -59,46 +78,47 @@ const nameOf = (o: Obj) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.na
 class Mesh {
     readonly objects: Obj[];
     readonly domain: string;
-    readonly namespaces: Obj[];
-    readonly services: Obj[];
+    readonly namespaces: INamespace[];
+    readonly services: IService[];
     readonly workloads: Workload[];
     readonly gatewayPods: Workload[];
 
     constructor(resources: DeclaredResource[]) {
         // Charts are Kubernetes resources too, with no kind: of() never returns them.
-        this.objects = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs);
-        const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
-        const istiod = charts.find((c) => String(c.chart).endsWith("istiod"));
-        this.domain = istiod?.values?.global?.proxy?.clusterDomain ?? "cluster.local";
+        this.objects = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs as Obj);
+        const charts = resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs as ChartInputs);
+        const istiod = charts.find((c) => c.chart.endsWith("istiod"));
+        this.domain = (valueAt(istiod?.values, ["global", "proxy", "clusterDomain"]) as string | undefined) ?? "cluster.local";
         this.namespaces = this.of("Namespace");
         this.services = this.of("Service");
         this.workloads = this.of("Deployment").map((d) => {
             const pod = d.spec?.template;
-            const containers: Obj[] = pod?.spec?.containers ?? [];
+            const containers = pod?.spec?.containers ?? [];
             return {
                 namespace: nsOf(d),
-                name: d.metadata.name,
+                name: d.metadata?.name ?? "",
                 labels: pod?.metadata?.labels ?? {},
-                ports: containers.flatMap((c) => (c.ports ?? []).map((p: Obj) => p.containerPort)),
+                ports: containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)),
             };
         });
         // The gateway chart labels its pods app: <labels.app or release>, istio: <labels.istio or release without "istio-">.
         this.gatewayPods = charts
-            .filter((c) => String(c.chart).endsWith("gateway"))
+            .filter((c) => c.chart.endsWith("gateway"))
             .map((c) => {
-                const release = c.values?.name ?? c.name;
-                const extra: Labels = c.values?.labels ?? {};
+                const values = (c.values ?? {}) as { name?: string; labels?: Labels };
+                const release = values.name ?? c.name ?? "";
+                const extra = values.labels ?? {};
                 return {
-                    namespace: c.namespace,
+                    namespace: c.namespace ?? "default",
                     name: release,
-                    labels: { ...extra, app: extra.app ?? release, istio: extra.istio ?? String(release).replace(/^istio-/, "") },
+                    labels: { ...extra, app: extra.app ?? release, istio: extra.istio ?? release.replace(/^istio-/, "") },
                     ports: [],
                 };
             });
     }
 
-    of(kind: string): Obj[] {
-        return this.objects.filter((o) => o.kind === kind);
+    of<K extends keyof Kinds>(kind: K): Kinds[K][] {
+        return this.objects.filter((o): o is Kinds[K] => o.kind === kind);
     }
 
     /** Istio's reading of a host written in a namespace: short names are local to it. */
@@ -106,8 +126,8 @@ class Mesh {
         return host.includes(".") || host === "*" ? host : `${host}.${namespace}.svc.${this.domain}`;
     }
 
-    serviceFor(fqdn: string): Obj | undefined {
-        return this.services.find((s) => `${s.metadata.name}.${nsOf(s)}.svc.${this.domain}` === fqdn);
+    serviceFor(fqdn: string): IService | undefined {
+        return this.services.find((s) => `${s.metadata?.name}.${nsOf(s)}.svc.${this.domain}` === fqdn);
     }
 
     /** True when a host is a Service of the lab or covered by a ServiceEntry. */
@@ -116,21 +136,21 @@ class Mesh {
     }
 
     serviceEntryHost(fqdn: string): boolean {
-        return this.of("ServiceEntry").some((se) =>
-            (se.spec?.hosts ?? []).some((h: string) => h === fqdn || (h.startsWith("*.") && fqdn.endsWith(h.slice(1)))),
-        );
+        return this.of("ServiceEntry").some((se) => (se.spec?.hosts ?? []).some((h) => h === fqdn || (h.startsWith("*.") && fqdn.endsWith(h.slice(1)))));
     }
 
     injected(namespace: string): boolean {
-        const labels = this.namespaces.find((n) => n.metadata.name === namespace)?.metadata.labels ?? {};
+        const labels = this.namespaces.find((n) => n.metadata?.name === namespace)?.metadata?.labels ?? {};
         return labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined;
     }
 }
 
+type Destination = NonNullable<NonNullable<NonNullable<IVirtualService["spec"]>["http"]>[number]["route"]>[number];
+
 /** Destinations of every HTTP, TLS and TCP route of a VirtualService, with the route they belong to. */
-function routes(vs: Obj): { destinations: Obj[] }[] {
+function routes(vs: IVirtualService): { destinations: Destination[] }[] {
     const spec = vs.spec ?? {};
-    return [...(spec.http ?? []), ...(spec.tls ?? []), ...(spec.tcp ?? [])].map((r: Obj) => ({ destinations: r.route ?? [] }));
+    return [...(spec.http ?? []), ...(spec.tls ?? []), ...(spec.tcp ?? [])].map((r) => ({ destinations: r.route ?? [] }));
 }
 
 export function analyze(evaluation: Evaluation): Finding[] {
@@ -158,7 +178,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
         }
         const defined = subsets.get(host) ?? new Set<string>();
         for (const subset of dr.spec?.subsets ?? []) {
-            defined.add(subset.name);
+            defined.add(subset.name ?? "");
             if (!service) continue;
             const svcNs = nsOf(service);
             const selected = mesh.workloads.filter(
@@ -169,21 +189,21 @@ export function analyze(evaluation: Evaluation): Finding[] {
                     "error",
                     "BM004",
                     dr,
-                    `subset ${subset.name} (${JSON.stringify(subset.labels ?? {})}) selects no pod behind Service ${svcNs}/${service.metadata.name}; label a Deployment's pods with it or fix the subset's labels`,
+                    `subset ${subset.name} (${JSON.stringify(subset.labels ?? {})}) selects no pod behind Service ${svcNs}/${service.metadata?.name}; label a Deployment's pods with it or fix the subset's labels`,
                 );
             }
         }
         subsets.set(host, defined);
     }
 
-    const meshHosts = new Map<string, Obj[]>();
+    const meshHosts = new Map<string, IVirtualService[]>();
     for (const vs of virtualServices) {
         const ns = nsOf(vs);
-        const bound: string[] = vs.spec?.gateways ?? [];
+        const bound = vs.spec?.gateways ?? [];
         for (const g of bound) {
             if (g === "mesh") continue;
             const [gNs, gName] = g.includes("/") ? g.split("/") : [ns, g];
-            if (!gateways.some((gw) => nsOf(gw) === gNs && gw.metadata.name === gName)) {
+            if (!gateways.some((gw) => nsOf(gw) === gNs && gw.metadata?.name === gName)) {
                 report("error", "BM006", vs, `gateway ${g} is not declared (looked for Gateway ${gNs}/${gName}); declare it or fix the name`);
             }
         }
@@ -216,13 +236,13 @@ export function analyze(evaluation: Evaluation): Finding[] {
                     continue;
                 }
                 const port = d.destination?.port?.number;
-                if (service && port !== undefined && !(service.spec?.ports ?? []).some((p: Obj) => p.port === port)) {
-                    const ports = (service.spec?.ports ?? []).map((p: Obj) => p.port).join(", ");
+                if (service && port !== undefined && !(service.spec?.ports ?? []).some((p) => p.port === port)) {
+                    const ports = (service.spec?.ports ?? []).map((p) => p.port).join(", ");
                     report(
                         "error",
                         "BM002",
                         vs,
-                        `destination ${host} port ${port} is not a port of Service ${service.metadata.namespace}/${service.metadata.name} (${ports})`,
+                        `destination ${host} port ${port} is not a port of Service ${nsOf(service)}/${service.metadata?.name} (${ports})`,
                     );
                 }
                 const subset = d.destination?.subset;
@@ -250,7 +270,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
     }
 
     for (const gw of gateways) {
-        const selector: Labels = gw.spec?.selector ?? {};
+        const selector = gw.spec?.selector ?? {};
         const pods = mesh.gatewayPods;
         if (!pods.some((p) => matches(selector, p.labels))) {
             report(
@@ -285,7 +305,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
     const optedOut = (w: Workload) => w.labels["sidecar.istio.io/inject"] === "false";
     const workloadNamespaces = new Set(mesh.workloads.filter((w) => !optedOut(w)).map((w) => w.namespace));
     for (const ns of workloadNamespaces) {
-        const namespace = mesh.namespaces.find((n) => n.metadata.name === ns);
+        const namespace = mesh.namespaces.find((n) => n.metadata?.name === ns);
         if (namespace && !mesh.injected(ns))
             report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
     }
@@ -293,7 +313,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
         if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;
         const selected = mesh.services.some((s) => nsOf(s) === w.namespace && matches(s.spec?.selector, w.labels));
         if (!selected) {
-            const deployment = mesh.of("Deployment").find((d) => d.metadata.name === w.name && nsOf(d) === w.namespace)!;
+            const deployment = mesh.of("Deployment").find((d) => d.metadata?.name === w.name && nsOf(d) === w.namespace)!;
             report("error", "BM010", deployment, `listens on ${w.ports.join(", ")} but no Service selects its pods; Istio routes only to Services`);
         }
     }

@@ -5,8 +5,8 @@
  * exit 1 when there is an error, 0 otherwise.
  */
 import { analyze, formatFinding, RULES } from "./analyze";
-import { parseCommandLine, runAsScript, runOnStack } from "../../commands/args";
-import { stackNames } from "../../mocks/evaluate";
+import { STACK_OPTIONS, evaluateTarget, parseCommand, runAsScript, runCommand, stackTarget } from "../../commands/args";
+import { stackNames } from "../../config/project";
 
 const USAGE = `usage: npm run analyze -- <stack> [--config FILE]
 
@@ -19,20 +19,17 @@ ${Object.entries(RULES)
     .join("\n")}`;
 
 export function main(argv: string[]): Promise<number> {
-    return runOnStack(
-        "analyze",
-        USAGE,
-        argv,
-        (args) => parseCommandLine(args),
-        (evaluation, line) => {
-            const findings = analyze(evaluation);
-            for (const finding of findings) console.log(formatFinding(finding));
-            const errors = findings.filter((f) => f.severity === "error").length;
-            const warnings = findings.length - errors;
-            console.log(`${line.target.shown}: ${errors} error(s), ${warnings} warning(s), ${evaluation.resources.length} resources checked`);
-            return errors > 0 ? 1 : 0;
-        },
-    );
+    return runCommand("analyze", USAGE, argv, async () => {
+        const { values, positionals } = parseCommand(argv, STACK_OPTIONS, 1);
+        const target = stackTarget(positionals[0], values.config);
+        const evaluation = await evaluateTarget("analyze", target);
+        const findings = analyze(evaluation);
+        for (const finding of findings) console.log(formatFinding(finding));
+        const errors = findings.filter((f) => f.severity === "error").length;
+        const warnings = findings.length - errors;
+        console.log(`${target.shown}: ${errors} error(s), ${warnings} warning(s), ${evaluation.resources.length} resources checked`);
+        return errors > 0 ? 1 : 0;
+    });
 }
 
 runAsScript(module, main);

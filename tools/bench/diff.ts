@@ -3,8 +3,9 @@
  * removed, changed in place, or replaced (deleted and created again, which for a Deployment means
  * its pods go away). Replacement follows the Kubernetes provider's rules for the kinds the lab uses.
  */
+import { valueAt } from "../../config/object-path";
 import { isDeepStrictEqual } from "util";
-import { DeclaredResource, Evaluation } from "../../mocks/evaluate";
+import { DeclaredResource, Evaluation, KubeObject } from "../../mocks/evaluate";
 
 export type ChangeKind = "added" | "removed" | "changed" | "replaced";
 
@@ -28,19 +29,17 @@ const IMMUTABLE: Readonly<Record<string, readonly string[][]>> = {
 /** Helm charts are replaced when their release moves. */
 const CHART_IMMUTABLE = [["name"], ["namespace"]];
 
-const at = (value: unknown, path: readonly string[]) =>
-    path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
-
 /** Only what the engine creates counts: components and the stack only group. */
 const isManaged = (r: DeclaredResource) => !r.type.startsWith("boutique-mesh:") && r.type !== "pulumi:pulumi:Stack";
 const key = (r: DeclaredResource) => `${r.type}::${r.name}`;
 /** The object in the cluster, whatever the Pulumi resource that declares it is called. */
-const identity = (r: DeclaredResource) =>
-    typeof r.inputs.kind === "string" ? `${r.inputs.apiVersion}/${r.inputs.kind}/${r.inputs.metadata?.namespace ?? ""}/${r.inputs.metadata?.name}` : undefined;
+const identity = ({ inputs }: { inputs: KubeObject }) =>
+    typeof inputs.kind === "string" ? `${inputs.apiVersion}/${inputs.kind}/${inputs.metadata?.namespace ?? ""}/${inputs.metadata?.name}` : undefined;
 
 function replacementReason(before: DeclaredResource, after: DeclaredResource): string | undefined {
-    const paths = before.type === "kubernetes:helm.sh/v4:Chart" ? CHART_IMMUTABLE : [...IMMUTABLE["*"], ...(IMMUTABLE[before.inputs.kind] ?? [])];
-    return paths.find((p) => !isDeepStrictEqual(at(before.inputs, p), at(after.inputs, p)))?.join(".");
+    const paths =
+        before.type === "kubernetes:helm.sh/v4:Chart" ? CHART_IMMUTABLE : [...IMMUTABLE["*"], ...(IMMUTABLE[(before.inputs as KubeObject).kind ?? ""] ?? [])];
+    return paths.find((p) => !isDeepStrictEqual(valueAt(before.inputs, p), valueAt(after.inputs, p)))?.join(".");
 }
 
 export function diffEvaluations(from: Evaluation, to: Evaluation): Change[] {

@@ -2,7 +2,9 @@
  * What a lab asks the scheduler for: CPU and memory requests of the workloads, their injected
  * sidecars, istiod and the gateways, read from the declared objects and chart values.
  */
-import { Evaluation } from "../../mocks/evaluate";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment" with { "resolution-mode": "import" };
+import { valueAt } from "../../config/object-path";
+import { ChartInputs, Evaluation, KubeObject } from "../../mocks/evaluate";
 
 /** CPU in millicores from a Kubernetes quantity ("100m", "2", "0.5"). */
 export function millicores(quantity: string | number | undefined): number {
@@ -62,24 +64,29 @@ const ADDON_CHART_RESOURCES: Readonly<Record<string, string[][]>> = {
     "kiali-server": [["deployment", "resources"]],
 };
 
+/** What a gateway or istiod chart's values say of its pods' resources and replicas. */
+interface PodValues {
+    resources?: ResourceRequirements;
+    replicaCount?: number;
+}
+
 export function footprint(evaluation: Evaluation): Footprint {
-    const objects = evaluation.resources.map((r) => r.inputs);
+    const objects = evaluation.resources.map((r) => r.inputs as KubeObject);
     const injected = new Set(
-        objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata.name),
+        objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata?.name),
     );
-    const charts = evaluation.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs);
+    const charts = evaluation.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.inputs as ChartInputs);
     const istiodValues = charts.find((c) => c.chart.endsWith("istiod"))?.values ?? {};
-    const sidecar = istiodValues.global?.proxy?.resources as ResourceRequirements;
+    const sidecar = valueAt(istiodValues, ["global", "proxy", "resources"]) as ResourceRequirements;
 
     let workloads = ZERO;
     let addons = ZERO;
     let injectedPods = 0;
-    for (const deployment of objects.filter((o) => o.kind === "Deployment")) {
-        const replicas = deployment.spec.replicas ?? 1;
-        const pod = deployment.spec.template.spec;
-        const inMesh = injected.has(deployment.metadata.namespace);
+    for (const deployment of objects.filter((o): o is IDeployment => o.kind === "Deployment")) {
+        const replicas = deployment.spec?.replicas ?? 1;
+        const inMesh = injected.has(deployment.metadata?.namespace);
         // Init containers run before the app and one at a time: they add nothing to the pod's steady request.
-        for (const container of pod.containers) {
+        for (const container of deployment.spec?.template.spec?.containers ?? []) {
             const requests = requestsOf(container.resources, replicas);
             if (inMesh) workloads = add(workloads, requests);
             else addons = add(addons, requests);
@@ -88,17 +95,16 @@ export function footprint(evaluation: Evaluation): Footprint {
     }
     // The addon charts keep their containers' requests in their values.
     for (const chart of charts) {
-        const name = String(chart.chart).split("/").pop();
-        const values = chart.values ?? {};
-        const paths = ADDON_CHART_RESOURCES[name ?? ""] ?? [];
-        for (const path of paths) addons = add(addons, requestsOf(path.reduce((v: any, k: string) => v?.[k], values)));
+        const paths = ADDON_CHART_RESOURCES[chart.chart.split("/").pop() ?? ""] ?? [];
+        for (const path of paths) addons = add(addons, requestsOf(valueAt(chart.values, path) as ResourceRequirements));
     }
     const sidecars = requestsOf(sidecar, injectedPods);
-    const pilot = istiodValues.pilot ?? istiodValues;
+    const pilot = (istiodValues.pilot ?? istiodValues) as PodValues;
     const istiod = requestsOf(pilot.resources, pilot.replicaCount ?? 1);
     const gateways = charts
         .filter((c) => c.chart.endsWith("gateway"))
-        .reduce<Requests>((sum, c) => add(sum, requestsOf(c.values.resources, c.values.replicaCount ?? 1)), ZERO);
+        .map((c) => (c.values ?? {}) as PodValues)
+        .reduce<Requests>((sum, values) => add(sum, requestsOf(values.resources, values.replicaCount ?? 1)), ZERO);
     const total = [workloads, addons, sidecars, istiod, gateways].reduce(add, ZERO);
     return { workloads, addons, sidecars, istiod, gateways, total, injectedPods };
 }

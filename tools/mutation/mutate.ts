@@ -1,5 +1,5 @@
 /**
- * npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--ignore-static] [--concurrency N]
+ * npm run mutate [-- FILE|FOLDER ... | --changed [--base REF]] [--force] [--ignore-static] [--concurrency N]
  *
  * Mutation testing with StrykerJS (tools/mutation/stryker.config.mjs), at low CPU priority: every file of the scope,
  * the named files, or the files of the scope changed against REF (default main), committed or not.
@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import { parse as parseYaml } from "yaml";
-import { runAsScript } from "../../commands/args";
+import { UsageError, parseCommand, runAsScript, runCommand } from "../../commands/args";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CONFIG = path.join(__dirname, "stryker.config.mjs");
@@ -23,9 +23,9 @@ export const EQUIVALENTS_FILE = path.join(__dirname, "equivalent-mutants.yaml");
 /** The score each file must reach, in percent. */
 export const GOAL = 85;
 
-const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed[=REF]] [--force] [--ignore-static] [--concurrency N]
+const USAGE = `usage: npm run mutate [-- FILE|FOLDER ... | --changed [--base REF]] [--force] [--ignore-static] [--concurrency N]
   FILE|FOLDER   mutate only these (default: every file of the scope in tools/mutation/stryker.config.mjs)
-  --changed     only the files of the scope changed against REF (default main), committed or not
+  --changed     only the files of the scope changed against --base REF (default main), committed or not
   --force       ignore the results kept from earlier runs (reports/stryker-incremental.json)
   --ignore-static  leave out the mutants of code that runs when a module loads (each restarts the tests);
                 the scores then cover the other mutants only, and the results are kept apart
@@ -143,45 +143,42 @@ function changedFiles(ref: string): string[] {
     return [...new Set([...git("diff", "--name-only", base), ...git("ls-files", "--others", "--exclude-standard")])];
 }
 
-export async function main(argv: string[]): Promise<number> {
+const OPTIONS = {
+    changed: { type: "boolean" },
+    base: { type: "string" },
+    force: { type: "boolean" },
+    "ignore-static": { type: "boolean" },
+    concurrency: { type: "string" },
+} as const;
+
+export function main(argv: string[]): Promise<number> {
+    return runCommand("mutate", USAGE, argv, () => runMutation(argv));
+}
+
+async function runMutation(argv: string[]): Promise<number> {
     const { SCOPE } = (await import(pathToFileURL(CONFIG).href)) as { SCOPE: string[] };
     const inScope = (file: string) => SCOPE.some((pattern) => matcher(pattern).test(file));
-    const named: string[] = [];
-    let changed: string | undefined;
-    let concurrency = "2";
-    const extra: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--help" || arg === "-h") {
-            console.log(USAGE);
-            return 0;
-        } else if (arg === "--changed" || arg.startsWith("--changed=")) changed = arg.slice("--changed=".length) || "main";
-        else if (arg === "--force") extra.push("--force");
-        else if (arg === "--ignore-static") extra.push("--ignoreStatic", "--incrementalFile", "reports/stryker-incremental-nostatic.json");
-        else if (arg === "--concurrency" && /^[12]$/.test(argv[i + 1] ?? "")) concurrency = argv[++i];
-        else if (arg.startsWith("-")) {
-            process.stderr.write(`mutate: unknown option or bad value: ${arg}${arg === "--concurrency" ? " (1 or 2)" : ""}\n${USAGE}\n`);
-            return 2;
-        } else {
-            const relative = path.relative(ROOT, path.resolve(arg));
-            if (!fs.existsSync(path.join(ROOT, relative))) {
-                process.stderr.write(`mutate: no such file or folder: ${arg}\n${USAGE}\n`);
-                return 2;
-            }
-            named.push(fs.statSync(path.join(ROOT, relative)).isDirectory() ? `${relative}/**/*.ts` : relative);
-        }
-    }
-    if (changed !== undefined && named.length > 0) {
-        process.stderr.write(`mutate: give files or --changed, not both\n${USAGE}\n`);
-        return 2;
-    }
+    const { values, positionals } = parseCommand(argv, OPTIONS, Infinity);
+    const concurrency = values.concurrency ?? "2";
+    if (!/^[12]$/.test(concurrency)) throw new UsageError(`--concurrency: must be 1 or 2, not ${concurrency}`);
+    if (values.base !== undefined && !values.changed) throw new UsageError("--base goes with --changed");
+    const changed = values.changed ? (values.base ?? "main") : undefined;
+    const extra = [
+        ...(values.force ? ["--force"] : []),
+        ...(values["ignore-static"] ? ["--ignoreStatic", "--incrementalFile", "reports/stryker-incremental-nostatic.json"] : []),
+    ];
+    const named = positionals.map((arg) => {
+        const relative = path.relative(ROOT, path.resolve(arg));
+        if (!fs.existsSync(path.join(ROOT, relative))) throw new UsageError(`no such file or folder: ${arg}`);
+        return fs.statSync(path.join(ROOT, relative)).isDirectory() ? `${relative}/**/*.ts` : relative;
+    });
+    if (changed !== undefined && named.length > 0) throw new UsageError("give files or --changed, not both");
     let mutate = named;
     if (changed !== undefined) {
         try {
             mutate = changedFiles(changed).filter(inScope);
         } catch (error) {
-            process.stderr.write(`mutate: ${(error as Error).message}\n`);
-            return 2;
+            throw new UsageError(`--base: ${(error as Error).message}`);
         }
         if (mutate.length === 0) {
             console.log(`mutate: no file of the scope changed against ${changed}`);

@@ -1,0 +1,37 @@
+/**
+ * The project on disk: its folder, its program and its stack files. A user's own stack files count for
+ * the commands (`npm run lab -- up --all` brings them up too); the tests and the pull-request workflow
+ * judge only the stacks the project ships, the ones git tracks, so a `Pulumi.mylab.yaml` breaks nothing.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
+
+/** The path of `Pulumi.<stack>.yaml` in the project. */
+export function stackFile(stack: string): string {
+    return path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+}
+
+/** Every stack file in the project folder, by stack name: the project's and the user's own. */
+export function stackNames(): string[] {
+    return namesOf(fs.readdirSync(PROJECT_DIR));
+}
+
+/** The stacks the project ships: the stack files git tracks. */
+export function shippedStacks(): string[] {
+    const git = spawnSync("git", ["ls-files", "--", "Pulumi.*.yaml"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    if (git.status !== 0) throw new Error(`cannot list the project's stack files with git ls-files: ${git.stderr || git.error?.message}`);
+    return namesOf(git.stdout.split("\n"));
+}
+
+function namesOf(files: string[]): string[] {
+    return files
+        .map((f) => STACK_FILE.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
