@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { OutputMap } from "@pulumi/pulumi/automation";
-import { kindClusterName, kindKubeconfigFile } from "../components/cluster/cluster";
+import { kindClusterName, kubectlFlags } from "../components/cluster/cluster";
 import { expandHome } from "../components/cluster/kubeconfig";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
@@ -42,8 +42,6 @@ import {
     runTool,
     stateResources,
 } from "./preflight";
-
-export { PreflightError } from "./preflight";
 
 const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -198,7 +196,7 @@ async function prepare(command: Command, stack: string, config: LabConfig | unde
         }
         if (state === "running" && recorded === undefined && changes) {
             // A kind cluster this stack did not create (or whose state is gone): the same checks as any cluster's.
-            const flags = ["--kubeconfig", expandHome(kindKubeconfigFile(name))];
+            const flags = kubectlFlags(config.cluster, stack).map((file) => expandHome(file));
             clusterChecks(command, stack, deps, () => [
                 checkNamespaces(stack, config, resources, deps.run, deps.env, flags),
                 checkClusterLeftovers(stack, config, resources, deps.run, deps.env, flags),
@@ -217,7 +215,7 @@ async function prepare(command: Command, stack: string, config: LabConfig | unde
         clusterChecks(command, stack, deps, () => [
             checkNamespaces(stack, config, resources, deps.run, deps.env),
             checkClusterLeftovers(stack, config, resources, deps.run, deps.env),
-            checkStoredVersions(config, deps.run, deps.env),
+            checkStoredVersions(stack, config, deps.run, deps.env),
         ]);
     } else {
         const context = recordedContext(resources);

@@ -12,7 +12,7 @@ import { STACK_LABEL } from "../components/labels";
 import { ClusterScopedKind, KUBECTL_RESOURCE, labClusterObjects } from "../catalog/cluster-objects";
 import { factsRelease } from "../catalog/releases";
 import { holds } from "../catalog/versions";
-import { kindClusterName } from "../components/cluster/cluster";
+import { kindClusterName, kubectlFlags } from "../components/cluster/cluster";
 import { ISTIO_NAMESPACE } from "../components/mesh/charts";
 import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, pinnedCluster } from "../components/cluster/kubeconfig";
 import { LabConfig, configKey } from "../config/schema";
@@ -327,12 +327,9 @@ export function checkTarget(stack: string, config: LabConfig, resources: StateRe
     );
 }
 
-/** The kubectl flags that reach the stack's pinned target. */
-function kubectlFlags(cluster: LabConfig["cluster"]): string[] {
-    return [
-        ...(cluster.kubeconfig !== undefined ? ["--kubeconfig", expandHome(cluster.kubeconfig)] : []),
-        ...(cluster.context !== undefined ? ["--context", cluster.context] : []),
-    ];
+/** The kubectl flags that reach the stack's pinned target, for kubectl run without a shell. */
+export function pinnedFlags(stack: string, config: LabConfig, env: NodeJS.ProcessEnv): string[] {
+    return kubectlFlags(pinnedCluster(config.cluster, env), stack).map((file) => expandHome(file));
 }
 
 /** Reads objects with `kubectl get ... -o json`: a List's items, one object, or none (`--ignore-not-found`). */
@@ -370,7 +367,7 @@ export function checkClusterLeftovers(
     resources: StateResource[],
     run: RunTool = runTool,
     env: NodeJS.ProcessEnv = process.env,
-    flags: string[] = kubectlFlags(pinnedCluster(config.cluster, env)),
+    flags: string[] = pinnedFlags(stack, config, env),
 ): string | undefined {
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for objects another install left";
     const wanted = labClusterObjects(factsRelease(config.istio.version), { prometheus: config.addons.prometheus.enabled, kiali: config.addons.kiali.enabled });
@@ -403,10 +400,10 @@ export function checkClusterLeftovers(
  * "v1": must appear in spec.versions"). The base chart adopts leftover CRDs, so such an up would fail in
  * the engine: refused here with what to do. Without kubectl the check is skipped (returns a note).
  */
-export function checkStoredVersions(config: LabConfig, run: RunTool = runTool, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function checkStoredVersions(stack: string, config: LabConfig, run: RunTool = runTool, env: NodeJS.ProcessEnv = process.env): string | undefined {
     if (holds("networking-v1", factsRelease(config.istio.version))) return undefined;
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster's Istio CRDs";
-    const flags = kubectlFlags(pinnedCluster(config.cluster, env));
+    const flags = pinnedFlags(stack, config, env);
     const crds = kubectlObjects<{ metadata: { name: string }; status?: { storedVersions?: string[] } }>(run, flags, ["customresourcedefinitions"], "CRDs");
     const blocking = crds.filter((c) => c.metadata.name.endsWith(".istio.io") && (c.status?.storedVersions ?? []).includes("v1"));
     if (blocking.length === 0) return undefined;
@@ -430,7 +427,7 @@ export function checkNamespaces(
     resources: StateResource[],
     run: RunTool = runTool,
     env: NodeJS.ProcessEnv = process.env,
-    target: string[] = kubectlFlags(pinnedCluster(config.cluster, env)),
+    target: string[] = pinnedFlags(stack, config, env),
 ): string | undefined {
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
     const cluster = config.cluster.kind.enabled ? { context: `kind-${kindClusterName(config.cluster, stack)}` } : pinnedCluster(config.cluster, env);

@@ -6,8 +6,6 @@ import { labConfigFrom } from "./stack";
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module path the package exports but its typings do not
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
-export { ConfigError, LabConfig, PROJECT, parseLabConfig } from "./schema";
-
 /** The stack's validated config; a bad value stops the program before anything is declared. */
 export function loadLabConfig(): LabConfig {
     try {

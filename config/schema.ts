@@ -1,13 +1,10 @@
 /**
  * The lab's one configuration: a zod schema for every `boutique-mesh:*` key, with the defaults.
  * Parsing is pure (no Pulumi, no I/O) so the program, the offline renderer and the tests share it.
- *
- * Each schema is made by a function, anew for every parse (about 2 ms here, against 0.05 ms for a
- * schema made once; a lab parses its configuration once). Made once when the module loads, every
- * change mutation testing makes in a schema would restart the test process (a "static" mutant,
- * docs/testing.md) instead of running just the tests that parse a configuration.
+ * The schema is made once, when the module loads.
  */
 import { z } from "zod";
+import { valueAt } from "./object-path";
 import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addons";
 import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../catalog/boutique";
 import { DEFAULT_ISTIO_VERSION, ISTIO_CHART_HOMES, RETIRED_ISTIO_CHART_HOST, rejectedIstioVersion, unverifiedReason } from "../catalog/releases";
@@ -22,8 +19,6 @@ export const PROJECT = "boutique-mesh";
  * base, istiod and gateway charts the lab uses (and whose addons catalog/addons.ts knows).
  */
 export const MIN_ISTIO_VERSION = "1.14.0";
-
-export { compareVersions };
 
 const dnsLabel = () =>
     z
@@ -275,71 +270,70 @@ const labObject = () =>
     });
 
 /** Rules across keys: what an addon needs, and node ports that would collide. */
-export const labConfigSchema = () =>
-    labObject().superRefine((config, ctx) => {
-        const { kind } = config.cluster;
-        if (kind.enabled) {
-            for (const key of ["kubeconfig", "context"] as const) {
-                if (config.cluster[key] !== undefined) {
-                    ctx.addIssue({
-                        code: "custom",
-                        path: ["cluster", key],
-                        input: config.cluster[key],
-                        message: "cannot be set with cluster.kind.enabled: kind creates the cluster and its kubeconfig",
-                    });
-                }
-            }
-            if (config.istio.ingress.type !== "NodePort") {
+export const labConfigSchema = labObject().superRefine((config, ctx) => {
+    const { kind } = config.cluster;
+    if (kind.enabled) {
+        for (const key of ["kubeconfig", "context"] as const) {
+            if (config.cluster[key] !== undefined) {
                 ctx.addIssue({
                     code: "custom",
-                    path: ["istio", "ingress", "type"],
-                    input: config.istio.ingress.type,
-                    message: "must be NodePort with cluster.kind.enabled: kind reaches the ingress through its node port",
+                    path: ["cluster", key],
+                    input: config.cluster[key],
+                    message: "cannot be set with cluster.kind.enabled: kind creates the cluster and its kubeconfig",
                 });
             }
         }
-        if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
+        if (config.istio.ingress.type !== "NodePort") {
             ctx.addIssue({
                 code: "custom",
-                // The key is written (it defaults to false), so the message shows it as written.
-                path: ["images", "copy", "enabled"],
-                message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
+                path: ["istio", "ingress", "type"],
+                input: config.istio.ingress.type,
+                message: "must be NodePort with cluster.kind.enabled: kind reaches the ingress through its node port",
             });
         }
-        const { prometheus, grafana, kiali, tracer } = config.addons;
-        for (const [name, addon] of [
-            ["grafana", grafana],
-            ["kiali", kiali],
-        ] as const) {
-            if (addon.enabled && !prometheus.enabled) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["addons", name, "enabled"],
-                    input: true,
-                    message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)`,
-                });
-            }
+    }
+    if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
+        ctx.addIssue({
+            code: "custom",
+            // The key is written (it defaults to false), so the message shows it as written.
+            path: ["images", "copy", "enabled"],
+            message: "needs boutique-mesh:images.mirrors: there is no mirror to copy into",
+        });
+    }
+    const { prometheus, grafana, kiali, tracer } = config.addons;
+    for (const [name, addon] of [
+        ["grafana", grafana],
+        ["kiali", kiali],
+    ] as const) {
+        if (addon.enabled && !prometheus.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["addons", name, "enabled"],
+                input: true,
+                message: `needs boutique-mesh:addons.prometheus.enabled (${name} reads the mesh's metrics from Prometheus)`,
+            });
         }
-        const ports: [PropertyKey[], number | undefined][] = [
-            [["istio", "ingress", "httpNodePort"], config.istio.ingress.type === "NodePort" ? config.istio.ingress.httpNodePort : undefined],
-            [["addons", "prometheus", "nodePort"], prometheus.enabled ? prometheus.nodePort : undefined],
-            [["addons", "grafana", "nodePort"], grafana.enabled ? grafana.nodePort : undefined],
-            [["addons", "kiali", "nodePort"], kiali.enabled ? kiali.nodePort : undefined],
-            [["addons", "tracer", "nodePort"], tracer.kind !== "none" ? tracer.nodePort : undefined],
-        ];
-        const seen = new Map<number, PropertyKey[]>();
-        for (const [path, port] of ports) {
-            if (port === undefined) continue;
-            const first = seen.get(port);
-            if (first) ctx.addIssue({ code: "custom", path, input: port, message: `node port ${port} is already taken by ${configKey(first)}` });
-            else seen.set(port, path);
-        }
-    });
+    }
+    const ports: [PropertyKey[], number | undefined][] = [
+        [["istio", "ingress", "httpNodePort"], config.istio.ingress.type === "NodePort" ? config.istio.ingress.httpNodePort : undefined],
+        [["addons", "prometheus", "nodePort"], prometheus.enabled ? prometheus.nodePort : undefined],
+        [["addons", "grafana", "nodePort"], grafana.enabled ? grafana.nodePort : undefined],
+        [["addons", "kiali", "nodePort"], kiali.enabled ? kiali.nodePort : undefined],
+        [["addons", "tracer", "nodePort"], tracer.kind !== "none" ? tracer.nodePort : undefined],
+    ];
+    const seen = new Map<number, PropertyKey[]>();
+    for (const [path, port] of ports) {
+        if (port === undefined) continue;
+        const first = seen.get(port);
+        if (first) ctx.addIssue({ code: "custom", path, input: port, message: `node port ${port} is already taken by ${configKey(first)}` });
+        else seen.set(port, path);
+    }
+});
 
 /** The validated configuration with every default applied. */
-export type LabConfig = z.infer<ReturnType<typeof labConfigSchema>>;
+export type LabConfig = z.infer<typeof labConfigSchema>;
 /** The configuration as written in a stack file (every key optional). */
-export type LabConfigInput = z.input<ReturnType<typeof labConfigSchema>>;
+export type LabConfigInput = z.input<typeof labConfigSchema>;
 export type IngressService = LabConfig["istio"]["ingress"];
 
 /** A configuration that failed validation; `problems` has one line per bad key. */
@@ -392,10 +386,6 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
         value = (value as Record<PropertyKey, unknown> | undefined)?.[step as PropertyKey];
     }
     return undefined;
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-    return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
 }
 
 /** The value at `path` as the stack file has it, or "nothing" where the key is missing. */
@@ -451,8 +441,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): stri
 
 /** Validates a configuration and applies defaults; throws ConfigError naming every bad key. */
 export function parseLabConfig(input: unknown): LabConfig {
-    const schema = labConfigSchema();
-    const result = schema.safeParse(input, { reportInput: true });
-    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input, schema)));
+    const result = labConfigSchema.safeParse(input, { reportInput: true });
+    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describe(i, input, labConfigSchema)));
     return result.data;
 }

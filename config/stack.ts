@@ -47,11 +47,6 @@ export function unflattenConfig(flat: FlatConfig): Record<string, unknown> {
     return nested;
 }
 
-/** The inverse of unflattenConfig: a nested config object in Pulumi's flat form. */
-export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
-    return Object.fromEntries(Object.entries(nested).map(([name, value]) => [`${PROJECT}:${name}`, typeof value === "string" ? value : JSON.stringify(value)]));
-}
-
 /** Keys whose values must come from a secret (`pulumi config set --secret --path ...`). */
 const MUST_BE_SECRET: readonly string[][] = [
     ["addons", "grafana", "adminPassword"],

@@ -7,8 +7,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-
-export const PROJECT_DIR = path.resolve(__dirname, "..");
+import { PROJECT_DIR, shippedStacks } from "../config/project";
 
 /** What the program needs at run time; tests, docs and the e2e itself stay behind. */
 const PROJECT_FILES = [
@@ -26,10 +25,10 @@ const PROJECT_FILES = [
     "mocks",
 ];
 
-/** Copies the project into `dir` (node_modules linked, not copied) with its stack files. */
+/** Copies the project into `dir` (node_modules linked, not copied) with the stack files it ships. */
 export function copyProject(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
-    for (const entry of [...PROJECT_FILES, ...fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f))]) {
+    for (const entry of [...PROJECT_FILES, ...shippedStacks().map((stack) => `Pulumi.${stack}.yaml`)]) {
         fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));

@@ -118,7 +118,7 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => { supportsTransforms: boolean } };
 
 /** Type tokens of resources that are components: they group, the engine creates nothing for them. */
-function isComponent(type: string): boolean {
+export function isComponent(type: string): boolean {
     return type.startsWith(`${PROJECT}:`) || type === "pulumi:pulumi:Stack";
 }
 

@@ -140,16 +140,21 @@ export function applyOverrides(preset: Scenario, overrides: ScenarioOverrides | 
 }
 
 /**
- * Things a valid scenario may not do as its author expects, for people to read before `pulumi up`.
- * Envoy retries a per-try timeout only when retryOn has 5xx or gateway-error; Istio's default has neither.
+ * Whether Envoy retries a try that hit its per-try timeout: only when retryOn has 5xx or gateway-error
+ * (a per-try timeout answers 504); Istio's default retryOn has neither.
  */
+export function retriesTimeouts(retries: NonNullable<ServicePolicy["retries"]>): boolean {
+    const conditions = (retries.retryOn ?? "").split(",").map((c) => c.trim());
+    return conditions.includes("5xx") || conditions.includes("gateway-error");
+}
+
+/** Things a valid scenario may not do as its author expects, for people to read before `pulumi up`. */
 export function scenarioWarnings(scenario: Scenario): string[] {
     const warnings: string[] = [];
     for (const [name, policy] of Object.entries(scenario.services)) {
         const retries = policy?.retries;
         if (retries?.perTryTimeout === undefined) continue;
-        const conditions = (retries.retryOn ?? "").split(",").map((c) => c.trim());
-        if (!conditions.includes("5xx") && !conditions.includes("gateway-error")) {
+        if (!retriesTimeouts(retries)) {
             warnings.push(
                 `${name}: retries.perTryTimeout is ${retries.perTryTimeout} but retryOn (${retries.retryOn ?? "Istio's default"}) has neither 5xx nor gateway-error, ` +
                     "so Envoy will not retry a request whose try timed out",

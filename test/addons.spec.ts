@@ -6,12 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { labConfigFrom, loadStackFile } from "../config/stack";
-import { flattenConfig } from "../config/stack";
 import * as pulumi from "@pulumi/pulumi";
 import { DOWNLOAD_TIMEOUT_MS, dashboardData, dashboardJson } from "../components/addons/dashboards";
 import { isPinned } from "../components/images/references";
 import { DeclaredResource, Evaluation } from "../mocks/evaluate";
-import { configProblems } from "./support/config";
+import { configProblems, flattenConfig } from "./support/config";
 import { chart, charts, evaluateConfig, objectNamed, objectsOfKind, resource, evaluateAlone } from "./support/lab";
 
 /** How the engine's wire format writes a value known only at deploy time (@pulumi/pulumi runtime/rpc.js unknownValue). */

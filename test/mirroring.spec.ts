@@ -7,7 +7,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { COPY_IMAGE_SCRIPT, copyPlan } from "../components/images/mirroring";
-import { flattenConfig, labConfigFrom } from "../config/stack";
+import { labConfigFrom } from "../config/stack";
+import { flattenConfig } from "./support/config";
 import { Evaluation } from "../mocks/evaluate";
 import { evaluateConfig } from "./support/lab";
 

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, SECRET_PLACEHOLDER } from "../config/schema";
-import { flattenConfig, labConfigFrom, loadStackFile, readStackFile, unflattenConfig } from "../config/stack";
+import { labConfigFrom, loadStackFile, readStackFile, unflattenConfig } from "../config/stack";
+import { flattenConfig } from "./support/config";
 
 /** A stack file with this text, in a temporary folder. */
 function stackFile(text: string): string {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { Z95, atLeastOnce, quantile, seededRandom, wilson } from "../commands/verify/stats";
+import { Z95, quantile, wilson } from "../commands/verify/stats";
+import { atLeastOnce, seededRandom } from "./support/random";
 
 const round = (x: number) => Number(x.toFixed(4));
 

@@ -23,7 +23,8 @@ import { SCENARIOS, Scenario, ScenarioName, scenarioSchema } from "../stacks";
 import { main } from "../commands/verify";
 import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../commands/verify/model";
 import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../commands/verify/plan";
-import { atLeastOnce, quantile, wilson } from "../commands/verify/stats";
+import { quantile, wilson } from "../commands/verify/stats";
+import { atLeastOnce } from "./support/random";
 import { Behaviour, startShop } from "./support/shop-emulator";
 import { captureStderr } from "./support/stderr";
 

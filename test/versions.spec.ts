@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { ChartName, VERSION_FACTS, compareVersions, fact, holds } from "../catalog/versions";
 import { envFromSecret, labelClusterScoped, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
-import { flattenConfig } from "../config/stack";
+import { flattenConfig } from "./support/config";
 import { DeclaredResource, Evaluation } from "../mocks/evaluate";
 import { chart, charts, objectNamed, evaluateAlone } from "./support/lab";
 

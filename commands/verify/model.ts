@@ -6,7 +6,7 @@
 import { FRONTEND } from "../../catalog/boutique";
 import { Call, ShopPage } from "./callgraph";
 import { durationMs } from "../../config/duration";
-import { Scenario, ServicePolicy } from "../../stacks";
+import { Scenario, ServicePolicy, retriesTimeouts } from "../../stacks";
 
 /** What a slow service's caller sees, given its mesh policy. */
 export interface Outcome {
@@ -17,16 +17,12 @@ export interface Outcome {
     tries: number;
 }
 
-/** Envoy retries a try that hit its per-try timeout only on these conditions. */
-const RETRIES_TIMEOUTS = ["5xx", "gateway-error"];
-
 export function expectedOutcome(policy: ServicePolicy): Outcome {
     const latency = durationMs(policy.extraLatency ?? "0") ?? 0;
     const timeout = policy.timeout ? durationMs(policy.timeout)! : Infinity;
     const perTry = policy.retries?.perTryTimeout ? durationMs(policy.retries.perTryTimeout)! : Infinity;
     if (latency < Math.min(timeout, perTry)) return { fails: false, ms: latency, tries: 1 };
-    const conditions = (policy.retries?.retryOn ?? "").split(",").map((c) => c.trim());
-    const retried = policy.retries !== undefined && perTry < Infinity && conditions.some((c) => RETRIES_TIMEOUTS.includes(c));
+    const retried = policy.retries !== undefined && perTry < Infinity && retriesTimeouts(policy.retries);
     const tries = retried ? policy.retries!.attempts + 1 : 1;
     return { fails: true, ms: Math.min(timeout, tries * perTry), tries };
 }

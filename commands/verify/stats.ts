@@ -20,27 +20,10 @@ export function wilson(successes: number, trials: number, z = Z95): [number, num
     return [low, high];
 }
 
-/** The chance that at least one of `calls` independent calls is hit, each with probability p. */
-export function atLeastOnce(p: number, calls: number): number {
-    return 1 - Math.pow(1 - p, calls);
-}
-
 /** The q-quantile (0..1) of a list of numbers, by nearest rank: the smallest value with a share q of the list at or below it. */
 export function quantile(values: number[], q: number): number {
     if (values.length === 0) return NaN;
     const sorted = [...values].sort((a, b) => a - b);
     // The rank is ceil(q·n), 1-based; q = 0 takes the smallest value.
     return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
-}
-
-/** A deterministic pseudo-random generator (mulberry32) for reproducible tests. */
-export function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }

@@ -165,14 +165,17 @@ export class Cluster extends pulumi.ComponentResource {
 
 /** `kubectl port-forward` to a Service, against the same cluster as the provider. */
 export function portForward(cluster: LabConfig["cluster"], stack: string, namespace: string, service: string, localPort: number, port: number): string {
-    return ["kubectl", kubectlTarget(cluster, stack), `-n ${namespace} port-forward svc/${service} ${localPort}:${port}`].filter(Boolean).join(" ");
+    return ["kubectl", ...kubectlFlags(cluster, stack), `-n ${namespace} port-forward svc/${service} ${localPort}:${port}`].join(" ");
 }
 
-/** The kubectl flags that reach the same cluster as the provider. */
-export function kubectlTarget(cluster: LabConfig["cluster"], stack: string): string {
-    if (cluster.kind.enabled) return `--kubeconfig ${kindKubeconfigFile(kindClusterName(cluster, stack))}`;
+/**
+ * The kubectl flags that reach the same cluster as the provider, with paths as the config writes them
+ * (`~` as a shell expands it; a command run without a shell expands them first: expandHome).
+ */
+export function kubectlFlags(cluster: LabConfig["cluster"], stack: string): string[] {
+    if (cluster.kind.enabled) return ["--kubeconfig", kindKubeconfigFile(kindClusterName(cluster, stack))];
     return [
-        ...(cluster.kubeconfig !== undefined ? [`--kubeconfig ${cluster.kubeconfig}`] : []),
-        ...(cluster.context !== undefined ? [`--context ${cluster.context}`] : []),
-    ].join(" ");
+        ...(cluster.kubeconfig !== undefined ? ["--kubeconfig", cluster.kubeconfig] : []),
+        ...(cluster.context !== undefined ? ["--context", cluster.context] : []),
+    ];
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { ConfigError, LabConfigInput, parseLabConfig } from "../../config/schema";
+import { ConfigError, LabConfigInput, PROJECT, parseLabConfig } from "../../config/schema";
+import { FlatConfig } from "../../config/stack";
 
 /** The problems a configuration is rejected with, one line each, or [] when it is accepted. */
 export function configProblems(input: unknown): string[] {
@@ -26,3 +27,8 @@ export function rejects(input: unknown, ...patterns: RegExp[]): void {
 
 /** A configuration that gives productcatalogservice this traffic policy, and nothing else. */
 export const pcs = (policy: object): LabConfigInput => ({ traffic: { services: { productcatalogservice: policy } } });
+
+/** The inverse of unflattenConfig: a nested config object in Pulumi's flat form. */
+export function flattenConfig(nested: Record<string, unknown>): FlatConfig {
+    return Object.fromEntries(Object.entries(nested).map(([name, value]) => [`${PROJECT}:${name}`, typeof value === "string" ? value : JSON.stringify(value)]));
+}

@@ -1,7 +1,7 @@
 /** Evaluating the program for a config in a test, and finding what it declared. */
 import * as fs from "fs";
 import { LabConfigInput } from "../../config/schema";
-import { flattenConfig } from "../../config/stack";
+import { flattenConfig } from "./config";
 import { DeclaredResource, Evaluation, evaluate, evaluateStack } from "../../mocks/evaluate";
 import { stackFile } from "../../config/project";
 import { extendTimeout } from "./runnable";

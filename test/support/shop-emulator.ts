@@ -12,7 +12,7 @@
  */
 import * as http from "http";
 import { AddressInfo } from "net";
-import { seededRandom } from "../../commands/verify/stats";
+import { seededRandom } from "./random";
 
 /** What the mesh does to each call to one backend. */
 export interface BackendFault {

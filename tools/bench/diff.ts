@@ -5,7 +5,7 @@
  */
 import { valueAt } from "../../config/object-path";
 import { isDeepStrictEqual } from "util";
-import { DeclaredResource, Evaluation, KubeObject } from "../../mocks/evaluate";
+import { DeclaredResource, Evaluation, KubeObject, isComponent } from "../../mocks/evaluate";
 
 export type ChangeKind = "added" | "removed" | "changed" | "replaced";
 
@@ -30,7 +30,7 @@ const IMMUTABLE: Readonly<Record<string, readonly string[][]>> = {
 const CHART_IMMUTABLE = [["name"], ["namespace"]];
 
 /** Only what the engine creates counts: components and the stack only group. */
-const isManaged = (r: DeclaredResource) => !r.type.startsWith("boutique-mesh:") && r.type !== "pulumi:pulumi:Stack";
+const isManaged = (r: DeclaredResource) => !isComponent(r.type);
 const key = (r: DeclaredResource) => `${r.type}::${r.name}`;
 /** The object in the cluster, whatever the Pulumi resource that declares it is called. */
 const identity = ({ inputs }: { inputs: KubeObject }) =>
