@@ -18,30 +18,10 @@ import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
 import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
-import {
-    PreflightError,
-    RunTool,
-    StateResource,
-    checkCluster,
-    checkKindCollisions,
-    checkClusterLeftovers,
-    checkSharedClusters,
-    checkStoredVersions,
-    checkNamespaces,
-    checkPlugins,
-    checkPulumiCli,
-    checkTarget,
-    kindInState,
-    kindState,
-    PluginNeed,
-    lockedVersions,
-    mergeNeeds,
-    portFree,
-    recordedContext,
-    requiredPlugins,
-    runTool,
-    stateResources,
-} from "./preflight";
+import { checkPlugins, checkPulumiCli, lockedVersions, mergeNeeds, PluginNeed, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
+import { checkTarget, kindInState, recordedContext, StateResource, stateResources } from "./preflight/state";
+import { checkCluster, checkKindCollisions, checkSharedClusters, kindState, portFree } from "./preflight/cluster";
+import { checkClusterLeftovers, checkNamespaces, checkStoredVersions } from "./preflight/objects";
 
 const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];

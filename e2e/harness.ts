@@ -12,7 +12,7 @@ import { baseChart, gatewayChart, grafanaChart, istiodChart, kialiChart, Loopbac
 import { ControlPlane, kwokStageFiles } from "./cluster";
 import { Lab, copyProject, setStackConfig } from "./project";
 import { PROJECT_DIR } from "../config/project";
-import { lockedVersion } from "../commands/preflight";
+import { lockedVersion } from "../commands/preflight/tools";
 import { Built, KUBERNETES_PROVIDER, ensureTools } from "./tools";
 import { execFileSync } from "child_process";
 

@@ -12,7 +12,7 @@ import { allObjects } from "./cluster";
 import { printFigures } from "./figures";
 import { PREVIOUS_DEFAULT_ISTIO, Run } from "./harness";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
-import { Changes, LAB_COMMAND_LIMIT_MS, LabRun } from "./project";
+import { BEFORE_LAYOUT, Changes, LAB_COMMAND_LIMIT_MS, LabRun, switchProgram } from "./project";
 import { policies } from "../policy/policies";
 import { shippedStacks } from "../config/project";
 
@@ -110,9 +110,11 @@ describe("the lab on the real engine and a real API server", function () {
         assert.match(result.output, /pulled from docker\.io although its mirror is mirror\.invalid\/hub/);
     });
 
-    it(`up dev at Istio ${PREVIOUS_DEFAULT_ISTIO}, the previous default: creates the lab, every Deployment Available, every Istio object accepted by the real CRDs`, async () => {
+    it(`up dev at Istio ${PREVIOUS_DEFAULT_ISTIO}, the previous default, by the program before the layout moved: creates the lab, every Deployment Available, every Istio object accepted by the real CRDs`, async () => {
+        switchProgram(run.lab.dir, BEFORE_LAYOUT);
+        assert.ok(fs.existsSync(path.join(run.lab.dir, "tools", "lab.ts")), "the program as it was before the move");
         run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.version", PREVIOUS_DEFAULT_ISTIO, "--stack", "dev"]);
-        const changes = await lab(`first up (Istio ${PREVIOUS_DEFAULT_ISTIO})`, "up", "dev");
+        const changes = await lab(`first up (Istio ${PREVIOUS_DEFAULT_ISTIO}, program ${BEFORE_LAYOUT.slice(0, 7)})`, "up", "dev");
         assert.ok(changes.create > 60, `created ${changes.create}`);
         assert.equal(changes.update + changes.replace + changes.delete, 0);
         for (const name of ["frontend", "productcatalogservice", "cartservice", "redis-cart", "loadgenerator"]) await assertAvailable(name);
@@ -129,6 +131,15 @@ describe("the lab on the real engine and a real API server", function () {
         assert.equal(discovery.image, `docker.io/istio/pilot:${PREVIOUS_DEFAULT_ISTIO}`);
         // The program's warning reaches the user through the engine's diagnostics.
         assert.match(lastOutput, /Istio 1\.30\.3 misses security fixes that 1\.30\.4 has \(ISTIO-SECURITY-2026-006\)/);
+    });
+
+    it("today's program, its files moved into domain folders, finds that lab unchanged: every URN the same, nothing to update", async () => {
+        switchProgram(run.lab.dir);
+        assert.ok(fs.existsSync(path.join(run.lab.dir, "commands", "lab.ts")), "today's program");
+        const preview = await lab("preview after the layout moved", "preview", "dev");
+        assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
+        const up = await lab("up after the layout moved", "up", "dev");
+        assert.deepEqual({ ...up, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
     });
 
     it(`upgrades that lab in place to the default Istio ${DEFAULT_ISTIO_VERSION}: nothing created, replaced or deleted`, async () => {

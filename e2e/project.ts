@@ -34,6 +34,37 @@ export function copyProject(dir: string): void {
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
 }
 
+/**
+ * The last commit before the project's files moved into domain folders (issue 20). A lab brought up
+ * by its program must update in place with today's: every URN the same, nothing to change.
+ */
+export const BEFORE_LAYOUT = "8a584d8558061ab9ec952de5a12fee03f195070c";
+
+/** What a program switch keeps in the project copy: the stack files (with the run's config) and node_modules. */
+const KEPT = /^(Pulumi\..+\.yaml|node_modules)$/;
+
+/**
+ * Replaces the program in the project copy `dir` with the one of an earlier commit of this repository
+ * (its tree without stack files, tests, docs and the e2e), or with today's when no commit is given.
+ * The state lives outside the copy; the stack files and their config stay.
+ */
+export function switchProgram(dir: string, commit?: string): void {
+    for (const entry of fs.readdirSync(dir)) if (!KEPT.test(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    if (commit === undefined) {
+        for (const entry of PROJECT_FILES) fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+        return;
+    }
+    const archive = spawnSync("git", ["archive", "--format=tar", commit, "--", ".", ":!Pulumi.*.yaml", ":!test", ":!e2e", ":!docs"], {
+        cwd: PROJECT_DIR,
+        maxBuffer: 256 * 2 ** 20,
+    });
+    if (archive.status !== 0) {
+        throw new Error(`git archive ${commit} failed (a clone with this repository's history is needed): ${archive.stderr.toString().trim()}`);
+    }
+    const tar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+    if (tar.status !== 0) throw new Error(`tar -x of commit ${commit} failed: ${tar.stderr.toString().trim()}`);
+}
+
 /** Sets plain (non-secret) config keys in a stack file, keeping its comments. */
 export function setStackConfig(file: string, values: Record<string, unknown>): void {
     const doc = parseDocument(fs.readFileSync(file, "utf8"));

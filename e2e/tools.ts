@@ -11,7 +11,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lockedVersion } from "../commands/preflight";
+import { lockedVersion } from "../commands/preflight/tools";
 
 const E2E_DIR = __dirname;
 

@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
 import { parseChanges } from "../e2e/project";
 import { TOOLS, cacheDir, toolDir } from "../e2e/tools";
-import { lockedVersion } from "../commands/preflight";
+import { lockedVersion } from "../commands/preflight/tools";
 import { changeLine } from "../commands/engine";
 
 describe("e2e harness (offline parts)", () => {

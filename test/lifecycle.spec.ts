@@ -10,7 +10,8 @@ import { parseLabConfig } from "../config/schema";
 import { PROJECT_DIR, stackNames } from "../config/project";
 import { captureStderr } from "./support/stderr";
 import { engineEnvironment, main, parseLabArgs, summary } from "../commands/lab";
-import { PreflightError, checkCluster, checkPulumiCli } from "../commands/preflight";
+import { checkPulumiCli, PreflightError } from "../commands/preflight/tools";
+import { checkCluster } from "../commands/preflight/cluster";
 import { evaluateConfig } from "./support/lab";
 
 /** Runs `fn` with stderr captured and PATH replaced. */

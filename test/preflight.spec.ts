@@ -7,16 +7,8 @@ import { parseLabConfig } from "../config/schema";
 import { PROJECT_DIR } from "../config/project";
 import { LabStack } from "../commands/engine";
 import { main } from "../commands/lab";
-import {
-    PreflightError,
-    RunTool,
-    checkKindCollisions,
-    checkPlugins,
-    checkSharedClusters,
-    kindState,
-    lockedVersions,
-    requiredPlugins,
-} from "../commands/preflight";
+import { checkPlugins, lockedVersions, PreflightError, requiredPlugins, RunTool } from "../commands/preflight/tools";
+import { checkKindCollisions, checkSharedClusters, kindState } from "../commands/preflight/cluster";
 import { captureStderr } from "./support/stderr";
 
 const KUBERNETES = { name: "kubernetes", kind: "resource", version: "4.34.2" };

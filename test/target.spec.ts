@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse as parseYaml, stringify } from "yaml";
 import { expandHome, kubeTarget, kubeconfigFiles, mergeKubeconfigs, providerTarget, singleKubeconfig } from "../components/cluster/kubeconfig";
 import { parseLabConfig } from "../config/schema";
-import { clusterServer } from "../commands/preflight";
+import { clusterServer } from "../commands/preflight/cluster";
 import { evaluateConfig } from "./support/lab";
 
 /** A kubeconfig with one context per entry: [context, cluster, server, ca]. */
