@@ -1,6 +1,13 @@
 import { strict as assert } from "assert";
 import { EXIT, UsageError, parseCommand, runCommand, stackTarget } from "../commands/args";
 import { ConfigError } from "../config/schema";
+import { main as lab } from "../commands/lab";
+import { main as policyConfig } from "../commands/policy-config";
+import { main as render } from "../commands/render";
+import { main as verify } from "../commands/verify";
+import { main as analyze } from "../tools/analyze/cli";
+import { main as bench } from "../tools/bench/bench";
+import { main as mutate } from "../tools/mutation/mutate";
 import { captureStderr } from "./support/stderr";
 
 const OPTIONS = { config: { type: "string" }, all: { type: "boolean" } } as const;
@@ -64,5 +71,25 @@ describe("args: one command-line convention for every command", () => {
         assert.throws(() => stackTarget("nope", undefined), /no stack file Pulumi\.nope\.yaml; stacks: .*dev/);
         assert.throws(() => stackTarget(undefined, "/nonexistent/Pulumi.x.yaml"), /--config: no such file: \/nonexistent\/Pulumi\.x\.yaml/);
         assert.equal(stackTarget(undefined, "Pulumi.dev.yaml").stack, "dev");
+    });
+
+    it("every command answers --help the same way: its usage on stdout, nothing on stderr, exit 0", async () => {
+        const commands = { lab, "policy-config": policyConfig, render, verify, analyze, bench, mutate };
+        for (const [name, main] of Object.entries(commands)) {
+            const { value, out, err } = await captureStderr(() => main(["--help"]));
+            assert.equal(value, 0, name);
+            assert.match(out, new RegExp(`^usage: npm run (-s )?${name}\\b`), name);
+            assert.equal(err, "", name);
+        }
+    });
+
+    it("every command refuses an unknown option the same way: one line naming it, exit 2", async () => {
+        const commands = { lab, "policy-config": policyConfig, render, verify, analyze, bench, mutate };
+        for (const [name, main] of Object.entries(commands)) {
+            const { value, out, err } = await captureStderr(() => main(["--no-such-option"]));
+            assert.equal(value, 2, name);
+            assert.equal(out, "", name);
+            assert.equal(err.split("\n")[0], `${name}: unknown option --no-such-option`, name);
+        }
     });
 });
