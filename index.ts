@@ -1,7 +1,7 @@
-import { Lab } from "./components/lab";
+import { LAB_NAME, Lab } from "./components/lab";
 import { loadLabConfig } from "./config";
 
-const lab = new Lab("lab", { config: loadLabConfig() });
+const lab = new Lab(LAB_NAME, { config: loadLabConfig() });
 
 /** Where to open the shop, and how to reach it when the ingress has no address of its own. */
 export const shopUrl = lab.shopUrl;

@@ -18,6 +18,14 @@ import { labTransforms } from "./teardown";
 import { Traffic } from "./routing/traffic";
 import { meshTracing } from "./mesh/tracing";
 
+/** The Lab's name in the program (index.ts): the first part of every resource name under it. */
+export const LAB_NAME = "lab";
+
+/** The name of the Lab's Cluster component, derived from the Lab's. */
+export function labCluster(name: string): string {
+    return `${name}-cluster`;
+}
+
 export interface LabArgs {
     config: LabConfig;
 }
@@ -50,7 +58,7 @@ export class Lab extends pulumi.ComponentResource {
         super("boutique-mesh:index:Lab", name, {}, opts);
         const config: LabConfig = { ...args.config, cluster: pinnedCluster(args.config.cluster) };
         const stack = pulumi.getStack();
-        const cluster = new Cluster(`${name}-cluster`, { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
+        const cluster = new Cluster(labCluster(name), { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
         const { provider } = cluster;
         // How every object leaves the cluster (components/teardown.ts); the charts' objects included.
         const inLab = { parent: this, transforms: labTransforms(cluster.kindCluster) };

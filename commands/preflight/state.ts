@@ -2,7 +2,9 @@
  * What a stack's state says (its kind cluster, the context of its last up, its objects), and a target
  * that moved since the last up.
  */
+import { clusterChildren } from "../../components/cluster/cluster";
 import { pinnedCluster } from "../../components/cluster/kubeconfig";
+import { LAB_NAME, labCluster } from "../../components/lab";
 import { LabConfig } from "../../config/schema";
 import { PreflightError } from "./tools";
 
@@ -23,16 +25,19 @@ function urnName(urn: string): string {
     return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/** The kind cluster the state holds (components/cluster/cluster.ts names it `<cluster component>-kind`). */
+/** The program's Cluster children, by the names they have in every stack's state. */
+const CLUSTER = clusterChildren(labCluster(LAB_NAME));
+
+/** The kind cluster the state holds. */
 export function kindInState(resources: StateResource[]): { urn: string; name: string } | undefined {
-    const kind = resources.find((r) => r.type === "command:local:Command" && urnName(r.urn) === "lab-cluster-kind");
+    const kind = resources.find((r) => r.type === "command:local:Command" && urnName(r.urn) === CLUSTER.kind);
     const name = (kind?.inputs?.environment as Record<string, unknown> | undefined)?.KIND_CLUSTER;
     return kind && typeof name === "string" ? { urn: kind.urn, name } : undefined;
 }
 
 /** The context the lab's provider was given at the last up (components/cluster/kubeconfig.ts pins it). */
 export function recordedContext(resources: StateResource[]): string | undefined {
-    const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes" && urnName(r.urn) === "lab-cluster-provider");
+    const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes" && urnName(r.urn) === CLUSTER.provider);
     const context = provider?.inputs?.context;
     return typeof context === "string" ? context : undefined;
 }

@@ -74,6 +74,11 @@ rm -f ${KUBECONFIG_FILE}`;
 export const KIND_KUBECONFIG = `kubeconfig=$(kind get kubeconfig --name "$KIND_CLUSTER") || exit 1
 printf '%s\n' "$kubeconfig"`;
 
+/** The names of a Cluster's children, derived from its own: the preflight finds them in a stack's state. */
+export function clusterChildren(name: string) {
+    return { kind: `${name}-kind`, kindKubeconfig: `${name}-kind-kubeconfig`, provider: `${name}-provider`, adoptingProvider: `${name}-adopting-provider` };
+}
+
 export interface ClusterArgs {
     cluster: LabConfig["cluster"];
     /** The ingress exposure, whose node port kind publishes. */
@@ -102,6 +107,7 @@ export class Cluster extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Cluster", name, {}, opts);
         const { cluster } = args;
+        const children = clusterChildren(name);
         let settings: k8s.ProviderArgs;
         if (cluster.kind.enabled) {
             if (args.ingress.type !== "NodePort") throw new Error("kind needs the ingress on a node port (validated in config)");
@@ -111,7 +117,7 @@ export class Cluster extends pulumi.ComponentResource {
             // its triggers change and otherwise re-runs `create` (v1.2.1 provider/pkg/provider/common/inputs.go,
             // local/commandController.go). The old cluster goes first: the new one may need its name and port.
             const kind = new command.local.Command(
-                `${name}-kind`,
+                children.kind,
                 {
                     create: KIND_CREATE,
                     delete: KIND_DELETE,
@@ -125,7 +131,7 @@ export class Cluster extends pulumi.ComponentResource {
             // The kubeconfig holds the client key: never logged (pulumi-command logs stdout unless `logging`
             // says otherwise; additionalSecretOutputs only protects the state), never handed to later runs.
             const kubeconfig = new command.local.Command(
-                `${name}-kind-kubeconfig`,
+                children.kindKubeconfig,
                 {
                     create: KIND_KUBECONFIG,
                     environment: { KIND_CLUSTER: this.kindName },
@@ -157,8 +163,8 @@ export class Cluster extends pulumi.ComponentResource {
         // not deleted and created again, as the provider otherwise does (pulumi-kubernetes v4.32.0
         // provider/pkg/provider/diff.go: ConfigMaps force a replacement unless enableConfigMapMutable).
         settings = { ...settings, enableConfigMapMutable: true };
-        this.provider = new k8s.Provider(`${name}-provider`, settings, { parent: this });
-        this.adoptingProvider = new k8s.Provider(`${name}-adopting-provider`, { ...settings, upsertExistingObjects: true }, { parent: this });
+        this.provider = new k8s.Provider(children.provider, settings, { parent: this });
+        this.adoptingProvider = new k8s.Provider(children.adoptingProvider, { ...settings, upsertExistingObjects: true }, { parent: this });
         this.registerOutputs({ kindName: this.kindName });
     }
 }
