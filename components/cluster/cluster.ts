@@ -47,7 +47,8 @@ export function kindKubeconfigFile(kindName: string): string {
     return `~/.kube/kind-${kindName}.yaml`;
 }
 
-const KUBECONFIG_FILE = '"$HOME/.kube/kind-$KIND_CLUSTER.yaml"';
+/** The same file in the scripts, for the shell: "$HOME/.kube/kind-$KIND_CLUSTER.yaml". */
+const KUBECONFIG_FILE = `"${kindKubeconfigFile("$KIND_CLUSTER").replace(/^~/, "$HOME")}"`;
 
 /** Creates the cluster unless it exists (a rebuild after a failed up finds it), waiting for its control plane. */
 export const KIND_CREATE = `${REQUIRE_TOOLS}
