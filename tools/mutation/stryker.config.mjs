@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 /** The logic whose tests the mutation score measures. */
 export const SCOPE = [
     "config/duration.ts",
+    "config/object-path.ts",
     "config/schema.ts",
     "config/stack.ts",
     "stacks/*.ts",
@@ -38,6 +39,7 @@ const FIRST = [
     "chart-transforms",
     "target",
     "duration",
+    "object-path",
     "stats",
     "images",
     "istio-objects",
