@@ -67,7 +67,7 @@ export async function runCommand(name: string, usage: string, argv: string[], ru
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         process.stderr.write(`${name}: ${message}\n`);
-        if (error instanceof UsageError) process.stderr.write(`(${name} --help shows the usage)\n`);
+        if (error instanceof UsageError) process.stderr.write(`(npm run ${name} -- --help shows the usage)\n`);
         return error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed;
     }
 }
