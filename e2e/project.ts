@@ -40,6 +40,17 @@ export function copyProject(dir: string): void {
  */
 export const BEFORE_LAYOUT = "8a584d8558061ab9ec952de5a12fee03f195070c";
 
+/**
+ * Whether this clone holds `commit`. A shallow clone may not (then false: the caller says so); a full
+ * clone of this repository always does, so there its absence is an error.
+ */
+export function hasCommit(commit: string): boolean {
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: PROJECT_DIR, encoding: "utf8" });
+    if (git("cat-file", "-e", `${commit}^{commit}`).status === 0) return true;
+    if (git("rev-parse", "--is-shallow-repository").stdout.trim() === "true") return false;
+    throw new Error(`commit ${commit} is not in this clone of the repository, which is not shallow either`);
+}
+
 /** What a program switch keeps in the project copy: the stack files (with the run's config) and node_modules. */
 const KEPT = /^(Pulumi\..+\.yaml|node_modules)$/;
 
