@@ -120,7 +120,7 @@ describe("the lab on the real engine and a real API server", function () {
             );
         }
         run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.version", PREVIOUS_DEFAULT_ISTIO, "--stack", "dev"]);
-        const changes = await lab(`first up (Istio ${PREVIOUS_DEFAULT_ISTIO}, program ${BEFORE_LAYOUT.slice(0, 7)})`, "up", "dev");
+        const changes = await lab(`first up (${PREVIOUS_DEFAULT_ISTIO}, at ${BEFORE_LAYOUT.slice(0, 7)})`, "up", "dev");
         assert.ok(changes.create > 60, `created ${changes.create}`);
         assert.equal(changes.update + changes.replace + changes.delete, 0);
         for (const name of ["frontend", "productcatalogservice", "cartservice", "redis-cart", "loadgenerator"]) await assertAvailable(name);

@@ -44,7 +44,11 @@ describe("args: one command-line convention for every command", () => {
 
     it("turns every error into one line `<command>: <what>: <why>` and its exit code, never a stack trace", async () => {
         const cases: [unknown, number, RegExp][] = [
-            [new UsageError("--format: must be json or yaml, not xml"), 2, /^x: --format: must be json or yaml, not xml\n\(npm run x -- --help shows the usage\)\n$/],
+            [
+                new UsageError("--format: must be json or yaml, not xml"),
+                2,
+                /^x: --format: must be json or yaml, not xml\n\(npm run x -- --help shows the usage\)\n$/,
+            ],
             [
                 new ConfigError(["boutique-mesh:istio.verison: unknown key"]),
                 2,
