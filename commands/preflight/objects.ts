@@ -113,14 +113,14 @@ export function checkNamespaces(
     resources: StateResource[],
     run: RunTool = runTool,
     env: NodeJS.ProcessEnv = process.env,
-    target: string[] = pinnedFlags(stack, config, env),
+    flags: string[] = pinnedFlags(stack, config, env),
 ): string | undefined {
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
     const cluster = config.cluster.kind.enabled ? { context: `kind-${kindClusterName(config.cluster, stack)}` } : pinnedCluster(config.cluster, env);
     const wanted = [ISTIO_NAMESPACE, config.boutique.namespace];
     const found = kubectlObjects<{ metadata: { name: string; labels?: Record<string, string> } }>(
         run,
-        target,
+        flags,
         ["namespace", ...wanted, "--ignore-not-found"],
         "namespaces",
     );
@@ -128,7 +128,7 @@ export function checkNamespaces(
     const conflicts = found.filter((ns) => !ours.has(ns.metadata.name));
     if (conflicts.length === 0) return undefined;
     const where = cluster.context ? `context ${cluster.context}` : "the cluster";
-    const kubectl = ["kubectl", ...target].join(" ");
+    const kubectl = ["kubectl", ...flags].join(" ");
     const lines = conflicts.map(({ metadata }) => {
         const { text, anotherLab } = whose(metadata.labels, stack, "another install");
         const advice = anotherLab ? "" : `; if nothing else needs it: ${kubectl} delete namespace ${metadata.name}`;
