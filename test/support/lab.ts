@@ -23,6 +23,8 @@ function frozen<T>(value: T): T {
 }
 
 const evaluations = new Map<string, Promise<Evaluation>>();
+/** The mutant active when the kept evaluations were made (Stryker's `__stryker__.activeMutant`), null without one. */
+let evaluatedWith: string | null = null;
 
 /**
  * The program evaluates the same config to the same resources (test/ordering.spec.ts, determinism), so
@@ -30,6 +32,13 @@ const evaluations = new Map<string, Promise<Evaluation>>();
  * is part of the key: the program pins its context.
  */
 function once(key: unknown[], make: () => Promise<Evaluation>): Promise<Evaluation> {
+    // Under mutation testing the process lives on from one mutant to the next: an evaluation made with
+    // another mutant active (or none) says nothing about this one's program.
+    const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant ?? null;
+    if (mutant !== evaluatedWith) {
+        evaluations.clear();
+        evaluatedWith = mutant;
+    }
     const id = JSON.stringify([...key, process.env.KUBECONFIG ?? null]);
     let found = evaluations.get(id);
     if (found === undefined) {
