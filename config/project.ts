@@ -22,11 +22,16 @@ export function stackNames(): string[] {
     return namesOf(fs.readdirSync(PROJECT_DIR));
 }
 
-/** The stacks the project ships: the stack files git tracks. */
+/**
+ * The stacks the project ships: the stack files git tracks. A copy of the project that git does not
+ * track (Stryker's sandbox) holds only what was copied: its stack files, every one.
+ */
 export function shippedStacks(): string[] {
-    const git = spawnSync("git", ["ls-files", "--", "Pulumi.*.yaml"], { cwd: PROJECT_DIR, encoding: "utf8" });
-    if (git.status !== 0) throw new Error(`cannot list the project's stack files with git ls-files: ${git.stderr || git.error?.message}`);
-    return namesOf(git.stdout.split("\n"));
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: PROJECT_DIR, encoding: "utf8" });
+    if (git("ls-files", "--error-unmatch", "Pulumi.yaml").status !== 0) return stackNames();
+    const tracked = git("ls-files", "--", "Pulumi.*.yaml");
+    if (tracked.status !== 0) throw new Error(`cannot list the project's stack files with git ls-files: ${tracked.stderr || tracked.error?.message}`);
+    return namesOf(tracked.stdout.split("\n"));
 }
 
 function namesOf(files: string[]): string[] {
