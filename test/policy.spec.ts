@@ -229,6 +229,8 @@ describe("policy: each rule on one object", () => {
             [],
         );
         assert.deepEqual(violations(CONFIG_MAP, { metadata: { name: "ini" }, data: { "grafana.ini": "[auth.anonymous]\nenabled = true\n: : not yaml" } }), []);
+        // A key left empty in YAML is null: no secret, and nothing to walk into.
+        assert.deepEqual(violations(CONFIG_MAP, { metadata: { name: "empty" }, data: { "config.yaml": "auth:\n  token:\n  password: ~\n" } }), []);
     });
 
     it("names an object without metadata by its resource name, and reads objects with only what their schema requires", () => {
