@@ -9,7 +9,6 @@ import { PROGRAM, stackFile } from "../config/project";
 import { PROJECT } from "../config/schema";
 import { FlatConfig, StackConfig, labConfigFrom, readStackFile } from "../config/stack";
 
-/** One declared resource, as the engine would receive it. */
 /**
  * A resource's inputs, whatever its type. The specs read them field by field; the tools read them
  * through a typed view (KubeObject, ChartInputs, or kubernetes-models' interfaces).
@@ -34,6 +33,7 @@ export interface ChartInputs {
     values?: Record<string, unknown>;
 }
 
+/** One declared resource, as the engine would receive it. */
 export interface DeclaredResource {
     /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment". */
     type: string;
