@@ -37,6 +37,7 @@ export const SCOPE = [
 const FIRST = [
     "releases",
     "chart-transforms",
+    "charts",
     "target",
     "duration",
     "object-path",
