@@ -18,7 +18,7 @@ import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
 import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
-import { checkPlugins, checkPulumiCli, lockedVersions, mergeNeeds, PluginNeed, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
+import { checkPlugins, checkPulumiCli, everyPlugin, mergeNeeds, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
 import { checkTarget, kindInState, recordedContext, StateResource, stateResources } from "./preflight/state";
 import { checkCluster, checkKindCollisions, checkSharedClusters, kindState, portFree } from "./preflight/cluster";
 import { checkClusterLeftovers, checkNamespaces, checkStoredVersions } from "./preflight/objects";
@@ -243,10 +243,6 @@ function loadConfigs(command: Command, stacks: string[], deps: LabDeps): { stack
     });
 }
 
-/** Every plugin a state may hold resources of, for a down whose stack file cannot say which. */
-const ANY_LAB_PLUGINS = (): PluginNeed[] =>
-    (["kubernetes", "random", "command"] as const).map((name) => ({ name, version: lockedVersions()[name], why: "the resources of the stack's state" }));
-
 export function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand("lab", USAGE, argv, async () => {
@@ -263,7 +259,7 @@ export function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<
             for (const { stack, config } of valid) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
         }
         if (command !== "outputs") {
-            const needs = mergeNeeds(configs.map(({ config }) => (config ? requiredPlugins(config) : ANY_LAB_PLUGINS())));
+            const needs = mergeNeeds(configs.map(({ config }) => (config ? requiredPlugins(config) : everyPlugin("the resources of the stack's state"))));
             for (const line of checkPlugins(needs, deps.run, deps.env, deps.note)) deps.note(line);
         }
         const plans: Plan[] = [];

@@ -64,6 +64,11 @@ export function lockedVersions(lockFile = path.join(PROJECT_DIR, "package-lock.j
     return { kubernetes: version("kubernetes"), random: version("random"), command: version("command") };
 }
 
+/** Every plugin the lab may use, each once at its locked version: for a state whose stack file cannot say which. */
+export function everyPlugin(why: string, versions = lockedVersions()): PluginNeed[] {
+    return (Object.entries(versions) as [PluginNeed["name"], string][]).map(([name, version]) => ({ name, version, why }));
+}
+
 /**
  * The plugins the program will ask for: kubernetes always; random only for a secret it generates
  * (components/addons/addons.ts: Grafana's admin password, Kiali's signing key); command only for a kind
