@@ -3,7 +3,7 @@
  * the program run in this process (an inline program, so no Node.js language plugin is needed), the
  * engine's progress streamed, and one line with the engine's own change counts after every run.
  */
-import { LocalProgramArgs, LocalWorkspace, LocalWorkspaceOptions, OpMap, OutputMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalProgramArgs, LocalWorkspace, LocalWorkspaceOptions, OpMap, OutputMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { PROGRAM, PROJECT_DIR } from "../config/project";
 
 /** What `npm run lab` asks of the engine. */
@@ -42,6 +42,16 @@ export function openStack(
 ): Promise<Stack> {
     return select({ stackName, workDir: PROJECT_DIR }, { envVars, program });
 }
+
+/**
+ * How many resource steps the engine runs at once. Its default is four per CPU (pulumi/pulumi v3.248.0
+ * pkg/cmd/pulumi/operations/up.go, defaultParallel: GOMAXPROCS × 4), 8 on a 2-core laptop, and a step
+ * holds its slot while the provider waits on the cluster (a Deployment until Available), not while it
+ * computes: with 8, a first up spent most of its time queued behind waits. One slot per resource of a
+ * lab (about 110) lets every step start when its dependencies are done; the API server sees at most
+ * the provider's own client limits (pulumi-kubernetes v4.25.0 provider/pkg/provider/provider.go, Configure: burst 120, 50 requests a second).
+ */
+export const ENGINE_PARALLEL = 128;
 
 /** The five counts the lab reports. */
 export interface ChangeCounts {
@@ -93,7 +103,14 @@ export async function runEngine(
     command: EngineCommand,
     stackName: string,
     stack: LabStack,
-    options: { program?: PulumiFn; replace?: string[]; out?: RunOutput; policy?: { packs: string[]; configs: string[] } } = {},
+    options: {
+        program?: PulumiFn;
+        replace?: string[];
+        out?: RunOutput;
+        policy?: { packs: string[]; configs: string[] };
+        /** Every engine event, as it arrives (commands/timings.ts times the steps with it). */
+        onEvent?: (event: EngineEvent) => void;
+    } = {},
 ): Promise<OutputMap | undefined> {
     const out = options.out ?? consoleOutput;
     // The change line starts on a line of its own even when the progress did not end one.
@@ -105,25 +122,26 @@ export async function runEngine(
     const report = (ops: OpMap | undefined) => out.line(`${lastChar === "\n" ? "" : "\n"}${changeLine(stackName, command, ops)}`);
     const program = options.program ?? inlineProgram();
     const replace = options.replace?.length ? { replace: options.replace } : {};
+    const onEvent = options.onEvent;
     switch (command) {
         case "up": {
-            const result = await stack.up({ onOutput, color: "auto", program, ...replace });
+            const result = await stack.up({ onOutput, onEvent, parallel: ENGINE_PARALLEL, color: "auto", program, ...replace });
             report(result.summary.resourceChanges);
             return result.outputs;
         }
         case "preview": {
             const policy = options.policy ? { policyPacks: options.policy.packs, policyPackConfigs: options.policy.configs } : {};
-            const result = await stack.preview({ onOutput, color: "auto", diff: true, program, ...replace, ...policy });
+            const result = await stack.preview({ onOutput, onEvent, parallel: ENGINE_PARALLEL, color: "auto", diff: true, program, ...replace, ...policy });
             report(result.changeSummary);
             return undefined;
         }
         case "refresh": {
-            const result = await stack.refresh({ onOutput, color: "auto" });
+            const result = await stack.refresh({ onOutput, onEvent, parallel: ENGINE_PARALLEL, color: "auto" });
             report(result.summary.resourceChanges);
             return undefined;
         }
         case "down": {
-            const result = await stack.destroy({ onOutput, color: "auto" });
+            const result = await stack.destroy({ onOutput, onEvent, parallel: ENGINE_PARALLEL, color: "auto" });
             report(result.summary.resourceChanges);
             // The stack file is the user's source: only the stack's state goes.
             await stack.workspace.removeStack(stackName, { preserveConfig: true });

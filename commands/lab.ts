@@ -18,6 +18,7 @@ import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
 import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
+import { StepClock, Timings, stateRelations } from "./timings";
 import { checkPlugins, checkPulumiCli, everyPlugin, mergeNeeds, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
 import { checkTarget, kindInState, recordedContext, StateResource, stateResources } from "./preflight/state";
 import { checkCluster, checkKindCollisions, checkSharedClusters, kindState, portFree } from "./preflight/cluster";
@@ -26,7 +27,7 @@ import { checkClusterLeftovers, checkNamespaces, checkStoredVersions } from "./p
 const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
 
-const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all]
+const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all] [--timings FILE]
        npm run lab -- preview <stack> [--policy | --policy-config FILE]
 
   up        create or update the stack's lab, then print where to open the shop and the dashboards
@@ -40,6 +41,9 @@ const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [
             (npm run -s policy-config -- <stack>); a violation fails the preview
   --policy-config FILE
             the same with another policy config file
+  --timings FILE
+            write when each resource's step started and ended, and the dependencies the state
+            records, as JSON (one stack; npm run e2e's benchmark reads it)
 
 After up, preview, refresh and down one line gives the engine's counts:
   lab: <stack> <command>: create=<n> update=<n> replace=<n> delete=<n> same=<n>
@@ -58,9 +62,11 @@ export interface LabArgs {
     stacks: string[];
     /** preview only: run the policy pack, with this config file or, without one, the stack's own. */
     policy?: { file?: string };
+    /** Where to write the run's step times (commands/timings.ts). */
+    timings?: string;
 }
 
-const OPTIONS = { all: { type: "boolean" }, policy: { type: "boolean" }, "policy-config": { type: "string" } } as const;
+const OPTIONS = { all: { type: "boolean" }, policy: { type: "boolean" }, "policy-config": { type: "string" }, timings: { type: "string" } } as const;
 
 export function parseLabArgs(argv: string[]): LabArgs {
     const { values, positionals } = parseCommand(argv, OPTIONS, 2);
@@ -74,8 +80,10 @@ export function parseLabArgs(argv: string[]): LabArgs {
     if (stack !== undefined && !stackNames().includes(stack)) throw new UsageError(`no stack file Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}`);
     if ((values.policy || policyFile !== undefined) && command !== "preview") throw new UsageError("--policy and --policy-config go with preview");
     if (policyFile !== undefined && !fs.existsSync(policyFile)) throw new UsageError(`--policy-config: no such file: ${policyFile}`);
+    if (values.timings !== undefined && (all || command === "outputs")) throw new UsageError("--timings goes with one stack's up, preview, refresh or down");
     const policy = policyFile !== undefined ? { file: policyFile } : values.policy ? {} : undefined;
-    return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}) };
+    const timings = values.timings !== undefined ? { timings: path.resolve(values.timings) } : {};
+    return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}), ...timings };
 }
 
 /** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
@@ -215,13 +223,28 @@ function policyRun(policy: LabArgs["policy"], stack: string): { packs: string[];
     return { packs: [path.join(PROJECT_DIR, "policy")], configs: [path.resolve(config)] };
 }
 
-async function execute(command: Command, plan: Plan, deps: LabDeps, policy?: LabArgs["policy"]): Promise<void> {
+async function execute(command: Command, plan: Plan, deps: LabDeps, args: LabArgs): Promise<void> {
     if (command === "outputs") {
         const outputs = await plan.handle.outputs();
         deps.out.line(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
         return;
     }
-    const outputs = await runEngine(command, plan.stack, plan.handle, { replace: plan.replace, out: deps.out, policy: policyRun(policy, plan.stack) });
+    // A down's relations are read before it removes the state.
+    const relationsBefore = args.timings !== undefined && command === "down" ? stateRelations(await plan.handle.exportStack()) : undefined;
+    const clock = args.timings !== undefined ? new StepClock() : undefined;
+    const outputs = await runEngine(command, plan.stack, plan.handle, {
+        replace: plan.replace,
+        out: deps.out,
+        policy: policyRun(args.policy, plan.stack),
+        onEvent: clock?.onEvent,
+    });
+    if (clock && args.timings !== undefined) {
+        const seconds = clock.elapsed() / 1000;
+        const relations = relationsBefore ?? stateRelations(await plan.handle.exportStack());
+        const timings: Timings = { stack: plan.stack, command, seconds, steps: clock.steps, ...relations };
+        fs.writeFileSync(args.timings, `${JSON.stringify(timings, null, 2)}\n`);
+        deps.note(`${plan.stack}: step times in ${args.timings}`);
+    }
     if (command === "up" && outputs) deps.out.line(`\n${summary(plan.stack, outputs)}`);
 }
 
@@ -264,7 +287,7 @@ export function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<
         }
         const plans: Plan[] = [];
         for (const { stack, config } of configs) plans.push(await prepare(command, stack, config, deps));
-        for (const plan of plans) await execute(command, plan, deps, args.policy);
+        for (const plan of plans) await execute(command, plan, deps, args);
         return 0;
     });
 }
