@@ -9,6 +9,7 @@
  * tested as such: under mocks a Chart has no children.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { named } from "./transforms";
 
 /** Type tokens of the objects these transforms touch, as Chart v4 registers them. */
 export const VALIDATING_WEBHOOKS = "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration";
@@ -44,11 +45,6 @@ const unchanged = undefined;
 function withMetadata(args: pulumi.ResourceTransformArgs, field: "labels" | "annotations", entries: Record<string, string>): pulumi.ResourceTransformResult {
     const object = args.props as KubeObject & { metadata?: { labels?: Record<string, string> } };
     return { props: { ...object, metadata: { ...object.metadata, [field]: { ...object.metadata?.[field], ...entries } } }, opts: args.opts };
-}
-
-/** A transform made by a factory, named for what it does, as `npm run render` lists it. */
-function named(name: string, transform: pulumi.ResourceTransform): pulumi.ResourceTransform {
-    return Object.defineProperty(transform, "name", { value: name });
 }
 
 /**

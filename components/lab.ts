@@ -14,7 +14,9 @@ import { networkingApi } from "./routing/objects";
 import { Mesh } from "./mesh/mesh";
 import { Mirroring } from "./images/mirroring";
 import { pinnedCluster } from "./cluster/kubeconfig";
-import { labTransforms } from "./teardown";
+import { teardownTransforms } from "./teardown";
+import { skipServiceAwait } from "./awaits";
+import { allOf } from "./transforms";
 import { Traffic } from "./routing/traffic";
 import { meshTracing } from "./mesh/tracing";
 
@@ -60,8 +62,11 @@ export class Lab extends pulumi.ComponentResource {
         const stack = pulumi.getStack();
         const cluster = new Cluster(labCluster(name), { cluster: config.cluster, ingress: config.istio.ingress, stack }, { parent: this });
         const { provider } = cluster;
-        // How every object leaves the cluster (components/teardown.ts); the charts' objects included.
-        const inLab = { parent: this, transforms: labTransforms(cluster.kindCluster) };
+        // How every object leaves the cluster (components/teardown.ts) and which of the provider's waits
+        // it skips (components/awaits.ts); the charts' objects included. One transform: one call each.
+        // The namespaces the lab owns, filled below once made; the engine runs the transform later.
+        const namespaces = new Map<string, pulumi.Resource>();
+        const inLab = { parent: this, transforms: [allOf([...teardownTransforms(cluster.kindCluster, () => namespaces), skipServiceAwait])] };
         const namespaceLabels = { [STACK_LABEL]: stack };
         const mirrors = config.images.mirrors;
         const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain, networkingApi: networkingApi(config.istio.version) };
@@ -111,6 +116,7 @@ export class Lab extends pulumi.ComponentResource {
             },
             inLab,
         );
+        namespaces.set(mesh.namespace, mesh.namespaceResource).set(place.namespace, boutique.namespace);
         const ingress = new Ingress(
             `${name}-ingress`,
             { place, gatewayLabels: mesh.ingressGatewaySpec.labels, dependsOn: [boutique.namespace, mesh.istiod], provider },

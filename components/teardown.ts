@@ -62,7 +62,31 @@ export function deletedWithCluster(cluster: pulumi.Resource): pulumi.ResourceTra
     return deleteWithCluster;
 }
 
-/** The transforms every component of the lab gets. */
-export function labTransforms(kindCluster?: pulumi.Resource): pulumi.ResourceTransform[] {
-    return [deleteKeptObjects, adoptExistingCrds, ...(kindCluster ? [deletedWithCluster(kindCluster)] : [])];
+/**
+ * A namespaced object goes with its namespace, where the lab owns it: destroy skips the object's own
+ * delete (as for the kind cluster above) and the namespace's delete, which the provider awaits until
+ * the namespace is gone, has the namespace controller delete everything in it at once. The engine
+ * deletes in layers, each started only once the one before has finished (pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/deployment_executor.go: "each list must execute completes before the next list
+ * can safely begin"), so a lab's dependency chain (routes, workloads, istiod, addons, CRDs) made
+ * `down` wait for its slowest object at every link; only cluster-scoped objects keep theirs. An object
+ * that already goes with something (the kind cluster) keeps that. The namespaces are looked up when
+ * the engine runs the transform, after the Lab's constructor has made them.
+ */
+export function deletedWithNamespace(namespaces: () => ReadonlyMap<string, pulumi.Resource>): pulumi.ResourceTransform {
+    const deleteWithNamespace: pulumi.ResourceTransform = ({ type, custom, props, opts }) => {
+        if (!custom || !type.startsWith("kubernetes:") || opts.deletedWith) return undefined;
+        const namespace = (props?.metadata as { namespace?: unknown } | undefined)?.namespace;
+        const owner = typeof namespace === "string" ? namespaces().get(namespace) : undefined;
+        return owner ? { props, opts: { ...opts, deletedWith: owner } } : undefined;
+    };
+    return deleteWithNamespace;
+}
+
+/** How every object of the lab leaves the cluster: with the kind cluster, else with its namespace. */
+export function teardownTransforms(
+    kindCluster: pulumi.Resource | undefined,
+    namespaces: () => ReadonlyMap<string, pulumi.Resource>,
+): pulumi.ResourceTransform[] {
+    return [deleteKeptObjects, adoptExistingCrds, ...(kindCluster ? [deletedWithCluster(kindCluster)] : []), deletedWithNamespace(namespaces)];
 }

@@ -8,6 +8,7 @@ import { FetchText, setDownloader } from "../components/addons/downloads";
 import { PROGRAM, stackFile } from "../config/project";
 import { PROJECT } from "../config/schema";
 import { FlatConfig, StackConfig, labConfigFrom, readStackFile } from "../config/stack";
+import { partsOf } from "../components/transforms";
 
 /**
  * A resource's inputs, whatever its type. The specs read them field by field; the tools read them
@@ -217,7 +218,8 @@ async function run(
                 dependsOn: [],
                 provider: args.opts.provider ? names.get(args.opts.provider) : undefined,
                 secretPaths: [],
-                transforms: (args.opts.transforms ?? []).map((t) => t.name),
+                // A composed transform (components/transforms.ts) is listed as its parts: what each changes.
+                transforms: (args.opts.transforms ?? []).flatMap(partsOf).map((t) => t.name),
                 retainOnDelete: args.opts.retainOnDelete,
                 deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
                 deletedWith: args.opts.deletedWith ? names.get(args.opts.deletedWith) : undefined,

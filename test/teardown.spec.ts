@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CRD_TYPE, PATCH_FORCE, adoptExistingCrds, deleteKeptObjects, deletedWithCluster } from "../components/teardown";
+import { CRD_TYPE, PATCH_FORCE, adoptExistingCrds, deleteKeptObjects, deletedWithCluster, deletedWithNamespace } from "../components/teardown";
 import { Evaluation } from "../mocks/evaluate";
 import { evaluateConfig } from "./support/lab";
 
@@ -91,13 +91,32 @@ describe("teardown: what down deletes and what up takes over", () => {
         });
     });
 
+    describe("a namespaced object", () => {
+        const namespace = { name: "istio-system's Namespace" } as unknown as pulumi.Resource;
+        const transform = deletedWithNamespace(() => new Map([["istio-system", namespace]]));
+
+        it("is deleted with its namespace, which the lab owns: its own delete is skipped", async () => {
+            assert.equal((await run(transform, serviceAccount))?.opts.deletedWith, namespace);
+        });
+
+        it("unless it goes with something already, is cluster-scoped, or is in a namespace the lab does not own", async () => {
+            const cluster = { name: "the kind cluster" } as unknown as pulumi.Resource;
+            assert.equal(await run(transform, { ...serviceAccount, opts: { deletedWith: cluster } }), undefined);
+            assert.equal(await run(transform, keptCrd), undefined, "a CRD has no namespace");
+            const elsewhere = { ...serviceAccount, props: { ...serviceAccount.props, metadata: { name: "x", namespace: "default" } } };
+            assert.equal(await run(transform, elsewhere), undefined);
+            assert.equal(await run(transform, { ...serviceAccount, type: "kubernetes:helm.sh/v4:Chart", custom: false }), undefined);
+        });
+    });
+
     describe("the transforms reach every object", () => {
         it("through the components that hold the lab's objects, the charts' objects included", async () => {
             const lab = await evaluateConfig();
             // Charts have transforms of their own (components/chart-transforms.ts); the lab's are these.
             const holders = lab.resources.filter((r) => r.transforms.includes("deleteKeptObjects"));
             assert.deepEqual(holders.map((r) => r.name).sort(), ["lab-addons", "lab-boutique", "lab-ingress", "lab-mesh", "lab-traffic"]);
-            for (const holder of holders) assert.deepEqual(holder.transforms, ["deleteKeptObjects", "adoptExistingCrds"], holder.name);
+            for (const holder of holders)
+                assert.deepEqual(holder.transforms, ["deleteKeptObjects", "adoptExistingCrds", "deleteWithNamespace", "skipServiceAwait"], holder.name);
             // The engine runs a resource's ancestors' transforms on it (pulumi/pulumi v3.248.0
             // pkg/resource/deploy/source_eval.go RegisterResource), also for what a chart registers.
             for (const r of lab.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
@@ -111,7 +130,7 @@ describe("teardown: what down deletes and what up takes over", () => {
         it("with the kind cluster's, on a kind stack", async () => {
             const lab = await evaluateConfig({ cluster: { kind: { enabled: true } } }, "demo");
             const mesh = lab.resources.find((r) => r.name === "lab-mesh")!;
-            assert.deepEqual(mesh.transforms, ["deleteKeptObjects", "adoptExistingCrds", "deleteWithCluster"]);
+            assert.deepEqual(mesh.transforms, ["deleteKeptObjects", "adoptExistingCrds", "deleteWithCluster", "deleteWithNamespace", "skipServiceAwait"]);
         });
     });
 });

@@ -6,6 +6,7 @@ import { holds } from "../../catalog/versions";
 import { LabConfig } from "../../config/schema";
 import { STACK_LABEL } from "../labels";
 import { envFromSecret, labelClusterScoped, serviceNodePort } from "../chart-transforms";
+import { allOf } from "../transforms";
 import { portForward } from "../cluster/cluster";
 import { dashboardData } from "./dashboards";
 import { Mirrors } from "../images/references";
@@ -88,7 +89,7 @@ export class Addons extends pulumi.ComponentResource {
             new k8s.helm.v4.Chart(
                 `${name}-${addon}`,
                 { ...chartRef(repos[addon], chartName, release[addon].chart), name: addon, namespace: ISTIO_NAMESPACE, values },
-                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor], transforms: [...transforms, owned] },
+                { ...pulling, dependsOn: [...pulling.dependsOn, ...waitFor], transforms: [allOf([...transforms, owned])] },
             );
 
         if (addons.prometheus.enabled) {

@@ -5,6 +5,7 @@ import { istioReleaseWarnings, todayIso } from "../../catalog/releases";
 import { holds } from "../../catalog/versions";
 import { awaitCaBundle, awaitWebhookServer, failClosedValidation, labelClusterScoped, validationOwnedByIstiod } from "../chart-transforms";
 import { Mirrors } from "../images/references";
+import { allOf } from "../transforms";
 import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./charts";
 
 export interface MeshArgs {
@@ -56,7 +57,7 @@ export class Mesh extends pulumi.ComponentResource {
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues(istio.version) },
-            { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [validation, owned] },
+            { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [allOf([validation, owned])] },
         );
         // istiod counts as ready only once its webhooks carry the CA bundle it writes and its webhook
         // server listens, so nothing that waits for it meets a webhook the API server cannot call. The
@@ -65,7 +66,7 @@ export class Mesh extends pulumi.ComponentResource {
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
             { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.tracing) },
-            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [validation, awaitCaBundle, ...webhookServer, owned] },
+            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [allOf([validation, awaitCaBundle, ...webhookServer, owned])] },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(
