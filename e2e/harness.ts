@@ -108,7 +108,8 @@ export class Run {
         const pulumiHome = path.join(dir, "pulumi-home");
         const env: NodeJS.ProcessEnv = {
             ...process.env,
-            PATH: [path.dirname(bin("pulumi")), scripts, process.env.PATH].join(path.delimiter),
+            // kubectl of the control plane's release, as a user has it: the lab's preflight reads the cluster with it.
+            PATH: [path.dirname(bin("pulumi")), path.dirname(bin("kubectl")), scripts, process.env.PATH].join(path.delimiter),
             PULUMI_HOME: pulumiHome,
             PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",

@@ -15,6 +15,7 @@ import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { BEFORE_LAYOUT, Changes, LAB_COMMAND_LIMIT_MS, LabRun, hasCommit, switchProgram } from "./project";
 import { policies } from "../policy/policies";
 import { shippedStacks } from "../config/project";
+import { Timings } from "../commands/timings";
 
 let run: Run;
 /** Objects the API server held before the first `up`: what a clean teardown returns to. */
@@ -139,14 +140,22 @@ describe("the lab on the real engine and a real API server", function () {
         assert.match(lastOutput, /Istio 1\.30\.3 misses security fixes that 1\.30\.4 has \(ISTIO-SECURITY-2026-006\)/);
     });
 
-    it("today's program, its files moved into domain folders, finds that lab unchanged: every URN the same, nothing to update", async function () {
+    it("today's program, its files moved into domain folders, finds that lab in place: every URN the same, only the Services updated, to skip the provider's wait", async function () {
         if (!hasCommit(BEFORE_LAYOUT)) this.skip();
         switchProgram(run.lab.dir);
         assert.ok(fs.existsSync(path.join(run.lab.dir, "commands", "lab.ts")), "today's program");
+        // Services other than istiod's no longer hold an up for 10 s (components/awaits.ts): an annotation each.
+        const services = (await run.plane.api.get("/api/v1/services")).items.filter((s: any) => [NS, "istio-system"].includes(s.metadata.namespace));
+        const skipping = services.filter((s: any) => s.metadata.name !== "istiod" && s.metadata.annotations?.["pulumi.com/skipAwait"] === undefined).length;
         const preview = await lab("preview after the layout moved", "preview", "dev");
-        assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
-        const up = await lab("up after the layout moved", "up", "dev");
-        assert.deepEqual({ ...up, same: 0 }, { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
+        assert.deepEqual({ ...preview, same: 0 }, { create: 0, update: skipping, replace: 0, delete: 0, same: 0 });
+        const timings = path.join(run.dir, "timings-after-layout.json");
+        const up = await lab("up after the layout moved", "up", "dev", "--timings", timings);
+        assert.deepEqual({ ...up, same: 0 }, { create: 0, update: skipping, replace: 0, delete: 0, same: 0 });
+        const updated = (JSON.parse(fs.readFileSync(timings, "utf8")) as Timings).steps.filter((s) => s.op === "update");
+        assert.deepEqual([...new Set(updated.map((s) => s.type))], ["kubernetes:core/v1:Service"], "only Services are updated");
+        for (const s of (await run.plane.api.get("/api/v1/services")).items.filter((s: any) => [NS, "istio-system"].includes(s.metadata.namespace)))
+            assert.equal(s.metadata.annotations?.["pulumi.com/skipAwait"], s.metadata.name === "istiod" ? undefined : "true", s.metadata.name);
     });
 
     it(`upgrades that lab in place to the default Istio ${DEFAULT_ISTIO_VERSION}: nothing created, replaced or deleted`, async () => {

@@ -127,8 +127,8 @@ function kubernetesProvider(): Tool {
 /** kube-apiserver, kube-controller-manager, kube-scheduler; e2e/go/kubernetes repeats the staging replaces. */
 export const KUBERNETES_VERSION = "1.34.4";
 
-function controlPlane(): Tool {
-    const v = KUBERNETES_VERSION;
+/** The version stamp of a Kubernetes binary, as upstream's hack/lib/version.sh sets it. */
+function versionStamp(v: string): Record<string, string> {
     const [major, minor] = v.split(".");
     const stamp: Record<string, string> = {};
     for (const pkg of ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]) {
@@ -140,6 +140,12 @@ function controlPlane(): Tool {
             [`${pkg}.buildDate`]: "1970-01-01T00:00:00Z",
         });
     }
+    return stamp;
+}
+
+function controlPlane(): Tool {
+    const v = KUBERNETES_VERSION;
+    const stamp = versionStamp(v);
     const commands = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
     return {
         name: "kubernetes",
@@ -178,7 +184,47 @@ function kwok(): Tool {
     };
 }
 
-export const TOOLS: readonly Tool[] = [pulumiCli(), kubernetesProvider(), controlPlane(), etcd(), kwok()];
+/**
+ * kubectl of the control plane's release, for the benchmark's by-hand install and the lab's preflight. Its own
+ * wrapper module (e2e/go/kubectl, the same staging replaces), so the control plane's recipe stays as it was.
+ */
+function kubectl(): Tool {
+    const v = KUBERNETES_VERSION;
+    return {
+        name: "kubectl",
+        version: v,
+        binaries: ["kubectl"],
+        source: `k8s.io/kubernetes v${v} (cmd/kubectl), the control plane's release, version-stamped`,
+        recipe: recipeFiles("kubectl"),
+        steps: (_work, bin) => [
+            go(goModule("kubectl"), ["build", "-mod=readonly", ldflags(versionStamp(v)), "-o", path.join(bin, "kubectl"), "k8s.io/kubernetes/cmd/kubectl"]),
+        ],
+    };
+}
+
+/** Helm at the version the Kubernetes provider bundles (pulumi-kubernetes provider/go.mod: helm.sh/helm/v3 v3.20.2), for the by-hand install. */
+function helm(): Tool {
+    const version = "3.20.2";
+    return {
+        name: "helm",
+        version,
+        binaries: ["helm"],
+        source: `helm.sh/helm/v3 v${version} (cmd/helm), the Helm the Kubernetes provider renders charts with`,
+        recipe: recipeFiles("helm"),
+        steps: (_work, bin) => [
+            go(goModule("helm"), [
+                "build",
+                "-mod=readonly",
+                ldflags({ "helm.sh/helm/v3/internal/version.version": `v${version}` }),
+                "-o",
+                path.join(bin, "helm"),
+                "helm.sh/helm/v3/cmd/helm",
+            ]),
+        ],
+    };
+}
+
+export const TOOLS: readonly Tool[] = [pulumiCli(), kubernetesProvider(), controlPlane(), etcd(), kwok(), kubectl(), helm()];
 
 /** The tool's folder in the cache: its name, version and a digest of its recipe (its steps and files). */
 export function toolDir(tool: Tool, cache = cacheDir()): string {
