@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { ChartInputs, DeclaredResource, evaluateStack } from "../mocks/evaluate";
+import { teeOutput } from "./project";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 
@@ -86,19 +87,13 @@ export class ByHand {
         fs.appendFileSync(this.log, `\n$ ${path.basename(command)} ${args.join(" ")}\n`);
         return new Promise((resolve, reject) => {
             const child = spawn(command, args, { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
-            let output = "";
-            const collect = (chunk: Buffer) => {
-                output += chunk.toString("utf8");
-                fs.appendFileSync(this.log, chunk);
-            };
-            child.stdout.on("data", collect);
-            child.stderr.on("data", collect);
+            const output = teeOutput(child, this.log);
             child.on("error", reject);
             const started = Date.now();
             child.on("close", (code) => {
                 fs.appendFileSync(this.log, `(exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
                 if (code === 0) resolve();
-                else reject(new Error(`${path.basename(command)} ${args.join(" ")} exited with ${code}:\n${output.slice(-2000)}`));
+                else reject(new Error(`${path.basename(command)} ${args.join(" ")} exited with ${code}:\n${output().slice(-2000)}`));
             });
         });
     }

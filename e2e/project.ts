@@ -116,6 +116,18 @@ export function parseChanges(output: string): Changes | undefined {
 export const LAB_COMMAND_LIMIT_MS = 10 * 60_000;
 
 /** Runs `npm run lab -- <args>` in the project copy, logging everything to `log`. */
+/** A child's stdout and stderr, appended to a log file as they come; returns what it printed so far. */
+export function teeOutput(child: ChildProcess, log: string): () => string {
+    let output = "";
+    const collect = (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        fs.appendFileSync(log, chunk);
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    return () => output;
+}
+
 export class Lab {
     /** Commands still running, each the leader of its own process group (npm, node, the CLI, its plugins). */
     private readonly running = new Set<ChildProcess>();
@@ -136,13 +148,7 @@ export class Lab {
         fs.appendFileSync(this.log, `\n===== npm run lab -- ${args.join(" ")}\n`);
         const child = spawn("npm", ["run", "-s", "lab", "--", ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         this.running.add(child);
-        let output = "";
-        const collect = (chunk: Buffer) => {
-            output += chunk.toString("utf8");
-            fs.appendFileSync(this.log, chunk);
-        };
-        child.stdout.on("data", collect);
-        child.stderr.on("data", collect);
+        const output = teeOutput(child, this.log);
         let limitExceeded = false;
         const interrupt = setTimeout(() => {
             limitExceeded = true;
@@ -155,10 +161,10 @@ export class Lab {
                 clearTimeout(kill);
                 this.running.delete(child);
                 const seconds = (Date.now() - started) / 1000;
-                resolve({ code: code ?? 1, seconds, output, changes: parseChanges(output), limitExceeded });
+                resolve({ code: code ?? 1, seconds, output: output(), changes: parseChanges(output()), limitExceeded });
             }),
         );
-        return { child, done, output: () => output };
+        return { child, done, output };
     }
 
     run(args: string[]): Promise<LabRun> {

@@ -1,8 +1,10 @@
 /**
  * The critical path of an engine run: the chain of resource steps, each waiting for the one before it,
- * that ends with the run's last step. A step waits for its dependencies (the engine starts a resource's
- * step only once every resource it depends on is done), and a delete for the resources that depend on
- * it (they go first). Of those, the one that ended last before the step started is what it waited for.
+ * that ends with the run's last step. On an up a step waits for its dependencies (the engine starts a
+ * resource's step only once every resource it depends on is done); of those, the one that ended last
+ * before the step started is what it waited for. A destroy deletes in layers and starts each only once
+ * the one before has finished (pulumi/pulumi v3.248.0 pkg/resource/deploy/deployment_executor.go,
+ * ScheduleDeletes and its antichains): a delete waited for whichever step ended last before it started.
  */
 import type { StepTime, Timings } from "../../commands/timings";
 
@@ -31,20 +33,19 @@ function waits(step: StepTime): boolean {
 /**
  * What each resource's step waits for: its dependencies and its ancestors' (a chart's objects are
  * registered once the chart's dependencies are done), a component standing for the objects under it;
- * for deletes, the resources that depend on it.
+ * on a down, the layer before, so any step.
  */
 function waitsFor(timings: Timings): (urn: string) => string[] {
+    if (timings.command === "down") {
+        const every = timings.steps.map((s) => s.urn);
+        return () => every;
+    }
     const parents = timings.parents ?? {};
     const children = new Map<string, string[]>();
     for (const [urn, parent] of Object.entries(parents)) children.set(parent, [...(children.get(parent) ?? []), urn]);
     const below = (urn: string): string[] => [urn, ...(children.get(urn) ?? []).flatMap(below)];
     const ancestors = (urn: string): string[] => (parents[urn] ? [parents[urn], ...ancestors(parents[urn])] : []);
-    const direct = (urn: string) => [urn, ...ancestors(urn)].flatMap((u) => timings.dependencies[u] ?? []).flatMap(below);
-    if (timings.command !== "down") return direct;
-    const dependents = new Map<string, string[]>();
-    const every = new Set([...Object.keys(timings.dependencies), ...Object.keys(parents)]);
-    for (const urn of every) for (const dep of direct(urn)) dependents.set(dep, [...(dependents.get(dep) ?? []), urn]);
-    return (urn) => dependents.get(urn) ?? [];
+    return (urn) => [urn, ...ancestors(urn)].flatMap((u) => timings.dependencies[u] ?? []).flatMap(below);
 }
 
 /** The chain of steps that ends last, first step first. */
@@ -61,7 +62,8 @@ export function criticalPath(timings: Timings): PathStep[] {
         const start = current.start;
         const before = prerequisites(current.urn)
             .flatMap((urn) => byUrn.get(urn) ?? [])
-            .filter((s) => s.end <= start + SLACK_MS && !path.includes(s));
+            // On a down, one layer's steps start together: what a step waited for started before it.
+            .filter((s) => s.end <= start + SLACK_MS && !path.includes(s) && (timings.command !== "down" || s.start < start - SLACK_MS));
         if (before.length === 0) break;
         current = before.reduce((last, s) => (s.end > last.end ? s : last));
     }
@@ -77,6 +79,9 @@ export function slowest(timings: Timings, count: number): (StepTime & { end: num
         .slice(0, count);
 }
 
+/** A namespaced object that goes with its namespace (components/teardown.ts) has no delete of its own. */
+const SKIPPED = "; none when it goes with its namespace";
+
 /** A resource's name as the engine shows it: the last part of its URN. */
 export function resourceName(urn: string): string {
     return urn.split("::").pop() ?? urn;
@@ -91,10 +96,12 @@ export function whatItWaitsFor(step: Pick<StepTime, "type" | "op">): string {
     switch (step.type) {
         case "kubernetes:apps/v1:Deployment":
             return deleting
-                ? "until it and its pods are gone (foreground deletion, await.go Deletion)"
+                ? `until it and its pods are gone (foreground deletion, await.go Deletion)${SKIPPED}`
                 : "until Available with its new pods ready (deployment.go)";
         case "kubernetes:core/v1:Service":
-            return deleting ? "until it is gone" : "until its Endpoints stop changing for 10 s (service.go); istiod's only, the webhooks' route";
+            return deleting
+                ? `until it is gone${SKIPPED}`
+                : "istiod's (the webhooks' route): until its Endpoints stop changing for 10 s (service.go); any other: created (pulumi.com/skipAwait)";
         case "kubernetes:core/v1:Namespace":
             return deleting ? "until the namespace controller has deleted its content and finalized it" : "created";
         case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
@@ -103,7 +110,7 @@ export function whatItWaitsFor(step: Pick<StepTime, "type" | "op">): string {
         case "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration":
             return deleting ? "until it is gone" : "until istiod has written its CA bundle (pulumi.com/waitFor)";
         default:
-            return deleting ? "until it is gone" : "no await: done once the API server accepts it";
+            return deleting ? `until it is gone${SKIPPED}` : "no await: done once the API server accepts it";
     }
 }
 
