@@ -17,9 +17,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ISTIO_NAMESPACE } from "./mesh/charts";
 import { SERVICE } from "./chart-transforms";
-
-/** The provider's switch that skips its await (pulumi-kubernetes provider/pkg/metadata/annotations.go, AnnotationSkipAwait). */
-export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+import { SKIP_AWAIT, SKIP_AWAIT_ANNOTATION } from "./labels";
+import { withMetadata } from "./transforms";
 
 /** istiod's Service, the webhooks' backend (istio/istio manifests/charts/istio-control/istio-discovery templates/service.yaml). */
 export const ISTIOD_SERVICE = { name: "istiod", namespace: ISTIO_NAMESPACE };
@@ -46,5 +45,5 @@ export const skipServiceAwait: pulumi.ResourceTransform = (args) => {
     // A chart's objects name their namespace (`{{ .Release.Namespace }}`); istiod's is istio-system.
     if (metadata.name === ISTIOD_SERVICE.name && (metadata.namespace ?? ISTIOD_SERVICE.namespace) === ISTIOD_SERVICE.namespace) return undefined;
     if (metadata.annotations?.[SKIP_AWAIT_ANNOTATION] !== undefined) return undefined;
-    return { props: { ...service, metadata: { ...metadata, annotations: { ...metadata.annotations, [SKIP_AWAIT_ANNOTATION]: "true" } } }, opts: args.opts };
+    return withMetadata(args, "annotations", SKIP_AWAIT);
 };

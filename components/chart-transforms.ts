@@ -9,7 +9,8 @@
  * tested as such: under mocks a Chart has no children.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { named } from "./transforms";
+import { named, withMetadata } from "./transforms";
+import { PATCH_FORCE } from "./teardown";
 
 /** Type tokens of the objects these transforms touch, as Chart v4 registers them. */
 export const VALIDATING_WEBHOOKS = "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration";
@@ -41,12 +42,6 @@ interface WebhookConfiguration extends KubeObject {
 
 const unchanged = undefined;
 
-/** The object with entries added to its labels or annotations; the rest as it was. */
-function withMetadata(args: pulumi.ResourceTransformArgs, field: "labels" | "annotations", entries: Record<string, string>): pulumi.ResourceTransformResult {
-    const object = args.props as KubeObject & { metadata?: { labels?: Record<string, string> } };
-    return { props: { ...object, metadata: { ...object.metadata, [field]: { ...object.metadata?.[field], ...entries } } }, opts: args.opts };
-}
-
 /**
  * Every validating webhook fails closed from the start, the value istiod itself converges to. Charts
  * before Istio 1.28.6, 1.29.2 and 1.30.0 render `Ignore` (catalog/versions.ts,
@@ -63,8 +58,7 @@ export const failClosedValidation: pulumi.ResourceTransform = (args) => {
     return { props: { ...object, webhooks: (object.webhooks ?? []).map((webhook) => ({ ...webhook, failurePolicy: "Fail" })) }, opts: args.opts };
 };
 
-/** The provider's per-object switch to force a server-side apply over other managers' fields (pulumi-kubernetes provider/pkg/metadata/annotations.go, AnnotationPatchForce). */
-export const PATCH_FORCE = "pulumi.com/patchForce";
+export { PATCH_FORCE };
 
 /**
  * For releases whose istiod chart creates Istio config with istiod itself (catalog/versions.ts,

@@ -14,8 +14,10 @@ export const EXPOSED_BY_CONFIG = { [EXPOSURE_ANNOTATION]: "config" } as const;
 export const STACK_LABEL = "boutique-mesh.io/stack";
 
 /**
- * On a LoadBalancer Service nothing in the lab waits for: without it the provider waits up to 10
- * minutes for an external address (pulumi-kubernetes provider/pkg/await/service.go, await.go Creation) that kind,
- * minikube and bare kubeadm never assign, and fails.
+ * The provider's switch that skips its await (pulumi-kubernetes provider/pkg/metadata/annotations.go,
+ * AnnotationSkipAwait), on a Service nothing in the lab waits for (components/awaits.ts). Without it a
+ * LoadBalancer waits up to 10 minutes for an external address (provider/pkg/await/service.go, await.go
+ * Creation) that kind, minikube and bare kubeadm never assign, and fails.
  */
-export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+export const SKIP_AWAIT = { [SKIP_AWAIT_ANNOTATION]: "true" } as const;

@@ -5,6 +5,7 @@
  * otherwise). Pure functions of their arguments; the specs call them directly.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withMetadata } from "./transforms";
 
 /** Helm's annotation that asks Helm's own client to leave an object behind on uninstall. */
 export const RESOURCE_POLICY = "helm.sh/resource-policy";
@@ -42,11 +43,8 @@ export const deleteKeptObjects: pulumi.ResourceTransform = ({ props, opts }) => 
  * them: the base chart's provider creates over existing objects (`upsertExistingObjects`), and this
  * annotation forces the apply where another manager's values differ (another Istio version's schema).
  */
-export const adoptExistingCrds: pulumi.ResourceTransform = ({ type, props, opts }) => {
-    if (type !== CRD_TYPE) return undefined;
-    const metadata = (props?.metadata ?? {}) as Metadata;
-    return { props: { ...props, metadata: { ...metadata, annotations: { ...metadata.annotations, [PATCH_FORCE]: "true" } } }, opts };
-};
+export const adoptExistingCrds: pulumi.ResourceTransform = (args) =>
+    args.type === CRD_TYPE ? withMetadata(args, "annotations", { [PATCH_FORCE]: "true" }) : undefined;
 
 /**
  * On a cluster the lab created (kind), its objects go with it: destroy deletes the cluster and skips

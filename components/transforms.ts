@@ -12,6 +12,16 @@ export function named(name: string, transform: pulumi.ResourceTransform): pulumi
     return Object.defineProperty(transform, "name", { value: name });
 }
 
+/** The object with entries added to its labels or annotations; the rest as it was. */
+export function withMetadata(
+    args: pulumi.ResourceTransformArgs,
+    field: "labels" | "annotations",
+    entries: Record<string, string>,
+): pulumi.ResourceTransformResult {
+    const object = args.props as { metadata?: Record<string, unknown> & { labels?: Record<string, string>; annotations?: Record<string, string> } };
+    return { props: { ...object, metadata: { ...object.metadata, [field]: { ...object.metadata?.[field], ...entries } } }, opts: args.opts };
+}
+
 /** A transform made of others, which it keeps in `parts` for the tools that list transforms by name. */
 export type Composed = pulumi.ResourceTransform & { parts: pulumi.ResourceTransform[] };
 

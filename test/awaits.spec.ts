@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import type * as pulumi from "@pulumi/pulumi";
-import { SKIP_AWAIT_ANNOTATION, skipServiceAwait } from "../components/awaits";
+import { skipServiceAwait } from "../components/awaits";
+import { SKIP_AWAIT_ANNOTATION } from "../components/labels";
 import { allOf, named, partsOf } from "../components/transforms";
 import { evaluateConfig } from "./support/lab";
 

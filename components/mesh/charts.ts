@@ -4,7 +4,7 @@
  */
 import { holds } from "../../catalog/versions";
 import { IngressService, LabConfig } from "../../config/schema";
-import { EXPOSED_BY_CONFIG } from "../labels";
+import { EXPOSED_BY_CONFIG, SKIP_AWAIT } from "../labels";
 import { Mirrors, mirrorImage, mirrorRepository } from "../images/references";
 
 export const ISTIO_NAMESPACE = "istio-system";
@@ -122,7 +122,7 @@ function gatewayService(exposure: IngressService): Record<string, unknown> {
             return {
                 type: "LoadBalancer",
                 ports: gatewayPorts(),
-                annotations: { ...EXPOSED_BY_CONFIG, ...(exposure.awaitAddress ? {} : { "pulumi.com/skipAwait": "true" }) },
+                annotations: { ...EXPOSED_BY_CONFIG, ...(exposure.awaitAddress ? {} : SKIP_AWAIT) },
             };
         case "ClusterIP":
             return { type: "ClusterIP", ports: gatewayPorts() };
