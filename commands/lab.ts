@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OutputMap } from "@pulumi/pulumi/automation";
+import { Deployment, OutputMap } from "@pulumi/pulumi/automation";
 import { kindClusterName, kubectlFlags } from "../components/cluster/cluster";
 import { expandHome } from "../components/cluster/kubeconfig";
 import { ConfigError, LabConfig } from "../config/schema";
@@ -138,6 +138,8 @@ interface Plan {
     handle: LabStack;
     /** URNs to replace on up and preview: a kind cluster that is gone. */
     replace: string[];
+    /** The stack's state as the preflight read it (not for `outputs`). */
+    state?: Deployment;
 }
 
 /**
@@ -159,7 +161,8 @@ async function prepare(command: Command, stack: string, config: LabConfig | unde
     const handle = await deps.open(stack);
     const plan: Plan = { stack, handle, replace: [] };
     if (command === "outputs") return plan;
-    const resources: StateResource[] = stateResources(await handle.exportStack());
+    plan.state = await handle.exportStack();
+    const resources: StateResource[] = stateResources(plan.state);
     if (config === undefined) {
         const context = recordedContext(resources);
         if (context !== undefined) deps.note(`${stack}: ${command} on context ${context}, where its last up ran`);
@@ -229,8 +232,6 @@ async function execute(command: Command, plan: Plan, deps: LabDeps, args: LabArg
         deps.out.line(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2));
         return;
     }
-    // A down's relations are read before it removes the state.
-    const relationsBefore = args.timings !== undefined && command === "down" ? stateRelations(await plan.handle.exportStack()) : undefined;
     const clock = args.timings !== undefined ? new StepClock() : undefined;
     const outputs = await runEngine(command, plan.stack, plan.handle, {
         replace: plan.replace,
@@ -240,7 +241,8 @@ async function execute(command: Command, plan: Plan, deps: LabDeps, args: LabArg
     });
     if (clock && args.timings !== undefined) {
         const seconds = clock.elapsed() / 1000;
-        const relations = relationsBefore ?? stateRelations(await plan.handle.exportStack());
+        // A down removed the state: its relations are the ones the preflight read.
+        const relations = stateRelations(command === "down" && plan.state ? plan.state : await plan.handle.exportStack());
         const timings: Timings = { stack: plan.stack, command, seconds, steps: clock.steps, ...relations };
         fs.writeFileSync(args.timings, `${JSON.stringify(timings, null, 2)}\n`);
         deps.note(`${plan.stack}: step times in ${args.timings}`);

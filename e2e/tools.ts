@@ -47,6 +47,9 @@ const recipeFiles = (name: string) => ["go.mod", "go.sum", "tools.go"].map((f) =
 const go = (cwd: string, args: string[], env: Record<string, string> = {}): Step => ({ cwd, command: "go", args, env });
 /** Version stamps, and no symbol table or DWARF (-s -w): the tools are run, not debugged; smaller and quicker to link. */
 const ldflags = (pairs: Record<string, string> = {}) => `-ldflags=${["-s -w", ...Object.entries(pairs).map(([k, v]) => `-X '${k}=${v}'`)].join(" ")}`;
+/** `go build` of a package of a wrapper module in e2e/go, from its go.sum alone, into `out`, with version stamps. */
+const goBuild = (module: string, pkg: string, out: string, stamp: Record<string, string> = {}): Step =>
+    go(goModule(module), ["build", "-mod=readonly", ldflags(stamp), "-o", out, pkg]);
 
 /** The Pulumi CLI at the version of @pulumi/pulumi; its module's own replace line is repeated in e2e/go/pulumi. */
 function pulumiCli(): Tool {
@@ -58,14 +61,9 @@ function pulumiCli(): Tool {
         source: `github.com/pulumi/pulumi/pkg/v3 v${version} (cmd/pulumi), the version of @pulumi/pulumi in package-lock.json`,
         recipe: recipeFiles("pulumi"),
         steps: (_work, bin) => [
-            go(goModule("pulumi"), [
-                "build",
-                "-mod=readonly",
-                ldflags({ "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version": `v${version}` }),
-                "-o",
-                path.join(bin, "pulumi"),
-                "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
-            ]),
+            goBuild("pulumi", "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", path.join(bin, "pulumi"), {
+                "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version": `v${version}`,
+            }),
         ],
     };
 }
@@ -153,10 +151,7 @@ function controlPlane(): Tool {
         binaries: commands,
         source: `k8s.io/kubernetes v${v} (cmd/kube-apiserver, kube-controller-manager, kube-scheduler), version-stamped as upstream's hack/lib/version.sh does`,
         recipe: recipeFiles("kubernetes"),
-        steps: (_work, bin) =>
-            commands.map((command) =>
-                go(goModule("kubernetes"), ["build", "-mod=readonly", ldflags(stamp), "-o", path.join(bin, command), `k8s.io/kubernetes/cmd/${command}`]),
-            ),
+        steps: (_work, bin) => commands.map((command) => goBuild("kubernetes", `k8s.io/kubernetes/cmd/${command}`, path.join(bin, command), stamp)),
     };
 }
 
@@ -168,7 +163,7 @@ function etcd(): Tool {
         binaries: ["etcd"],
         source: `go.etcd.io/etcd/server/v3 v${version}, the newest 3.6 patch the proxy serves (Kubernetes 1.34 uses the 3.6 client)`,
         recipe: recipeFiles("etcd"),
-        steps: (_work, bin) => [go(goModule("etcd"), ["build", "-mod=readonly", ldflags(), "-o", path.join(bin, "etcd"), "go.etcd.io/etcd/server/v3"])],
+        steps: (_work, bin) => [goBuild("etcd", "go.etcd.io/etcd/server/v3", path.join(bin, "etcd"))],
     };
 }
 
@@ -180,7 +175,7 @@ function kwok(): Tool {
         binaries: ["kwok"],
         source: `sigs.k8s.io/kwok v${version} (cmd/kwok): fake kubelets, so pods are scheduled, run and become ready without a container runtime`,
         recipe: recipeFiles("kwok"),
-        steps: (_work, bin) => [go(goModule("kwok"), ["build", "-mod=readonly", ldflags(), "-o", path.join(bin, "kwok"), "sigs.k8s.io/kwok/cmd/kwok"])],
+        steps: (_work, bin) => [goBuild("kwok", "sigs.k8s.io/kwok/cmd/kwok", path.join(bin, "kwok"))],
     };
 }
 
@@ -196,9 +191,7 @@ function kubectl(): Tool {
         binaries: ["kubectl"],
         source: `k8s.io/kubernetes v${v} (cmd/kubectl), the control plane's release, version-stamped`,
         recipe: recipeFiles("kubectl"),
-        steps: (_work, bin) => [
-            go(goModule("kubectl"), ["build", "-mod=readonly", ldflags(versionStamp(v)), "-o", path.join(bin, "kubectl"), "k8s.io/kubernetes/cmd/kubectl"]),
-        ],
+        steps: (_work, bin) => [goBuild("kubectl", "k8s.io/kubernetes/cmd/kubectl", path.join(bin, "kubectl"), versionStamp(v))],
     };
 }
 
@@ -212,14 +205,7 @@ function helm(): Tool {
         source: `helm.sh/helm/v3 v${version} (cmd/helm), the Helm the Kubernetes provider renders charts with`,
         recipe: recipeFiles("helm"),
         steps: (_work, bin) => [
-            go(goModule("helm"), [
-                "build",
-                "-mod=readonly",
-                ldflags({ "helm.sh/helm/v3/internal/version.version": `v${version}` }),
-                "-o",
-                path.join(bin, "helm"),
-                "helm.sh/helm/v3/cmd/helm",
-            ]),
+            goBuild("helm", "helm.sh/helm/v3/cmd/helm", path.join(bin, "helm"), { "helm.sh/helm/v3/internal/version.version": `v${version}` }),
         ],
     };
 }

@@ -3,7 +3,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { skipServiceAwait } from "../components/awaits";
 import { SKIP_AWAIT_ANNOTATION } from "../components/labels";
 import { allOf, named, partsOf } from "../components/transforms";
-import { evaluateConfig } from "./support/lab";
 
 const SERVICE = "kubernetes:core/v1:Service";
 
@@ -45,14 +44,6 @@ describe("awaits: the provider's waits the lab drops", () => {
 
     it("other kinds are left alone", () => {
         assert.equal(skipServiceAwait({ ...service("istiod", "istio-system"), type: "kubernetes:apps/v1:Deployment" }), undefined);
-    });
-
-    it("reaches every object of the lab in one transform call each, with the teardown's", async () => {
-        const lab = await evaluateConfig();
-        const holders = lab.resources.filter((r) => r.transforms.includes("skipServiceAwait"));
-        assert.deepEqual(holders.map((r) => r.name).sort(), ["lab-addons", "lab-boutique", "lab-ingress", "lab-mesh", "lab-traffic"]);
-        for (const holder of holders)
-            assert.deepEqual(holder.transforms, ["deleteKeptObjects", "adoptExistingCrds", "deleteWithNamespace", "skipServiceAwait"], holder.name);
     });
 });
 

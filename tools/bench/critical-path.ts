@@ -70,20 +70,11 @@ export function criticalPath(timings: Timings): PathStep[] {
     return path.map((step, i) => ({ step, gap: Math.max(0, step.start - (i === 0 ? 0 : path[i - 1].end)) }));
 }
 
-/** The steps that took longest, longest first. */
-export function slowest(timings: Timings, count: number): (StepTime & { end: number })[] {
-    return timings.steps
-        .filter(ended)
-        .filter(waits)
-        .sort((a, b) => b.end - b.start - (a.end - a.start))
-        .slice(0, count);
-}
-
 /** A namespaced object that goes with its namespace (components/teardown.ts) has no delete of its own. */
 const SKIPPED = "; none when it goes with its namespace";
 
 /** A resource's name as the engine shows it: the last part of its URN. */
-export function resourceName(urn: string): string {
+function resourceName(urn: string): string {
     return urn.split("::").pop() ?? urn;
 }
 
