@@ -44,6 +44,7 @@ describe("awaits: the provider's waits the lab drops", () => {
 
     it("other kinds are left alone", () => {
         assert.equal(skipServiceAwait({ ...service("istiod", "istio-system"), type: "kubernetes:apps/v1:Deployment" }), undefined);
+        assert.equal(skipServiceAwait({ ...service("frontend", "online-boutique"), type: "kubernetes:apps/v1:Deployment" }), undefined);
     });
 });
 

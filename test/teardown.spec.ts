@@ -106,6 +106,7 @@ describe("teardown: what down deletes and what up takes over", () => {
             const elsewhere = { ...serviceAccount, props: { ...serviceAccount.props, metadata: { name: "x", namespace: "default" } } };
             assert.equal(await run(transform, elsewhere), undefined);
             assert.equal(await run(transform, { ...serviceAccount, type: "kubernetes:helm.sh/v4:Chart", custom: false }), undefined);
+            assert.equal(await run(transform, { ...serviceAccount, type: "command:local:Command" }), undefined, "only Kubernetes objects");
         });
     });
 

@@ -46,6 +46,16 @@ describe("timings: where an engine run's time goes", () => {
         assert.equal(clock.elapsed(), 700);
     });
 
+    it("counts a step whose event carries no state as a component's", () => {
+        const clock = new StepClock(() => 0);
+        clock.onEvent({
+            sequence: 0,
+            timestamp: 0,
+            resourcePreEvent: { metadata: { op: "create", urn: LAB, type: "boutique-mesh:index:Lab", provider: "" } },
+        });
+        assert.equal(clock.steps[0].custom, false);
+    });
+
     it("reads dependencies and parents from an exported state", () => {
         const relations = stateRelations({ deployment: { resources: [{ urn: NS }, { urn: ISTIOD, parent: CHART, dependencies: [NS] }] } });
         assert.deepEqual(relations, { dependencies: { [NS]: [], [ISTIOD]: [NS] }, parents: { [ISTIOD]: CHART } });
@@ -97,6 +107,76 @@ describe("critical path: the chain of waits that ends a run", () => {
             [SHOP, SVC, NS],
         );
         assert.match(whatItWaitsFor({ type: "kubernetes:core/v1:Namespace", op: "delete" }), /namespace controller/);
+    });
+
+    it("on an up, waits only for a prerequisite: a step that merely ended earlier, or a dependency that ended later, is not it", () => {
+        const OTHER = urn("kubernetes:core/v1:ConfigMap", "unrelated");
+        const early: Timings = {
+            ...up,
+            // Listed first and ending last, the shop is where the path ends; the ConfigMap ended just
+            // before it started but is nothing the shop depends on. The chart's Service ended only after
+            // the shop started: the shop waited for the chart's Deployment (it skips the Service's wait).
+            steps: [step(SHOP, 4100, 15_000), step(NS, 1000, 1050), step(ISTIOD, 1100, 4000), step(SVC, 1100, 12_000), step(OTHER, 3000, 4090)],
+        };
+        assert.deepEqual(
+            criticalPath(early).map((p) => p.step.urn),
+            [NS, ISTIOD, SHOP],
+            "a dependency counts even when it started just before (the namespace, 50 ms before the chart's objects)",
+        );
+        // A prerequisite that ends within the events' slack (300 ms) after the step started still counts.
+        assert.deepEqual(
+            criticalPath({ ...up, steps: [step(NS, 0, 1300), step(ISTIOD, 1000, 4000)] }).map((p) => p.step.urn),
+            [NS, ISTIOD],
+        );
+        assert.deepEqual(
+            criticalPath({ ...up, steps: [step(NS, 0, 1301), step(ISTIOD, 1000, 4000)] }).map((p) => p.step.urn),
+            [ISTIOD],
+        );
+    });
+
+    it("on a down, a step of the same layer that started a little earlier is not what it waited for", () => {
+        // Both started within the slack of each other: one layer. The Namespace's layer came after both.
+        const steps = [step(SVC, 0, 50, "delete"), step(SHOP, 100, 5000, "delete"), step(NS, 5100, 9000, "delete")];
+        assert.deepEqual(
+            criticalPath({ ...up, command: "down", steps }).map((p) => p.step.urn),
+            [SHOP, NS],
+        );
+        // A step that started no more than the slack (300 ms) earlier is still of the same layer.
+        const layered = [step(SVC, 0, 100, "delete"), step(SHOP, 300, 5000, "delete")];
+        assert.deepEqual(
+            criticalPath({ ...up, command: "down", steps: layered }).map((p) => p.step.urn),
+            [SHOP],
+        );
+    });
+
+    it("leaves out what has not ended and the providers dropped at the end of a down; nothing ended, no path", () => {
+        const provider = "urn:pulumi:dev::boutique-mesh::pulumi:providers:kubernetes::lab-cluster-provider";
+        const steps = [step(NS, 0, 9000, "delete"), step(provider, 9000, 9100, "delete"), { ...step(SHOP, 8000, 0, "delete"), end: undefined }];
+        assert.deepEqual(
+            criticalPath({ ...up, command: "down", steps }).map((p) => p.step.urn),
+            [NS],
+        );
+        assert.deepEqual(criticalPath({ ...up, steps: [{ ...step(NS, 0, 0), end: undefined }] }), []);
+    });
+
+    it("says what the provider waits for, per kind and operation", () => {
+        const wait = (type: string, op = "create") => whatItWaitsFor({ type: `kubernetes:${type}`, op });
+        assert.equal(wait("apps/v1:Deployment"), "until Available with its new pods ready (deployment.go)");
+        for (const op of ["delete", "delete-replaced"])
+            assert.equal(
+                wait("apps/v1:Deployment", op),
+                "until it and its pods are gone (foreground deletion, await.go Deletion); none when it goes with its namespace",
+            );
+        assert.equal(wait("core/v1:Service", "delete"), "until it is gone; none when it goes with its namespace");
+        assert.equal(wait("core/v1:Namespace"), "created");
+        assert.equal(wait("apiextensions.k8s.io/v1:CustomResourceDefinition"), "created; the API server builds its schema");
+        assert.equal(wait("apiextensions.k8s.io/v1:CustomResourceDefinition", "delete"), "until the API server has removed it and its objects");
+        for (const kind of ["Mutating", "Validating"]) {
+            assert.equal(wait(`admissionregistration.k8s.io/v1:${kind}WebhookConfiguration`), "until istiod has written its CA bundle (pulumi.com/waitFor)");
+            assert.equal(wait(`admissionregistration.k8s.io/v1:${kind}WebhookConfiguration`, "delete"), "until it is gone");
+        }
+        assert.equal(wait("core/v1:ConfigMap"), "no await: done once the API server accepts it");
+        assert.equal(wait("core/v1:ConfigMap", "delete"), "until it is gone; none when it goes with its namespace");
     });
 
     it("leaves components out: they last until everything under them is done", () => {
