@@ -139,13 +139,18 @@ export function applyOverrides(preset: Scenario, overrides: ScenarioOverrides | 
     return { ...preset, frontend: overrides.frontend ?? preset.frontend, services: merged };
 }
 
+/** The retryOn conditions under which Envoy retries a try that hit its per-try timeout. */
+export const TIMEOUT_RETRY_CONDITIONS = ["5xx", "gateway-error", "reset"] as const;
+
 /**
- * Whether Envoy retries a try that hit its per-try timeout: only when retryOn has 5xx or gateway-error
- * (a per-try timeout answers 504); Istio's default retryOn has neither.
+ * Whether Envoy retries a try that hit its per-try timeout: only when retryOn has 5xx, gateway-error or
+ * reset (envoyproxy/envoy v1.39.0 source/common/router/retry_state_impl.cc 468-477, wouldRetryFromReset:
+ * the timeout resets the try; reset-before-request does not count, the request was sent). Istio's default
+ * retryOn has none of them. Shown on a real Envoy by e2e/envoy.spec.ts.
  */
 export function retriesTimeouts(retries: NonNullable<ServicePolicy["retries"]>): boolean {
     const conditions = (retries.retryOn ?? "").split(",").map((c) => c.trim());
-    return conditions.includes("5xx") || conditions.includes("gateway-error");
+    return TIMEOUT_RETRY_CONDITIONS.some((c) => conditions.includes(c));
 }
 
 /** Things a valid scenario may not do as its author expects, for people to read before `pulumi up`. */
@@ -156,7 +161,7 @@ export function scenarioWarnings(scenario: Scenario): string[] {
         if (retries?.perTryTimeout === undefined) continue;
         if (!retriesTimeouts(retries)) {
             warnings.push(
-                `${name}: retries.perTryTimeout is ${retries.perTryTimeout} but retryOn (${retries.retryOn ?? "Istio's default"}) has neither 5xx nor gateway-error, ` +
+                `${name}: retries.perTryTimeout is ${retries.perTryTimeout} but retryOn (${retries.retryOn ?? "Istio's default"}) has none of ${TIMEOUT_RETRY_CONDITIONS.join(", ")}, ` +
                     "so Envoy will not retry a request whose try timed out",
             );
         }

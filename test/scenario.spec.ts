@@ -169,15 +169,18 @@ describe("scenario: the schema of a scenario and of its overrides", () => {
 
         it("warn when a per-try timeout would not be retried, naming the service and the conditions", () => {
             assert.deepEqual(scenarioWarnings(withRetries({ attempts: 3, perTryTimeout: "1s" })), [
-                "productcatalogservice: retries.perTryTimeout is 1s but retryOn (Istio's default) has neither 5xx nor gateway-error, so Envoy will not retry a request whose try timed out",
+                "productcatalogservice: retries.perTryTimeout is 1s but retryOn (Istio's default) has none of 5xx, gateway-error, reset, so Envoy will not retry a request whose try timed out",
             ]);
-            assert.deepEqual(scenarioWarnings(withRetries({ attempts: 3, perTryTimeout: "500ms", retryOn: "unavailable,reset" })), [
-                "productcatalogservice: retries.perTryTimeout is 500ms but retryOn (unavailable,reset) has neither 5xx nor gateway-error, so Envoy will not retry a request whose try timed out",
-            ]);
+            assert.deepEqual(
+                scenarioWarnings(withRetries({ attempts: 3, perTryTimeout: "500ms", retryOn: "unavailable,reset-before-request,connect-failure" })),
+                [
+                    "productcatalogservice: retries.perTryTimeout is 500ms but retryOn (unavailable,reset-before-request,connect-failure) has none of 5xx, gateway-error, reset, so Envoy will not retry a request whose try timed out",
+                ],
+            );
         });
 
         it("stay quiet when Envoy does retry a timed-out try, or there is no per-try timeout", () => {
-            for (const retryOn of ["5xx", "gateway-error", "reset, gateway-error", "unavailable,5xx "]) {
+            for (const retryOn of ["5xx", "gateway-error", "reset", "unavailable, reset ", "reset, gateway-error", "unavailable,5xx "]) {
                 assert.deepEqual(scenarioWarnings(withRetries({ attempts: 3, perTryTimeout: "1s", retryOn })), [], retryOn);
             }
             assert.deepEqual(scenarioWarnings(withRetries({ attempts: 3, retryOn: "unavailable" })), []);

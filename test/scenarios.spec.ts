@@ -222,7 +222,7 @@ describe("scenarios: one stack per step of the reference lab", () => {
             const istioDefault = resolveScenario("retry", { services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s" } } } });
             assert.match(
                 scenarioWarnings(istioDefault)[0],
-                /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(Istio's default\) has neither 5xx nor gateway-error/,
+                /productcatalogservice: retries\.perTryTimeout is 1s but retryOn \(Istio's default\) has none of 5xx, gateway-error, reset/,
             );
             const grpcOnly = resolveScenario("retry", {
                 services: { productcatalogservice: { retries: { attempts: 3, perTryTimeout: "1s", retryOn: "unavailable" } } },
