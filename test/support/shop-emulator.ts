@@ -55,7 +55,8 @@ export interface Shop {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class CallFailed extends Error {}
+/** A backend call that failed: the page answers 500 unless it tolerates the call. */
+export class CallFailed extends Error {}
 
 const PRIMES = Array.from({ length: 400 }, (_, n) => n + 2).filter((n, _, all) => all.every((d) => d >= n || d * d > n || n % d !== 0));
 const ALPHAS = PRIMES.map((p) => Math.sqrt(p) % 1);
@@ -74,6 +75,63 @@ function draws(offsets: number[], n: number): () => number {
 const PRODUCTS = 9;
 const RECOMMENDED = 5;
 
+/** The backend calls a page makes, however they reach the services. */
+export interface Backends {
+    currencies(): Promise<void>;
+    convert(): Promise<void>;
+    listProducts(): Promise<void>;
+    getProduct(): Promise<void>;
+    getCart(): Promise<void>;
+    getQuote(): Promise<void>;
+    /** recommendationservice lists the catalog itself before it answers. */
+    listRecommendations(): Promise<void>;
+    /** Under the frontend's deadline (upstream: 100 ms). */
+    getAds(): Promise<void>;
+}
+
+const recommendations = async (b: Backends) => {
+    await b.listRecommendations();
+    for (let i = 0; i < RECOMMENDED; i++) await b.getProduct();
+};
+/** v0.10 logs a failed recommendation; v0.2 fails the page. */
+const tryRecommendations = async (b: Backends, code: FrontendCodeName) => {
+    if (code === "v0.2") return recommendations(b);
+    await recommendations(b).catch(() => undefined);
+};
+const ad = (b: Backends) => b.getAds().catch(() => undefined);
+
+/** Each page's backend calls in upstream order; a call that fails fails the page unless the page tolerates it. */
+export const PAGE_HANDLERS: Record<"home" | "product" | "cart", (b: Backends, code: FrontendCodeName) => Promise<void>> = {
+    home: async (b) => {
+        await b.currencies();
+        await b.listProducts();
+        await b.getCart();
+        for (let i = 0; i < PRODUCTS; i++) await b.convert();
+        await ad(b);
+    },
+    product: async (b, code) => {
+        await b.getProduct();
+        await b.currencies();
+        await b.getCart();
+        await b.convert();
+        await tryRecommendations(b, code);
+        await ad(b);
+    },
+    // The probe's session has an empty cart: no per-item calls.
+    cart: async (b, code) => {
+        await b.currencies();
+        await b.getCart();
+        await tryRecommendations(b, code);
+        await b.getQuote();
+        await b.convert();
+    },
+};
+
+/** The page a request path asks for, undefined for any other path. */
+export function pageOf(path: string): keyof typeof PAGE_HANDLERS | undefined {
+    return path === "/" ? "home" : path.startsWith("/product/") ? "product" : path === "/cart" ? "cart" : undefined;
+}
+
 export async function startShop(behaviour: Behaviour): Promise<Shop> {
     const versions = Object.entries(behaviour.weights);
     const arrivals: Record<string, number> = {};
@@ -84,7 +142,7 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
     const offsets = { home: ALPHAS.map(() => random()), product: ALPHAS.map(() => random()), cart: ALPHAS.map(() => random()) };
 
     /** One request's backends: every call draws from the request's own generator. */
-    function backends(draw: () => number) {
+    function backends(draw: () => number): Backends {
         const call = async (service: string, work: () => Promise<void> = async () => {}) => {
             calls[service] = (calls[service] ?? 0) + 1;
             const fault = behaviour.backends?.[service] ?? {};
@@ -104,7 +162,6 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
             getProduct: () => call("productcatalogservice"),
             getCart: () => call("cartservice"),
             getQuote: () => call("shippingservice"),
-            // recommendationservice lists the catalog itself before it answers.
             listRecommendations: () => call("recommendationservice", () => call("productcatalogservice")),
             getAds: async () => {
                 const ads = call("adservice");
@@ -121,50 +178,11 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
         };
     }
 
-    type Backends = ReturnType<typeof backends>;
-
-    const recommendations = async (b: Backends) => {
-        await b.listRecommendations();
-        for (let i = 0; i < RECOMMENDED; i++) await b.getProduct();
-    };
-    /** v0.10 logs a failed recommendation; v0.2 fails the page. */
-    const tryRecommendations = async (b: Backends, code: FrontendCodeName) => {
-        if (code === "v0.2") return recommendations(b);
-        await recommendations(b).catch(() => undefined);
-    };
-    const ad = (b: Backends) => b.getAds().catch(() => undefined);
-
-    const handlers: Record<string, (b: Backends, code: FrontendCodeName) => Promise<void>> = {
-        home: async (b) => {
-            await b.currencies();
-            await b.listProducts();
-            await b.getCart();
-            for (let i = 0; i < PRODUCTS; i++) await b.convert();
-            await ad(b);
-        },
-        product: async (b, code) => {
-            await b.getProduct();
-            await b.currencies();
-            await b.getCart();
-            await b.convert();
-            await tryRecommendations(b, code);
-            await ad(b);
-        },
-        // The probe's session has an empty cart: no per-item calls.
-        cart: async (b, code) => {
-            await b.currencies();
-            await b.getCart();
-            await tryRecommendations(b, code);
-            await b.getQuote();
-            await b.convert();
-        },
-    };
-
     const server = http.createServer((request, response) => void respond(request, response));
     async function respond(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
         received++;
         const path = request.url ?? "";
-        const page = path === "/" ? "home" : path.startsWith("/product/") ? "product" : path === "/cart" ? "cart" : undefined;
+        const page = pageOf(path);
         if (page === undefined) {
             response.writeHead(404).end();
             return;
@@ -185,7 +203,7 @@ export async function startShop(behaviour: Behaviour): Promise<Shop> {
         }
         let status = 200;
         try {
-            await handlers[page](backends(draw), code);
+            await PAGE_HANDLERS[page](backends(draw), code);
         } catch (error) {
             if (!(error instanceof CallFailed)) throw error;
             status = 500;
