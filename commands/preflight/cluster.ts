@@ -15,7 +15,10 @@ export function clusterServer(config: LabConfig, env: NodeJS.ProcessEnv = proces
     const merged = mergeKubeconfigs(files);
     const shown = files.join(path.delimiter);
     if (merged.files.length === 0)
-        throw new PreflightError(`no kubeconfig at ${shown}: set boutique-mesh:cluster.kubeconfig, KUBECONFIG, or enable boutique-mesh:cluster.kind`);
+        throw new PreflightError(
+            `no kubeconfig at ${shown}: set boutique-mesh:cluster.kubeconfig, KUBECONFIG, or enable boutique-mesh:cluster.kind ` +
+                "(npm run lab -- up does that itself for a stack that names no cluster, when Docker and kind are installed)",
+        );
     const context = config.cluster.context ?? merged.currentContext;
     const entry = context !== undefined ? merged.contexts.get(context) : undefined;
     if (context === undefined || entry === undefined) {

@@ -20,7 +20,7 @@ export function expandHome(file: string, home = os.homedir()): string {
 }
 
 /** The kubeconfig files kubectl would read, in its order: the configured one, KUBECONFIG's, or ~/.kube/config. */
-export function kubeconfigFiles(cluster: ClusterConfig, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string[] {
+export function kubeconfigFiles(cluster: ClusterConfig, env: NodeJS.ProcessEnv = process.env, home = env.HOME ?? os.homedir()): string[] {
     if (cluster.kubeconfig !== undefined) return [expandHome(cluster.kubeconfig, home)];
     const fromEnv = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
     return fromEnv.length > 0 ? fromEnv : [path.join(home, ".kube", "config")];
