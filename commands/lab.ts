@@ -19,7 +19,11 @@ import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
 import { StepClock, Timings, stateRelations } from "./timings";
-import { checkPlugins, checkPulumiCli, everyPlugin, mergeNeeds, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
+import { checkPlugins, everyPlugin, mergeNeeds, PreflightError, requiredPlugins, RunTool, runTool } from "./preflight/tools";
+import { Installer, ensurePulumiCli } from "./preflight/cli";
+import { chooseCluster, enableKindInStackFile } from "./preflight/default-cluster";
+import { PhaseClock } from "./phases";
+import { askOnTerminal } from "./prompt";
 import { checkTarget, kindInState, recordedContext, StateResource, stateResources } from "./preflight/state";
 import { checkCluster, checkKindCollisions, checkSharedClusters, kindState, portFree } from "./preflight/cluster";
 import { checkClusterLeftovers, checkNamespaces, checkStoredVersions } from "./preflight/objects";
@@ -27,7 +31,7 @@ import { checkClusterLeftovers, checkNamespaces, checkStoredVersions } from "./p
 const COMMANDS = [...ENGINE_COMMANDS, "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
 
-const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all] [--timings FILE]
+const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [--all] [--timings FILE] [--install-cli] [--no-kind]
        npm run lab -- preview <stack> [--policy | --policy-config FILE]
 
   up        create or update the stack's lab, then print where to open the shop and the dashboards
@@ -44,6 +48,13 @@ const USAGE = `usage: npm run lab -- <up|preview|refresh|down|outputs> <stack> [
   --timings FILE
             write when each resource's step started and ended, and the dependencies the state
             records, as JSON (one stack; npm run e2e's benchmark reads it)
+  --install-cli
+            when the Pulumi CLI is missing, install it (the Automation API's installer, into
+            ~/.cache/boutique-mesh/pulumi-<version>) without asking; on a terminal the lab asks
+            first, in CI it installs nothing unless given this
+  --no-kind up never creates a kind cluster of its own when the stack names no cluster and no
+            kubeconfig exists (by default it does, with Docker and kind, and writes
+            boutique-mesh:cluster.kind.enabled: true into the stack file)
 
 After up, preview, refresh and down one line gives the engine's counts:
   lab: <stack> <command>: create=<n> update=<n> replace=<n> delete=<n> same=<n>
@@ -64,9 +75,20 @@ export interface LabArgs {
     policy?: { file?: string };
     /** Where to write the run's step times (commands/timings.ts). */
     timings?: string;
+    /** Install a missing Pulumi CLI without asking. */
+    installCli?: true;
+    /** Never create a kind cluster of the lab's own. */
+    noKind?: true;
 }
 
-const OPTIONS = { all: { type: "boolean" }, policy: { type: "boolean" }, "policy-config": { type: "string" }, timings: { type: "string" } } as const;
+const OPTIONS = {
+    all: { type: "boolean" },
+    policy: { type: "boolean" },
+    "policy-config": { type: "string" },
+    timings: { type: "string" },
+    "install-cli": { type: "boolean" },
+    "no-kind": { type: "boolean" },
+} as const;
 
 export function parseLabArgs(argv: string[]): LabArgs {
     const { values, positionals } = parseCommand(argv, OPTIONS, 2);
@@ -83,7 +105,8 @@ export function parseLabArgs(argv: string[]): LabArgs {
     if (values.timings !== undefined && (all || command === "outputs")) throw new UsageError("--timings goes with one stack's up, preview, refresh or down");
     const policy = policyFile !== undefined ? { file: policyFile } : values.policy ? {} : undefined;
     const timings = values.timings !== undefined ? { timings: path.resolve(values.timings) } : {};
-    return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}), ...timings };
+    const flags = { ...(values["install-cli"] ? { installCli: true as const } : {}), ...(values["no-kind"] ? { noKind: true as const } : {}) };
+    return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}), ...timings, ...flags };
 }
 
 /** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
@@ -121,6 +144,10 @@ export interface LabDeps {
     /** The lab's notes on stderr. */
     note: (text: string) => void;
     portFree: (port: number) => Promise<boolean>;
+    /** A yes/no question on the terminal; undefined without one (CI, pipes). */
+    ask?: (question: string) => Promise<boolean>;
+    /** Installs the Pulumi CLI (the Automation API's installer). */
+    installer?: Installer;
 }
 
 const defaultDeps: LabDeps = {
@@ -130,6 +157,7 @@ const defaultDeps: LabDeps = {
     out: consoleOutput,
     note: (text) => process.stderr.write(`lab: ${text}\n`),
     portFree,
+    ask: askOnTerminal(),
 };
 
 /** One stack's run, as the preflight prepared it. */
@@ -233,12 +261,18 @@ async function execute(command: Command, plan: Plan, deps: LabDeps, args: LabArg
         return;
     }
     const clock = args.timings !== undefined ? new StepClock() : undefined;
+    const phases = command === "up" ? new PhaseClock((text) => deps.note(`${plan.stack}: ${text}`)) : undefined;
     const outputs = await runEngine(command, plan.stack, plan.handle, {
         replace: plan.replace,
         out: deps.out,
         policy: policyRun(args.policy, plan.stack),
-        onEvent: clock?.onEvent,
+        onEvent: (event) => {
+            clock?.onEvent(event);
+            phases?.onEvent(event);
+        },
     });
+    const spans = phases?.summary();
+    if (spans !== undefined) deps.note(`${plan.stack}: phases ${spans}`);
     if (clock && args.timings !== undefined) {
         const seconds = clock.elapsed() / 1000;
         // A down removed the state: its relations are the ones the preflight read.
@@ -268,18 +302,51 @@ function loadConfigs(command: Command, stacks: string[], deps: LabDeps): { stack
     });
 }
 
+/**
+ * On up, a stack that names no cluster where no kubeconfig exists gets the lab's own kind cluster
+ * (commands/preflight/default-cluster.ts): at most one per run, written into its stack file before anything else.
+ */
+function ownClusters(configs: { stack: string; config?: LabConfig }[], deps: LabDeps, optOut: boolean): void {
+    const own = configs.flatMap((c) => {
+        if (c.config === undefined) return [];
+        const choice = chooseCluster(c.stack, c.config, deps.env, optOut);
+        return choice.kind === "own-kind" ? [{ entry: c, note: choice.note }] : [];
+    });
+    if (own.length > 1) {
+        throw new PreflightError(
+            `stacks ${own.map((o) => o.entry.stack).join(", ")} name no cluster and no kubeconfig exists: the lab creates one kind cluster of its own per run; up one stack`,
+        );
+    }
+    for (const { entry, note } of own) {
+        deps.note(note);
+        enableKindInStackFile(stackFile(entry.stack));
+        entry.config = loadStackFile(stackFile(entry.stack));
+    }
+}
+
 export function main(argv: string[], overrides: Partial<LabDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand("lab", USAGE, argv, async () => {
         const args = parseLabArgs(argv);
         const { command } = args;
         const configs = loadConfigs(command, args.stacks, deps);
-        // Only down goes on without a config, and down runs none of the checks that read one.
-        const valid = configs.filter((c): c is { stack: string; config: LabConfig } => c.config !== undefined);
-        deps.note(checkPulumiCli(deps.run));
+        const validOf = () => configs.filter((c): c is { stack: string; config: LabConfig } => c.config !== undefined);
+        deps.note(
+            await ensurePulumiCli({
+                install: args.installCli ?? false,
+                run: deps.run,
+                env: deps.env,
+                note: deps.note,
+                ask: deps.ask,
+                installer: deps.installer,
+            }),
+        );
         // Cheap checks first: the stacks against each other, then each cluster, and only then any download.
+        if (command === "up") checkSharedClusters(validOf(), deps.env);
+        if (command === "up") ownClusters(configs, deps, args.noKind ?? false);
+        // Only down goes on without a config, and down runs none of the checks that read one.
+        const valid = validOf();
         if (command === "up" || command === "preview") checkKindCollisions(valid);
-        if (command === "up") checkSharedClusters(valid, deps.env);
         if (command === "up" || command === "preview") {
             for (const { stack, config } of valid) deps.note(`${stack}: cluster ${await checkCluster(config, 5000, deps.env)}`);
         }

@@ -69,9 +69,12 @@ describe("lifecycle: npm run lab", () => {
     describe("fails fast, before the engine starts", () => {
         it("when the Pulumi CLI is missing", async () => {
             const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
-            const { value, err } = await captured(() => main(["preview", "dev"]), empty);
+            const { value, err } = await captured(() => main(["preview", "dev"], { ask: undefined, env: { ...process.env, CI: "" } }), empty);
             assert.equal(value, 1);
-            assert.match(err, /lab: the Pulumi CLI is not installed: https:\/\/www\.pulumi\.com\/docs\/install\//);
+            assert.match(
+                err,
+                /lab: the Pulumi CLI is not installed: run again with --install-cli to install Pulumi 3\.248\.0 into .*, or install it yourself: https:\/\/www\.pulumi\.com\/docs\/install\//,
+            );
             assert.throws(
                 () =>
                     checkPulumiCli(() => {
