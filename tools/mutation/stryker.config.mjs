@@ -41,6 +41,8 @@ export const SCOPE = [
  */
 const FIRST = [
     "releases",
+    "addon-values",
+    "envoy-routes",
     "chart-transforms",
     "awaits",
     "teardown",
