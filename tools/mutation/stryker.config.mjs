@@ -42,7 +42,6 @@ export const SCOPE = [
 const FIRST = [
     "releases",
     "addon-values",
-    "envoy-routes",
     "chart-transforms",
     "awaits",
     "teardown",
