@@ -11,7 +11,7 @@ import * as path from "path";
 import { LabStack } from "../commands/engine";
 import { main } from "../commands/lab";
 import { PhaseClock, phaseOf } from "../commands/phases";
-import { Installer, cliRoot, ensurePulumiCli, inCi } from "../commands/preflight/cli";
+import { Installer, cliRoot, ensurePulumiCli, inCi, useLabCli } from "../commands/preflight/cli";
 import { chooseCluster, enableKindInStackFile } from "../commands/preflight/default-cluster";
 import { PreflightError, RunTool } from "../commands/preflight/tools";
 import { PROJECT_DIR } from "../config/project";
@@ -97,6 +97,13 @@ describe("a fresh laptop", () => {
                 });
                 assert.equal(again, `v3.248.0 (installed by the lab in ${root})`);
                 assert.equal(installer.calls.length, 1);
+                // verify, which calls the CLI without the preflight, finds it too; a pulumi on PATH always wins.
+                const empty = path.join(l.home, "empty");
+                fs.mkdirSync(empty);
+                const bare = { ...later, PATH: empty };
+                assert.equal(useLabCli(bare), true);
+                assert.equal(bare.PATH, `${path.join(root, "bin")}${path.delimiter}${empty}`);
+                assert.equal(useLabCli(l.env), false);
             } finally {
                 l.cleanup();
             }

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
-import { PreflightError, RunTool, checkPulumiCli, lockedVersion } from "./tools";
+import { PreflightError, RunTool, checkPulumiCli, lockedVersion, onPath } from "./tools";
 
 /** Installs Pulumi `version` so that `<root>/bin/pulumi` runs. */
 export type Installer = (root: string, version: string) => Promise<void>;
@@ -56,6 +56,18 @@ function prependPath(env: NodeJS.ProcessEnv, dir: string): void {
     if (entries[0] !== dir) env.PATH = [dir, ...entries.filter((p) => p !== dir)].join(path.delimiter);
 }
 
+/**
+ * Puts the CLI the lab installed first on `env`'s PATH when no `pulumi` is on it; true when it did. For the
+ * commands that call the CLI without the lab's preflight (verify reading a stack's output).
+ */
+export function useLabCli(env: NodeJS.ProcessEnv, version = cliVersion()): boolean {
+    if (onPath("pulumi", env)) return false;
+    const bin = path.join(cliRoot(env, version), "bin");
+    if (!fs.existsSync(path.join(bin, "pulumi"))) return false;
+    prependPath(env, bin);
+    return true;
+}
+
 const missing = (error: unknown) => error instanceof PreflightError && error.message.startsWith("the Pulumi CLI is not installed");
 
 /**
@@ -72,10 +84,7 @@ export async function ensurePulumiCli(options: CliOptions): Promise<string> {
     const version = options.version ?? cliVersion();
     const root = cliRoot(env, version);
     const bin = path.join(root, "bin");
-    if (fs.existsSync(path.join(bin, "pulumi"))) {
-        prependPath(env, bin);
-        return `${checkPulumiCli(run)} (installed by the lab in ${root})`;
-    }
+    if (useLabCli(env, version)) return `${checkPulumiCli(run)} (installed by the lab in ${root})`;
     const how = `run again with --install-cli to install Pulumi ${version} into ${root}, or install it yourself: https://www.pulumi.com/docs/install/`;
     if (!options.install) {
         if (inCi(env)) throw new PreflightError(`the Pulumi CLI is not installed, and the lab installs nothing in CI unasked: ${how}`);

@@ -9,6 +9,7 @@ import { loadStackFile } from "../../config/stack";
 import { resolveScenario } from "../../stacks";
 import { STACK_OPTIONS, StackTarget, UsageError, parseCommand, runAsScript, runCommand, stackTarget } from "../args";
 import { stackNames } from "../../config/project";
+import { useLabCli } from "../preflight/cli";
 import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
 
@@ -67,6 +68,8 @@ export function parseVerifyArgs(argv: string[]): Options {
 
 /** The stack's shopUrl output, through the Pulumi CLI. */
 function stackUrl(stack: string): string {
+    // The CLI the lab installed, when there is no other (commands/preflight/cli.ts).
+    useLabCli(process.env);
     try {
         return execFileSync("pulumi", ["stack", "output", "shopUrl", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
     } catch (error) {
