@@ -15,7 +15,9 @@ import { expandHome } from "../components/cluster/kubeconfig";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
 import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
-import { PROJECT_DIR, stackFile, stackNames } from "../config/project";
+import { PROJECT_DIR, engineEnvironment, stackFile, stackNames } from "../config/project";
+
+export { engineEnvironment };
 import { policyConfig } from "./policy-config";
 import { ENGINE_COMMANDS, LabStack, RunOutput, consoleOutput, openStack, runEngine } from "./engine";
 import { StepClock, Timings, stateRelations } from "./timings";
@@ -107,13 +109,6 @@ export function parseLabArgs(argv: string[]): LabArgs {
     const timings = values.timings !== undefined ? { timings: path.resolve(values.timings) } : {};
     const flags = { ...(values["install-cli"] ? { installCli: true as const } : {}), ...(values["no-kind"] ? { noKind: true as const } : {}) };
     return { command: command as Command, stacks: all ? stackNames() : [stack], ...(policy ? { policy } : {}), ...timings, ...flags };
-}
-
-/** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
-export function engineEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-    const backend = env.PULUMI_BACKEND_URL ?? `file://${PROJECT_DIR}`;
-    const passphrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined && backend.startsWith("file://") ? "" : undefined);
-    return { PULUMI_BACKEND_URL: backend, ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}) };
 }
 
 /** What to print after `up`: where to open the shop and the dashboards. */

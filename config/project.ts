@@ -40,3 +40,10 @@ function namesOf(files: string[]): string[] {
         .filter((s): s is string => s !== undefined)
         .sort();
 }
+
+/** The backend and passphrase the engine runs with: the environment's, or a file backend here. */
+export function engineEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const backend = env.PULUMI_BACKEND_URL ?? `file://${PROJECT_DIR}`;
+    const passphrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined && backend.startsWith("file://") ? "" : undefined);
+    return { PULUMI_BACKEND_URL: backend, ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}) };
+}

@@ -20,7 +20,8 @@ import {
     pageCalls,
 } from "../commands/verify/callgraph";
 import { SCENARIOS, Scenario, ScenarioName, scenarioSchema } from "../stacks";
-import { main } from "../commands/verify";
+import { main, stackUrl } from "../commands/verify";
+import { PROJECT_DIR } from "../config/project";
 import { Ending, expectedOutcome, mix, pageEndings, probability, scenarioFaults } from "../commands/verify/model";
 import { BUILT_IN_IMAGES, frontendCodes, planChecks } from "../commands/verify/plan";
 import { quantile, wilson } from "../commands/verify/stats";
@@ -662,6 +663,20 @@ describe("verify: measuring a scenario through the ingress", function () {
             assert.ok(connections <= 10, `${connections} connections: no more than the requests in flight when the first went unanswered`);
         } finally {
             await new Promise((resolve) => silent.close(resolve));
+        }
+    });
+});
+
+describe("verify: the shop's URL from the stack's output", () => {
+    it("reads it from the backend npm run lab keeps the stack in, not the one the CLI is logged in to", () => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-stand-in-"));
+        try {
+            fs.writeFileSync(path.join(bin, "pulumi"), '#!/bin/sh\necho "$PULUMI_BACKEND_URL|$PWD|$*"\n', { mode: 0o755 });
+            const env = { PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin`, HOME: bin };
+            assert.equal(stackUrl("canary", env), `file://${PROJECT_DIR}|${PROJECT_DIR}|stack output shopUrl --stack canary`);
+            assert.equal(stackUrl("canary", { ...env, PULUMI_BACKEND_URL: "s3://labs" }), `s3://labs|${PROJECT_DIR}|stack output shopUrl --stack canary`);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
         }
     });
 });

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import { loadStackFile } from "../../config/stack";
 import { resolveScenario } from "../../stacks";
 import { STACK_OPTIONS, StackTarget, UsageError, parseCommand, runAsScript, runCommand, stackTarget } from "../args";
-import { stackNames } from "../../config/project";
+import { PROJECT_DIR, engineEnvironment, stackNames } from "../../config/project";
 import { useLabCli } from "../preflight/cli";
 import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
@@ -66,12 +66,20 @@ export function parseVerifyArgs(argv: string[]): Options {
     };
 }
 
-/** The stack's shopUrl output, through the Pulumi CLI. */
-function stackUrl(stack: string): string {
+/**
+ * The stack's shopUrl output, through the Pulumi CLI, from the backend `npm run lab` keeps the stack in
+ * (commands/engine.ts, engineEnvironment), not whatever backend the CLI is logged in to.
+ */
+export function stackUrl(stack: string, env: NodeJS.ProcessEnv = process.env): string {
     // The CLI the lab installed, when there is no other (commands/preflight/cli.ts).
-    useLabCli(process.env);
+    useLabCli(env);
     try {
-        return execFileSync("pulumi", ["stack", "output", "shopUrl", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        return execFileSync("pulumi", ["stack", "output", "shopUrl", "--stack", stack], {
+            encoding: "utf8",
+            cwd: PROJECT_DIR,
+            env: { ...env, ...engineEnvironment(env) },
+            stdio: ["ignore", "pipe", "pipe"],
+        }).trim();
     } catch (error) {
         const reason =
             (error as NodeJS.ErrnoException).code === "ENOENT"
