@@ -42,6 +42,7 @@ export const SCOPE = [
 const FIRST = [
     "releases",
     "addon-values",
+    "workloads",
     "chart-transforms",
     "awaits",
     "teardown",

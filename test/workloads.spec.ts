@@ -1,0 +1,117 @@
+/**
+ * The shop's workloads straight from the functions that build them (components/shop/workloads.ts), against
+ * the release manifest (GoogleCloudPlatform/microservices-demo v0.10.6 release/kubernetes-manifests.yaml):
+ * fast enough to run first under mutation testing, where boutique.spec.ts checks the same through a whole
+ * evaluation of the lab.
+ */
+import { strict as assert } from "assert";
+import { BOUTIQUE_SERVICES, FRONTEND, LOADGENERATOR, boutiqueService } from "../catalog/boutique";
+import { parseLabConfig } from "../config/schema";
+import {
+    WorkloadSettings,
+    addressOf,
+    boutiqueImages,
+    deployedServices,
+    deploymentFor,
+    deploymentName,
+    frontendExternalService,
+    frontendVersions,
+    serviceAccountFor,
+    serviceFor,
+} from "../components/shop/workloads";
+
+const config = parseLabConfig({});
+const settings = (loadGenerator = true): WorkloadSettings => ({
+    namespace: "shop",
+    release: "v0.10.6",
+    mirrors: {},
+    frontends: frontendVersions(config.boutique.frontendV1),
+    loadGenerator: { enabled: loadGenerator, users: 10, rate: 1 },
+    latency: {},
+});
+
+/** The plain data a Deployment is (its type allows Pulumi inputs). */
+const plain = (value: unknown): any => JSON.parse(JSON.stringify(value));
+
+// release/kubernetes-manifests.yaml v0.10.6: the same pod and container security context on all 12 Deployments
+// (lines 39-43, 166-170, ...; loadgenerator's frontend-check init container at 487-493).
+const POD_SECURITY = { fsGroup: 1000, runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000 };
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, privileged: false, readOnlyRootFilesystem: true };
+
+describe("workloads, straight from their functions", () => {
+    it("every pod and container runs with the release manifest's security contexts, the init container too", () => {
+        for (const service of deployedServices(settings())) {
+            const pod = plain(deploymentFor(service, settings())).spec.template.spec;
+            assert.deepEqual(pod.securityContext, POD_SECURITY, service.name);
+            for (const c of [...(pod.initContainers ?? []), ...pod.containers])
+                assert.deepEqual(c.securityContext, CONTAINER_SECURITY, `${service.name}/${c.name}`);
+        }
+    });
+
+    it("the load generator's wait: busybox, the frontend's address, small bounded resources; only with the load generator", () => {
+        const pod = plain(deploymentFor(boutiqueService(LOADGENERATOR), settings())).spec.template.spec;
+        const [check] = pod.initContainers;
+        assert.equal(check.name, "frontend-check");
+        assert.deepEqual(check.env, [{ name: "FRONTEND_ADDR", value: "frontend:80" }]);
+        assert.deepEqual(check.command.slice(0, 2), ["/bin/sh", "-ec"]);
+        assert.deepEqual(check.resources, { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "50m", memory: "32Mi" } });
+        assert.ok(deployedServices(settings(false)).every((s) => s.name !== LOADGENERATOR));
+        assert.equal(deployedServices(settings()).length, BOUTIQUE_SERVICES.length);
+    });
+
+    it("a frontend version beyond the original: its own name, image and version label, the same pod otherwise", () => {
+        const frontend = boutiqueService(FRONTEND);
+        const [original, v1] = [plain(deploymentFor(frontend, settings())), plain(deploymentFor(frontend, settings(), "v1"))];
+        assert.deepEqual([deploymentName(frontend), deploymentName(frontend, "v1")], ["frontend", "frontend-v1"]);
+        assert.equal(v1.metadata.name, "frontend-v1");
+        assert.deepEqual(v1.spec.selector.matchLabels, { app: "frontend", version: config.boutique.frontendV1.version });
+        assert.deepEqual(original.spec.selector.matchLabels, { app: "frontend", version: "original" });
+        assert.equal(v1.spec.template.spec.containers[0].image, config.boutique.frontendV1.image);
+        // release/kubernetes-manifests.yaml v0.10.6: the frontend's image.
+        assert.equal(original.spec.template.spec.containers[0].image, "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6");
+        assert.deepEqual(v1.metadata.labels, { app: "frontend" });
+        const withoutImage = (d: any) => ({ ...d.spec.template.spec, containers: [{ ...d.spec.template.spec.containers[0], image: undefined }] });
+        assert.deepEqual(withoutImage(v1), withoutImage(original));
+    });
+
+    it("a service's own latency goes into its latency variable only, and the load generator's users and rate into its env", () => {
+        const latency = { ...settings(), latency: { productcatalogservice: "6s", cartservice: "6s" } };
+        const env = (name: string, s = latency) => plain(deploymentFor(boutiqueService(name), s)).spec.template.spec.containers[0].env ?? [];
+        assert.deepEqual(env("productcatalogservice").at(-1), { name: "EXTRA_LATENCY", value: "6s" });
+        assert.ok(!env("cartservice").some((e: { name: string }) => e.name === "EXTRA_LATENCY"), "cartservice has no latency variable");
+        assert.deepEqual(env(LOADGENERATOR).slice(-2), [
+            { name: "USERS", value: "10" },
+            { name: "RATE", value: "1" },
+        ]);
+    });
+
+    it("addresses other services by name and port, refuses one without a Service", () => {
+        assert.equal(addressOf("productcatalogservice"), "productcatalogservice:3550");
+        assert.throws(() => addressOf(LOADGENERATOR), /loadgenerator has no Service to address/);
+    });
+
+    it("Services select every version by app alone; service accounts only where the manifest has them; frontend-external exposes port 80", () => {
+        const cart = plain(serviceFor(boutiqueService("cartservice"), "shop"));
+        assert.deepEqual(cart, {
+            metadata: { name: "cartservice", namespace: "shop", labels: { app: "cartservice" } },
+            spec: { type: "ClusterIP", selector: { app: "cartservice" }, ports: [{ name: "grpc", port: 7070, targetPort: 7070 }] },
+        });
+        assert.equal(serviceFor(boutiqueService(LOADGENERATOR), "shop"), undefined);
+        assert.deepEqual(serviceAccountFor(boutiqueService("cartservice"), "shop"), { metadata: { name: "cartservice", namespace: "shop" } });
+        const external = plain(frontendExternalService("shop"));
+        assert.deepEqual(external.spec, { type: "LoadBalancer", selector: { app: "frontend" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] });
+        assert.equal(external.metadata.annotations["pulumi.com/skipAwait"], "true");
+    });
+
+    it("lists every image the shop pulls, through the mirrors, the frontend versions and busybox with the load generator", () => {
+        const mirrored = { ...settings(), mirrors: { "us-central1-docker.pkg.dev": "mirror.example" } };
+        const images = boutiqueImages(mirrored, ["original", "v1"]);
+        assert.equal(images.length, BOUTIQUE_SERVICES.length + 2);
+        assert.ok(
+            images.slice(0, BOUTIQUE_SERVICES.length).every((i) => !i.startsWith("us-central1-docker.pkg.dev/")),
+            images.join("\n"),
+        );
+        assert.ok(images.at(-1)!.includes("busybox"));
+        assert.equal(boutiqueImages(settings(false)).length, BOUTIQUE_SERVICES.length - 1);
+    });
+});
