@@ -5,6 +5,13 @@
  * evaluation of the lab.
  */
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
 import { BOUTIQUE_SERVICES, FRONTEND, LOADGENERATOR, boutiqueService } from "../catalog/boutique";
 import { parseLabConfig } from "../config/schema";
 import {
@@ -113,5 +120,82 @@ describe("workloads, straight from their functions", () => {
         );
         assert.ok(images.at(-1)!.includes("busybox"));
         assert.equal(boutiqueImages(settings(false)).length, BOUTIQUE_SERVICES.length - 1);
+    });
+
+    it("each container as its catalog entry says: ports and their names, probes, env only when there is some, scratch volumes, account, grace period, annotations", () => {
+        for (const service of deployedServices(settings())) {
+            const pod = plain(deploymentFor(service, settings())).spec.template;
+            const [c] = pod.spec.containers;
+            const what = service.name;
+            assert.deepEqual(
+                c.ports,
+                service.containerPort
+                    ? [{ containerPort: service.containerPort.port, ...(service.containerPort.name ? { name: service.containerPort.name } : {}) }]
+                    : undefined,
+                what,
+            );
+            assert.deepEqual(c.readinessProbe, service.readinessProbe && plain(service.readinessProbe), what);
+            assert.deepEqual(c.livenessProbe, service.livenessProbe && plain(service.livenessProbe), what);
+            assert.equal("env" in c, service.env.length > 0 || service.name === LOADGENERATOR, what);
+            assert.deepEqual(
+                c.volumeMounts,
+                service.emptyDirs?.map(({ name, mountPath }) => ({ name, mountPath })),
+                what,
+            );
+            assert.deepEqual(
+                pod.spec.volumes,
+                service.emptyDirs?.map(({ name }) => ({ name, emptyDir: {} })),
+                what,
+            );
+            assert.equal(pod.spec.serviceAccountName, service.serviceAccount ? service.name : undefined, what);
+            assert.equal(pod.spec.terminationGracePeriodSeconds, service.terminationGracePeriodSeconds, what);
+            assert.deepEqual(pod.metadata.annotations, service.podAnnotations, what);
+            assert.deepEqual(pod.metadata.labels, service.name === FRONTEND ? { app: FRONTEND, version: "original" } : { app: service.name }, what);
+        }
+        // release/kubernetes-manifests.yaml v0.10.6: the load generator's pod annotation, and some pods' grace period of 5 s.
+        assert.deepEqual(plain(deploymentFor(boutiqueService(LOADGENERATOR), settings())).spec.template.metadata.annotations, {
+            "sidecar.istio.io/rewriteAppHTTPProbers": "true",
+        });
+        const graces = deployedServices(settings()).map((s) => plain(deploymentFor(s, settings())).spec.template.spec.terminationGracePeriodSeconds);
+        assert.ok(graces.includes(5) && graces.includes(undefined));
+        const ports = deployedServices(settings()).flatMap((s) => plain(deploymentFor(s, settings())).spec.template.spec.containers[0].ports ?? []);
+        assert.ok(ports.some((p: { name?: string }) => p.name !== undefined) && ports.some((p: { name?: string }) => p.name === undefined));
+    });
+
+    it("the load's users and rate and a latency only where they belong", () => {
+        const env = (name: string) => plain(deploymentFor(boutiqueService(name), settings())).spec.template.spec.containers[0].env ?? [];
+        assert.ok(!env("cartservice").some((e: { name: string }) => e.name === "USERS"));
+        assert.ok(!env("productcatalogservice").some((e: { name: string }) => e.name === "EXTRA_LATENCY"), "no latency configured");
+        assert.deepEqual(plain(frontendExternalService("shop")).metadata.labels, { app: "frontend" });
+    });
+
+    it("the load generator waits for the home page: asks again while it fails, sleeping between tries, and gives up after its attempts", async () => {
+        const [check] = plain(deploymentFor(boutiqueService(LOADGENERATOR), settings())).spec.template.spec.initContainers;
+        const stubs = fs.mkdtempSync(path.join(os.tmpdir(), "frontend-check-"));
+        const sleeps = path.join(stubs, "sleeps");
+        fs.writeFileSync(path.join(stubs, "sleep"), `#!/bin/sh\necho "$1" >> "${sleeps}"\n`, { mode: 0o755 });
+        const run = async (status: (n: number) => number) => {
+            let n = 0;
+            const server = http.createServer((request, response) => void response.writeHead(request.url === "/" ? status(++n) : 200).end("ok"));
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            fs.rmSync(sleeps, { force: true });
+            try {
+                const env = { PATH: `${stubs}:${process.env.PATH}`, FRONTEND_ADDR: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+                const { stdout } = await promisify(execFile)(check.command[0], check.command.slice(1), { env });
+                return { out: stdout, homes: n, sleeps: fs.existsSync(sleeps) ? fs.readFileSync(sleeps, "utf8").trim().split("\n") : [] };
+            } finally {
+                await new Promise((resolve) => server.close(resolve));
+            }
+        };
+        try {
+            const late = await run((n) => (n <= 2 ? 500 : 200));
+            assert.deepEqual([late.homes, late.sleeps.length], [3, 2]);
+            assert.match(late.out, /home page of 127\.0\.0\.1:\d+ not answering 200 \(attempt 1\/12\)/);
+            const never = await run(() => 500);
+            assert.deepEqual([never.homes, never.sleeps.length], [12, 11], "no sleep after the last attempt");
+            assert.match(never.out, /did not answer 200 in 12 attempts; starting the load anyway/);
+        } finally {
+            fs.rmSync(stubs, { recursive: true, force: true });
+        }
     });
 });
