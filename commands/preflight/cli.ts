@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
-import { PreflightError, RunTool, checkPulumiCli, lockedVersion, onPath } from "./tools";
+import { CliMissing, PreflightError, RunTool, checkPulumiCli, lockedVersion, onPath } from "./tools";
 
 /** Installs Pulumi `version` so that `<root>/bin/pulumi` runs. */
 export type Installer = (root: string, version: string) => Promise<void>;
@@ -68,8 +68,6 @@ export function useLabCli(env: NodeJS.ProcessEnv, version = cliVersion()): boole
     return true;
 }
 
-const missing = (error: unknown) => error instanceof PreflightError && error.message.startsWith("the Pulumi CLI is not installed");
-
 /**
  * The Pulumi CLI the lab runs: the one on PATH, else the one it installed earlier, else, when asked to or
  * when the user says yes, one installed now. Returns the line the lab notes.
@@ -79,7 +77,7 @@ export async function ensurePulumiCli(options: CliOptions): Promise<string> {
     try {
         return checkPulumiCli(run);
     } catch (error) {
-        if (!missing(error)) throw error;
+        if (!(error instanceof CliMissing)) throw error;
     }
     const version = options.version ?? cliVersion();
     const root = cliRoot(env, version);

@@ -12,6 +12,9 @@ import { PROJECT_DIR } from "../../config/project";
 /** A check that failed before the engine started: a message, exit 1. */
 export class PreflightError extends Error {}
 
+/** No `pulumi` on PATH at all (not one that fails): the lab can offer to install it (commands/preflight/cli.ts). */
+export class CliMissing extends PreflightError {}
+
 /** Runs a tool and returns its stdout; throws when it cannot start or exits non-zero. */
 export type RunTool = (file: string, args: string[]) => string;
 export const runTool: RunTool = (file, args) => execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -26,12 +29,10 @@ export function checkPulumiCli(run: RunTool = runTool): string {
     try {
         return run("pulumi", ["version"]).trim();
     } catch (error) {
-        const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-        throw new PreflightError(
-            missing
-                ? "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/ (curl -fsSL https://get.pulumi.com | sh)"
-                : `the Pulumi CLI does not run: ${(error as Error).message}`,
-        );
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+            throw new CliMissing("the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/ (curl -fsSL https://get.pulumi.com | sh)");
+        }
+        throw new PreflightError(`the Pulumi CLI does not run: ${(error as Error).message}`);
     }
 }
 
