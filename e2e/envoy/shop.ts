@@ -13,6 +13,7 @@ import * as http2 from "http2";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import { setTimeout as sleep } from "timers/promises";
 import { Backends, CallFailed, FrontendCodeName, PAGE_HANDLERS, pageOf } from "../../test/support/shop-emulator";
 import { LISTENERS, bootstrap } from "./bootstrap";
 import { ServicePort, Translation, clusterName } from "./istiod";
@@ -47,7 +48,7 @@ export interface CallResult {
 }
 
 /** One unary call with an empty message; a deadline sends grpc-timeout and cancels the call when it passes, as Go's client does. */
-export function grpcCall(session: http2.ClientHttp2Session, authority: string, method: string, deadlineMs?: number): Promise<CallResult> {
+function grpcCall(session: http2.ClientHttp2Session, authority: string, method: string, deadlineMs?: number): Promise<CallResult> {
     const started = Date.now();
     return new Promise((resolve) => {
         let code: number | undefined;
@@ -130,8 +131,6 @@ async function listen(server: http.Server | http2.Http2Server): Promise<number> 
     return (server.address() as AddressInfo).port;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A backend: answers every call after its latency; recommendationservice lists the catalog first, failing when that fails. */
 function backend(service: string, latencyMs: number, mesh: Mesh, counted: (service: string) => void): http2.Http2Server {
     const server = http2.createServer();
@@ -195,7 +194,6 @@ export interface EnvoyShop {
     call: (service: string, method: string) => Promise<CallResult>;
     /** Envoy's counters whose names contain `filter` (admin /stats). */
     stats: (filter: string) => Promise<Record<string, number>>;
-    log: () => string;
     close: () => Promise<void>;
 }
 
@@ -266,7 +264,6 @@ export async function startEnvoyShop(options: ShopOptions): Promise<EnvoyShop> {
                 }),
             );
         },
-        log: () => fs.readFileSync(logFile, "utf8"),
         close: async () => {
             mesh.close();
             envoy.kill("SIGTERM");
