@@ -37,6 +37,16 @@ function laptop(tools: Record<string, string> = {}) {
     return { home, env, run, calls, script, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
 }
 
+/** Runs `use` on a fresh laptop, removed afterwards whatever happens. */
+async function onLaptop(tools: Record<string, string>, use: (l: ReturnType<typeof laptop>) => Promise<void> | void): Promise<void> {
+    const l = laptop(tools);
+    try {
+        await use(l);
+    } finally {
+        l.cleanup();
+    }
+}
+
 const PULUMI_SCRIPT = (version = "v3.248.0") =>
     `case "$1" in version) echo ${version};; plugin) echo '[{"name":"kubernetes","kind":"resource","version":"4.34.2"},{"name":"random","kind":"resource","version":"4.21.2"},{"name":"command","kind":"resource","version":"1.2.1"}]';; esac`;
 
@@ -61,20 +71,16 @@ describe("a fresh laptop", () => {
         });
 
         it("present: used as it is, nothing installed", async () => {
-            const l = laptop({ pulumi: PULUMI_SCRIPT() });
-            try {
+            await onLaptop({ pulumi: PULUMI_SCRIPT() }, async (l) => {
                 const installer = standInInstaller(l);
                 assert.equal(await ensurePulumiCli(options(l, { install: true, installer })), "v3.248.0");
                 assert.deepEqual(installer.calls, []);
                 assert.deepEqual(l.calls(), ["pulumi version"]);
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
         it("missing and --install-cli: installed into the user's cache at the SDK's version, then first on PATH for this and later runs", async () => {
-            const l = laptop();
-            try {
+            await onLaptop({}, async (l) => {
                 const installer = standInInstaller(l);
                 const notes: string[] = [];
                 const root = cliRoot(l.env);
@@ -104,14 +110,11 @@ describe("a fresh laptop", () => {
                 assert.equal(useLabCli(bare), true);
                 assert.equal(bare.PATH, `${path.join(root, "bin")}${path.delimiter}${empty}`);
                 assert.equal(useLabCli(l.env), false);
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
         it("missing in CI: refused unless --install-cli, naming the flag and the folder; nothing installed", async () => {
-            const l = laptop();
-            try {
+            await onLaptop({}, async (l) => {
                 const installer = standInInstaller(l);
                 l.env.CI = "true";
                 const asked: string[] = [];
@@ -125,14 +128,11 @@ describe("a fresh laptop", () => {
                 );
                 assert.deepEqual([installer.calls, asked], [[], []], "no question in CI either");
                 assert.ok(inCi({ CI: "1" }) && !inCi({ CI: "false" }) && !inCi({}));
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
         it("missing on a terminal: asks, installs on yes, stops on no; with no terminal it only says how", async () => {
-            const l = laptop();
-            try {
+            await onLaptop({}, async (l) => {
                 const installer = standInInstaller(l);
                 await assert.rejects(
                     ensurePulumiCli(options(l, { installer, ask: async () => false })),
@@ -146,14 +146,11 @@ describe("a fresh laptop", () => {
                 const questions: string[] = [];
                 assert.match(await ensurePulumiCli(options(l, { installer, ask: async (q: string) => (questions.push(q), true) })), /^v3\.248\.0 \(installed/);
                 assert.match(questions[0], /^The Pulumi CLI is not installed\. Install Pulumi 3\.248\.0 into .* now\? \[y\/N\] $/);
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
         it("a failed install names the folder and the installer's error, and a CLI that does not run is not reinstalled", async () => {
-            const l = laptop();
-            try {
+            await onLaptop({}, async (l) => {
                 const failing: Installer = async () => Promise.reject(new Error("Failed to download https://get.pulumi.com/install.sh: 503"));
                 await assert.rejects(
                     ensurePulumiCli(options(l, { install: true, installer: failing })),
@@ -161,18 +158,15 @@ describe("a fresh laptop", () => {
                 );
                 l.script("pulumi", "exit 3");
                 await assert.rejects(ensurePulumiCli(options(l, { install: true, installer: standInInstaller(l) })), /the Pulumi CLI does not run/);
-            } finally {
-                l.cleanup();
-            }
+            });
         });
     });
 
     describe("the cluster", () => {
         const bare = parseLabConfig({});
 
-        it("a kubeconfig that exists is used, reachable or not: never replaced by kind", () => {
-            const l = laptop({ docker: "", kind: "" });
-            try {
+        it("a kubeconfig that exists is used, reachable or not: never replaced by kind", async () => {
+            await onLaptop({ docker: "", kind: "" }, async (l) => {
                 fs.mkdirSync(path.join(l.home, ".kube"));
                 fs.writeFileSync(path.join(l.home, ".kube", "config"), "apiVersion: v1\nkind: Config\n");
                 assert.deepEqual(chooseCluster("dev", bare, l.env, false), { kind: "configured" });
@@ -181,14 +175,11 @@ describe("a fresh laptop", () => {
                 assert.deepEqual(chooseCluster("dev", parseLabConfig({ cluster: { context: "prod" } }), { ...l.env, HOME: "/nowhere" }, false), {
                     kind: "configured",
                 });
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
-        it("no kubeconfig, with Docker and kind: the lab's own kind cluster, said in one line with how to opt out", () => {
-            const l = laptop({ docker: "", kind: "" });
-            try {
+        it("no kubeconfig, with Docker and kind: the lab's own kind cluster, said in one line with how to opt out", async () => {
+            await onLaptop({ docker: "", kind: "" }, async (l) => {
                 const choice = chooseCluster("dev", bare, l.env, false);
                 assert.equal(choice.kind, "own-kind");
                 assert.match(
@@ -196,21 +187,16 @@ describe("a fresh laptop", () => {
                     /^dev: no kubeconfig at .*\.kube\/config: creating the lab's own kind cluster \(boutique-mesh:cluster\.kind\.enabled: true, written to Pulumi\.dev\.yaml; down deletes the cluster\)\. To use another cluster instead, stop now and set boutique-mesh:cluster\.kubeconfig, or pass --no-kind$/,
                 );
                 assert.throws(() => chooseCluster("dev", bare, l.env, true), /no kubeconfig at .*, and --no-kind keeps the lab from creating its own cluster/);
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
-        it("no kubeconfig, without Docker or kind: an error that says what to install", () => {
-            const l = laptop({ kind: "" });
-            try {
+        it("no kubeconfig, without Docker or kind: an error that says what to install", async () => {
+            await onLaptop({ kind: "" }, async (l) => {
                 assert.throws(
                     () => chooseCluster("dev", bare, l.env, false),
                     /no kubeconfig at .*: set boutique-mesh:cluster\.kubeconfig or KUBECONFIG, or install docker \(https:\/\/kind\.sigs\.k8s\.io/,
                 );
-            } finally {
-                l.cleanup();
-            }
+            });
         });
 
         it("writes the choice into the stack file, keeping its comments and keys", () => {
