@@ -3,7 +3,7 @@ import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { addonRelease } from "../catalog/addons";
 import { LabConfigInput, SECRET_PLACEHOLDER } from "../config/schema";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { labConfigFrom, loadStackFile } from "../config/stack";
 import * as pulumi from "@pulumi/pulumi";
@@ -368,7 +368,7 @@ describe("addons: Prometheus, Grafana, Kiali and one tracer", () => {
             assert.ok(!lab.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.includes("grafana")));
         });
         it("reads a stack file whose secrets are encrypted, as the lab's preflight does, without judging what it cannot decrypt", () => {
-            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secrets-")), "Pulumi.dev.yaml");
+            const file = path.join(scratch("secrets-"), "Pulumi.dev.yaml");
             fs.writeFileSync(
                 file,
                 "config:\n  boutique-mesh:addons:\n    grafana:\n      adminPassword:\n        secure: v1:AAAA\n    kiali:\n      signingKey:\n        secure: v1:BBBB\n",

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { BOUTIQUE_SERVICES } from "../catalog/boutique";
@@ -135,7 +135,7 @@ describe("boutique: the shop's namespace and workloads", () => {
                 response.writeHead(request.url === "/" ? status(++homes) : 200).end("ok");
             });
             await new Promise<void>((resolve) => frontend.listen(0, "127.0.0.1", resolve));
-            const stubs = fs.mkdtempSync(path.join(os.tmpdir(), "frontend-check-"));
+            const stubs = scratch("frontend-check-");
             fs.writeFileSync(path.join(stubs, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
             try {
                 const env = { PATH: `${stubs}:${process.env.PATH}`, FRONTEND_ADDR: `127.0.0.1:${(frontend.address() as AddressInfo).port}` };

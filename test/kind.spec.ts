@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { COMMAND_BUDGET_MS, extendTimeout } from "./support/runnable";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { KIND_CREATE, KIND_DELETE, KIND_KUBECONFIG } from "../components/cluster/cluster";
 import { LabConfigInput } from "../config/schema";
@@ -11,8 +11,8 @@ import { evaluateConfig } from "./support/lab";
 
 /** A directory of stand-in tools; each logs its arguments to $LOG and runs the given body. */
 function fakeTools(tools: Record<string, string>): { bin: string; home: string; log: string } {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "kind-bin-"));
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "kind-home-"));
+    const bin = scratch("kind-bin-");
+    const home = scratch("kind-home-");
     const log = path.join(bin, "log");
     for (const [tool, body] of Object.entries(tools)) {
         fs.writeFileSync(path.join(bin, tool), `#!/bin/bash\necho "${tool} $*" >> "$LOG"\n${body}\n`, { mode: 0o755 });
@@ -80,7 +80,7 @@ describe("kind: a cluster of the lab's own", () => {
         });
 
         it("a stack without a context of its own is pinned to the context current at up", async () => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
+            const dir = scratch("kubeconfig-");
             const file = path.join(dir, "config");
             fs.writeFileSync(file, "apiVersion: v1\nkind: Config\ncurrent-context: ctx-a\ncontexts: [{name: ctx-a, context: {cluster: a}}]\n");
             const saved = process.env.KUBECONFIG;

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { LocalProgramArgs, LocalWorkspaceOptions, OpMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { PROGRAM, PROJECT_DIR } from "../config/project";
@@ -35,7 +35,7 @@ function recorder(): RunOutput & { text: () => string } {
 describe("lab engine: the Automation API runs of npm run lab", () => {
     describe("the program runs in this process", () => {
         it("requires the program afresh on every run and returns its exports as the stack's outputs", async () => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "inline-"));
+            const dir = scratch("inline-");
             const file = path.join(dir, "program.js");
             fs.writeFileSync(file, "globalThis.__labRuns = (globalThis.__labRuns ?? 0) + 1;\nexports.run = globalThis.__labRuns;\n");
             const program = inlineProgram(file);
@@ -74,7 +74,7 @@ describe("lab engine: the Automation API runs of npm run lab", () => {
     describe("preview with the policy pack", () => {
         it("takes --policy (the stack's own policy config) or --policy-config FILE, with preview only", () => {
             assert.deepEqual(parseLabArgs(["preview", "dev", "--policy"]), { command: "preview", stacks: ["dev"], policy: {} });
-            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "broken.json");
+            const file = path.join(scratch("policy-"), "broken.json");
             fs.writeFileSync(file, "{}");
             assert.deepEqual(parseLabArgs(["preview", "--policy-config", file, "dev"]), { command: "preview", stacks: ["dev"], policy: { file } });
             assert.throws(() => parseLabArgs(["up", "dev", "--policy"]), /--policy and --policy-config go with preview/);

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { KIND_CREATE, KIND_DELETE, kindClusterName } from "../components/cluster/cluster";
@@ -29,7 +29,7 @@ async function captured<T>(fn: () => Promise<T>, pathValue?: string): Promise<{ 
 }
 
 function kubeconfig(server: string, context = "lab"): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-")), "config");
+    const file = path.join(scratch("kubeconfig-"), "config");
     fs.writeFileSync(
         file,
         `apiVersion: v1\nkind: Config\ncurrent-context: ${context}\ncontexts:\n- name: ${context}\n  context: {cluster: c1, user: u1}\nclusters:\n- name: c1\n  cluster: {server: "${server}"}\nusers:\n- name: u1\n  user: {}\n`,
@@ -68,7 +68,7 @@ describe("lifecycle: npm run lab", () => {
 
     describe("fails fast, before the engine starts", () => {
         it("when the Pulumi CLI is missing", async () => {
-            const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
+            const empty = scratch("empty-path-");
             const { value, err } = await captured(() => main(["preview", "dev"], { ask: undefined, env: { ...process.env, CI: "" } }), empty);
             assert.equal(value, 1);
             assert.match(
@@ -132,7 +132,7 @@ describe("lifecycle: npm run lab", () => {
 
         it("for a kind cluster, when docker or kind is missing", async () => {
             const config = parseLabConfig({ cluster: { kind: { enabled: true } } });
-            const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
+            const empty = scratch("empty-path-");
             const { value: error } = await captured(() => checkCluster(config).catch((e: Error) => e), empty);
             assert.match(String(error), /boutique-mesh:cluster\.kind needs docker and kind on PATH/);
         });
@@ -217,7 +217,7 @@ describe("lifecycle: npm run lab", () => {
         });
 
         it("its commands stop with a clear message when docker or kind is missing", () => {
-            const bin = fs.mkdtempSync(path.join(os.tmpdir(), "bin-"));
+            const bin = scratch("bin-");
             const run = () => spawnSync("/bin/bash", ["-c", KIND_CREATE], { env: { PATH: bin, KIND_CLUSTER: "x", KIND_CONFIG: "" }, encoding: "utf8" });
             let result = run();
             assert.equal(result.status, 1);

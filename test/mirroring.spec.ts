@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as http from "http";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { COPY_IMAGE_SCRIPT, copyPlan } from "../components/images/mirroring";
 import { labConfigFrom } from "../config/stack";
@@ -28,7 +28,7 @@ function freePort(): Promise<number> {
 /** A throwaway registry (Debian's docker-registry) on 127.0.0.1, storing under a temp folder. */
 async function startRegistry(): Promise<{ host: string; stop: () => Promise<void> }> {
     const port = await freePort();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
+    const dir = scratch("registry-");
     const config = path.join(dir, "config.yml");
     fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
     const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
@@ -56,10 +56,10 @@ async function startRegistry(): Promise<{ host: string; stop: () => Promise<void
 
 /** A small OCI image layout made here: one layer holding one file, so no image has to be downloaded. */
 function ociImage(tag: string, content: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oci-"));
+    const dir = scratch("oci-");
     const blobs = path.join(dir, "blobs", "sha256");
     fs.mkdirSync(blobs, { recursive: true });
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "layer-"));
+    const root = scratch("layer-");
     fs.writeFileSync(path.join(root, "hello.txt"), content);
     const tar = execFileSync("tar", ["-C", root, "-c", "hello.txt"]);
     const gz = execFileSync("gzip", ["-n", "-c"], { input: tar });
@@ -156,7 +156,7 @@ describe("mirroring: images copied into their mirrors with skopeo", function () 
 
     it("never puts registry credentials on a command line: skopeo reads them from auth files only this user can read, gone after", () => {
         // A stand-in skopeo that records its arguments and, for each auth file it is given, the file's mode and content.
-        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "skopeo-stand-in-"));
+        const bin = scratch("skopeo-stand-in-");
         const log = path.join(bin, "calls.log");
         fs.writeFileSync(
             path.join(bin, "skopeo"),

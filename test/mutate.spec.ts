@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { EQUIVALENTS_FILE, main, readEquivalents, scoreReport } from "../tools/mutation/mutate";
 import { captureStderr } from "./support/stderr";
@@ -67,7 +67,7 @@ describe("mutate: the score per file, with equivalent mutants set aside", () => 
             assert.ok(fs.existsSync(path.join(path.dirname(EQUIVALENTS_FILE), "..", "..", e.file)), `${e.file} exists`);
             assert.ok(e.reason.length > 20, `${e.file} ${e.original}: a reason`);
         }
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "equivalents-")), "e.yaml");
+        const file = path.join(scratch("equivalents-"), "e.yaml");
         fs.writeFileSync(file, "- file: x.ts\n  mutator: StringLiteral\n  original: '\"a\"'\n  replacement: '\"\"'\n");
         assert.throws(() => readEquivalents(file), /e\.yaml: entry 1 lacks reason/);
     });

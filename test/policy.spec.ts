@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { stringify } from "yaml";
 import type { ResourceValidationArgs } from "@pulumi/policy";
@@ -406,7 +406,7 @@ describe("policy: the CrossGuard pack", () => {
     it("gives the stack's mirrors to every policy that reads config", () => {
         assert.deepEqual(policyConfig(stackFile("dev"))["images-through-mirrors"], { mirrors: {} });
         const mirrors = { "docker.io": "m.lab/hub", "gcr.io": "m.lab/gcr" };
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "Pulumi.mirrored.yaml");
+        const file = path.join(scratch("policy-"), "Pulumi.mirrored.yaml");
         fs.writeFileSync(file, stringify({ config: { "boutique-mesh:images": { mirrors } } }));
         const config = policyConfig(file);
         // The container policies take the pack's config (policy/policies.ts, containerPolicy).

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -55,7 +56,7 @@ function withStackFile(name: string, yaml: string): () => void {
 }
 
 function binWith(...names: string[]): string {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-bin-"));
+    const bin = scratch("preflight-bin-");
     for (const name of names) fs.writeFileSync(path.join(bin, name), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     return bin;
 }
@@ -76,7 +77,7 @@ async function listening(): Promise<{ port: number; close: () => void }> {
 }
 
 function kubeconfigFile(server: string, current: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-")), "config");
+    const file = path.join(scratch("kubeconfig-"), "config");
     const contexts = ["ctx-a", "ctx-b"].map((c) => `- name: ${c}\n  context: {cluster: c1, user: u1}`).join("\n");
     fs.writeFileSync(
         file,

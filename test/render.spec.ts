@@ -4,7 +4,7 @@ import { evaluatedStack } from "./support/lab";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { parseArgs, toJson, toYaml } from "../commands/render";
@@ -64,7 +64,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
     });
 
     it("exits non-zero on an invalid config with the message on stderr and nothing on stdout", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "Pulumi.broken.yaml");
+        const file = path.join(scratch("render-"), "Pulumi.broken.yaml");
         fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    verison: 1.30.3\n");
         const result = render("--config", file);
         assert.equal(result.status, 2, "a bad config is a usage error");
@@ -82,7 +82,7 @@ describe("render: the program's declarations without the Pulumi CLI", () => {
     });
 
     it("prints the program's warnings on stderr, one line each: here the reference lab's Istio, long out of support", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "Pulumi.old.yaml");
+        const file = path.join(scratch("render-"), "Pulumi.old.yaml");
         fs.writeFileSync(file, "config:\n  boutique-mesh:istio:\n    version: 1.14.6\n");
         const result = render("--config", file);
         assert.equal(result.status, 0, result.stderr);

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
+import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { ConfigError, SECRET_PLACEHOLDER } from "../config/schema";
 import { labConfigFrom, loadStackFile, readStackFile, unflattenConfig } from "../config/stack";
@@ -8,7 +8,7 @@ import { flattenConfig } from "./support/config";
 
 /** A stack file with this text, in a temporary folder. */
 function stackFile(text: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.test.yaml");
+    const file = path.join(scratch("stack-"), "Pulumi.test.yaml");
     fs.writeFileSync(file, text);
     return file;
 }

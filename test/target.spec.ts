@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify } from "yaml";
@@ -21,7 +22,7 @@ function kubeconfig(current: string | undefined, entries: [string, string, strin
 }
 
 function files(contents: Record<string, string>): Record<string, string> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfigs-"));
+    const dir = scratch("kubeconfigs-");
     return Object.fromEntries(
         Object.entries(contents).map(([name, text]) => {
             const file = path.join(dir, name);
@@ -159,7 +160,7 @@ describe("target: one reading of the kubeconfig for the program, the provider an
     });
 
     it("reads a CA from its file, relative to its kubeconfig, and writes every file reference absolute", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-ca-"));
+        const dir = scratch("kubeconfig-ca-");
         fs.writeFileSync(path.join(dir, "ca.crt"), "CA-ONE");
         const config = (ca: string) =>
             stringify({

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { FRONTEND_V1_IMAGE } from "../catalog/boutique";
@@ -31,7 +31,7 @@ import { captureStderr } from "./support/stderr";
 
 /** A stack file with the given config, in a temporary folder. */
 function stackFileWith(config: Record<string, unknown>): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-")), "Pulumi.test.yaml");
+    const file = path.join(scratch("verify-"), "Pulumi.test.yaml");
     fs.writeFileSync(file, stringify({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`boutique-mesh:${k}`, v])) }));
     return file;
 }
@@ -669,7 +669,7 @@ describe("verify: measuring a scenario through the ingress", function () {
 
 describe("verify: the shop's URL from the stack's output", () => {
     it("reads it from the backend npm run lab keeps the stack in, not the one the CLI is logged in to", () => {
-        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-stand-in-"));
+        const bin = scratch("pulumi-stand-in-");
         try {
             fs.writeFileSync(path.join(bin, "pulumi"), '#!/bin/sh\necho "$PULUMI_BACKEND_URL|$PWD|$*"\n', { mode: 0o755 });
             const env = { PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin`, HOME: bin };

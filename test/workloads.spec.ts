@@ -7,9 +7,9 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { scratch } from "./support/hermetic";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { BOUTIQUE_SERVICES, FRONTEND, LOADGENERATOR, boutiqueService } from "../catalog/boutique";
@@ -171,7 +171,7 @@ describe("workloads, straight from their functions", () => {
 
     it("the load generator waits for the home page: asks again while it fails, sleeping between tries, and gives up after its attempts", async () => {
         const [check] = plain(deploymentFor(boutiqueService(LOADGENERATOR), settings())).spec.template.spec.initContainers;
-        const stubs = fs.mkdtempSync(path.join(os.tmpdir(), "frontend-check-"));
+        const stubs = scratch("frontend-check-");
         const sleeps = path.join(stubs, "sleeps");
         fs.writeFileSync(path.join(stubs, "sleep"), `#!/bin/sh\necho "$1" >> "${sleeps}"\n`, { mode: 0o755 });
         const run = async (status: (n: number) => number) => {
