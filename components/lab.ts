@@ -117,9 +117,19 @@ export class Lab extends pulumi.ComponentResource {
             inLab,
         );
         namespaces.set(mesh.namespace, mesh.namespaceResource).set(place.namespace, boutique.namespace);
+        const routingApi = config.istio.routingApi;
+        const ingressPlace = { namespace: mesh.namespace, service: mesh.ingressGatewaySpec.release };
+        const gatewayApiCrds = mesh.gatewayApiCrds ? [mesh.gatewayApiCrds] : [];
         const ingress = new Ingress(
             `${name}-ingress`,
-            { place, gatewayLabels: mesh.ingressGatewaySpec.labels, dependsOn: [boutique.namespace, mesh.istiod], provider },
+            {
+                place,
+                routingApi,
+                ingress: ingressPlace,
+                gatewayLabels: mesh.ingressGatewaySpec.labels,
+                dependsOn: [boutique.namespace, mesh.istiod, ...gatewayApiCrds],
+                provider,
+            },
             inLab,
         );
         new Traffic(
@@ -127,9 +137,11 @@ export class Lab extends pulumi.ComponentResource {
             {
                 scenario,
                 place,
+                routingApi,
+                ingress: ingressPlace,
                 settings,
                 podPrerequisites: [boutique.namespace, mesh.istiod, boutique.accounts[FRONTEND], ...imagesReady],
-                routePrerequisites: [mesh.istiod, ingress.gateway],
+                routePrerequisites: [mesh.istiod, ingress.gateway, ...gatewayApiCrds],
                 workloads: boutique,
                 provider,
             },

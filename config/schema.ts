@@ -9,7 +9,8 @@ import { ADDON_CHART_REPOSITORIES, ISTIO_DASHBOARDS_URL } from "../catalog/addon
 import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../catalog/boutique";
 import { DEFAULT_ISTIO_VERSION, ISTIO_CHART_HOMES, RETIRED_ISTIO_CHART_HOST, rejectedIstioVersion, unverifiedReason } from "../catalog/releases";
 import { compareVersions } from "../catalog/versions";
-import { SCENARIO_NAMES, scenarioOverridesSchema } from "../stacks";
+import { GATEWAY_API_CRDS_URL, HTTPROUTE_CANNOT, MIN_GATEWAY_API_ISTIO } from "../catalog/gateway-api";
+import { SCENARIO_NAMES, resolveScenario, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
 export const PROJECT = "boutique-mesh";
@@ -226,6 +227,16 @@ const labObject = () =>
                 /** Percentage of requests traced by the proxies (the demo profile traces all). */
                 traceSampling: z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100").default(100),
                 ingress: ingressService().prefault({ type: "NodePort" }),
+                /**
+                 * How the scenario's routes are written: `istio` (Gateway, VirtualService, DestinationRule) or
+                 * `gateway-api` (a Gateway API Gateway on the same ingress gateway, HTTPRoutes, a Service per version).
+                 */
+                routingApi: z.enum(["istio", "gateway-api"]).default("istio"),
+                /** Where the Gateway API CRDs are downloaded from; {version} is the Gateway API version of the Istio release. */
+                gatewayApiCrdsUrl: z
+                    .string()
+                    .regex(/^https?:\/\/\S+$/, "must be an http(s) URL")
+                    .default(GATEWAY_API_CRDS_URL),
             })
             .superRefine((istio, ctx) => {
                 // Zod runs this even when the version failed its own pattern: judge only what is a release.
@@ -269,6 +280,34 @@ const labObject = () =>
         addons: addons(),
     });
 
+/** What `istio.routingApi: gateway-api` cannot do: old Istio releases, and scenarios HTTPRoute cannot express. */
+function gatewayApiProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z.RefinementCtx): void {
+    const path = ["istio", "routingApi"];
+    const version = config.istio.version;
+    if (/^\d+\.\d+\.\d+$/.test(version) && compareVersions(version, MIN_GATEWAY_API_ISTIO) < 0) {
+        ctx.addIssue({
+            code: "custom",
+            path,
+            input: "gateway-api",
+            message: `needs Istio ${MIN_GATEWAY_API_ISTIO} or newer (the oldest release whose Gateway API support the lab read), not ${version}; use routingApi "istio" with it`,
+        });
+    }
+    const scenario = resolveScenario(config.scenario, config.traffic);
+    for (const [service, policy] of Object.entries(scenario.services)) {
+        for (const field of ["delay", "abort", "retries"] as const) {
+            if (policy?.[field] === undefined) continue;
+            ctx.addIssue({
+                code: "custom",
+                path,
+                input: "gateway-api",
+                message:
+                    `cannot express scenario ${config.scenario}: ${service} asks for ${field}, and ${HTTPROUTE_CANNOT[field]} ` +
+                    `(docs/routing-apis.md has the sources); run this scenario with routingApi "istio"`,
+            });
+        }
+    }
+}
+
 /** Rules across keys: what an addon needs, and node ports that would collide. */
 export const labConfigSchema = labObject().superRefine((config, ctx) => {
     const { kind } = config.cluster;
@@ -292,6 +331,7 @@ export const labConfigSchema = labObject().superRefine((config, ctx) => {
             });
         }
     }
+    if (config.istio.routingApi === "gateway-api") gatewayApiProblems(config, ctx);
     if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
         ctx.addIssue({
             code: "custom",

@@ -30,8 +30,9 @@ describe("scenarios: one stack per step of the reference lab", () => {
     const lab = (stack: string) => labs.get(stack)!;
 
     it("ships a stack file for every step, each naming its preset", () => {
-        assert.deepEqual(shippedStacks(), ["canary", "dev", "fault-abort", "fault-delay", "retry", "timeout"]);
-        for (const stack of shippedStacks()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack);
+        assert.deepEqual(shippedStacks(), ["canary", "dev", "fault-abort", "fault-delay", "gateway-api-canary", "retry", "timeout"]);
+        // gateway-api-<preset>: the same step through the other routing API.
+        for (const stack of shippedStacks()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack.replace(/^gateway-api-/, ""));
     });
 
     it("every preset is valid as written, and a broken one fails where it is read", () => {
@@ -162,7 +163,13 @@ describe("scenarios: one stack per step of the reference lab", () => {
         const inPlace = new Map<string, Evaluation>();
         for (const stack of shippedStacks()) inPlace.set(stack, await evaluatedStack("dev", stackFile(stack)));
         const lab = (stack: string) => inPlace.get(stack)!;
-        const scenarioTypes = new Set(["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule"]);
+        const scenarioTypes = new Set([
+            "kubernetes:networking.istio.io/v1:VirtualService",
+            "kubernetes:networking.istio.io/v1:DestinationRule",
+            "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+        ]);
+        // A switch of routing API also swaps the Gateway of the ingress and adds or removes the Gateway API CRDs.
+        const routingApiObjects = new Set(["lab-ingress-gateway", "lab-ingress-gateway-api-gateway", "lab-mesh-gateway-api-crds"]);
         for (const from of shippedStacks()) {
             for (const to of shippedStacks()) {
                 if (from === to) continue;
@@ -173,7 +180,7 @@ describe("scenarios: one stack per step of the reference lab", () => {
                     `${from} -> ${to}`,
                 );
                 for (const c of changes) {
-                    const scenarioObject = scenarioTypes.has(c.type) || c.name.startsWith("lab-traffic-");
+                    const scenarioObject = scenarioTypes.has(c.type) || c.name.startsWith("lab-traffic-") || routingApiObjects.has(c.name);
                     const latencyOnly = c.kind === "changed" && c.name === "lab-boutique-productcatalogservice";
                     assert.ok(scenarioObject || latencyOnly, `${from} -> ${to}: ${c.kind} ${c.type} ${c.name}`);
                 }

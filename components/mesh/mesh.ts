@@ -5,6 +5,8 @@ import { istioReleaseWarnings, todayIso } from "../../catalog/releases";
 import { holds } from "../../catalog/versions";
 import { awaitCaBundle, awaitWebhookServer, failClosedValidation, labelClusterScoped, validationOwnedByIstiod } from "../chart-transforms";
 import { Mirrors } from "../images/references";
+import { fetchText } from "../addons/downloads";
+import { gatewayApiCrdsUrl } from "../../catalog/gateway-api";
 import { allOf } from "../transforms";
 import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./charts";
 
@@ -23,6 +25,9 @@ export interface MeshArgs {
     namespaceLabels: Record<string, string>;
 }
 
+/** How long the download of the Gateway API CRDs may take. */
+const CRDS_DOWNLOAD_MS = 60_000;
+
 /**
  * Istio from its Helm charts, in the order the webhooks need: CRDs (base), then istiod, which must
  * serve its validation and injection webhooks before anything uses them, then the gateways, whose
@@ -37,6 +42,8 @@ export class Mesh extends pulumi.ComponentResource {
     readonly namespace = ISTIO_NAMESPACE;
     /** The istio-system Namespace, which the addons share. */
     readonly namespaceResource: k8s.core.v1.Namespace;
+    /** The Gateway API CRDs, where the lab routes with the Gateway API: its routes wait for them. */
+    readonly gatewayApiCrds?: k8s.yaml.v2.ConfigGroup;
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Mesh", name, {}, opts);
@@ -59,6 +66,19 @@ export class Mesh extends pulumi.ComponentResource {
             { ...chart("base"), name: "istio-base", namespace: ISTIO_NAMESPACE, values: baseValues(istio.version) },
             { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [allOf([validation, owned])] },
         );
+        // The Gateway API CRDs of the release's Gateway API version, before istiod, which serves them once they exist.
+        // Adopted and deleted like Istio's own (components/teardown.ts), with the same provider.
+        if (istio.routingApi === "gateway-api") {
+            const url = gatewayApiCrdsUrl(istio.gatewayApiCrdsUrl, istio.version);
+            const bundle = fetchText(url, CRDS_DOWNLOAD_MS).catch((e: Error) => {
+                throw new Error(`the Gateway API CRDs could not be downloaded from ${url} (boutique-mesh:istio.gatewayApiCrdsUrl): ${e.message}`);
+            });
+            this.gatewayApiCrds = new k8s.yaml.v2.ConfigGroup(
+                `${name}-gateway-api-crds`,
+                { yaml: bundle },
+                { ...child, provider: args.crdProvider, transforms: [owned] },
+            );
+        }
         // istiod counts as ready only once its webhooks carry the CA bundle it writes and its webhook
         // server listens, so nothing that waits for it meets a webhook the API server cannot call. The
         // base chart's default validator cannot wait so: istiod, which writes its bundle, comes after it.
@@ -66,7 +86,11 @@ export class Mesh extends pulumi.ComponentResource {
         this.istiod = new k8s.helm.v4.Chart(
             `${name}-istiod`,
             { ...chart("istiod"), name: "istiod", namespace: ISTIO_NAMESPACE, values: istiodValues(istio, mirrors, args.clusterDomain, args.tracing) },
-            { ...child, dependsOn: [base, ...args.imagesReady], transforms: [allOf([validation, awaitCaBundle, ...webhookServer, owned])] },
+            {
+                ...child,
+                dependsOn: [base, ...(this.gatewayApiCrds ? [this.gatewayApiCrds] : []), ...args.imagesReady],
+                transforms: [allOf([validation, awaitCaBundle, ...webhookServer, owned])],
+            },
         );
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(

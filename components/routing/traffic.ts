@@ -1,17 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FRONTEND, boutiqueService } from "../../catalog/boutique";
+import { LabConfig } from "../../config/schema";
 import { Scenario, scenarioWarnings } from "../../stacks";
+import { IngressPlace, frontendHttpRoutes, serviceHttpRoute, versionService } from "./gateway-api";
 import { MeshPlace, frontendRouting, routedVersions, routesPolicy, serviceVirtualService } from "./objects";
 import { WorkloadSettings, deploymentFor } from "../shop/workloads";
 
 export interface TrafficArgs {
     scenario: Scenario;
     place: MeshPlace;
+    routingApi: LabConfig["istio"]["routingApi"];
+    /** The ingress gateway's Service, whose Gateway API Gateway the ingress HTTPRoute attaches to. */
+    ingress: IngressPlace;
     settings: WorkloadSettings;
     /** What extra frontend versions need before their pods start: the namespace, istiod's injector, the frontend's account. */
     podPrerequisites: pulumi.Resource[];
-    /** What every route waits for: istiod's validation webhook and the Gateway. */
+    /** What every route waits for: istiod's validation webhook and the Gateway (and the Gateway API CRDs where used). */
     routePrerequisites: pulumi.Resource[];
     /** The shop's Deployment and Service per catalog name: a route waits for those it names. */
     workloads: { deployments: Record<string, pulumi.Resource>; services: Record<string, pulumi.Resource> };
@@ -19,9 +24,10 @@ export interface TrafficArgs {
 }
 
 /**
- * The scenario's objects: frontend versions beyond the original, the frontend's subsets and split,
- * and one VirtualService per other service with faults or resilience. Switching scenario adds,
- * changes or removes only these, never a base object.
+ * The scenario's objects: frontend versions beyond the original, the frontend's split, and one route per
+ * other service with faults or resilience, in the routing API the stack chose: with Istio's, subsets, two
+ * VirtualServices and one per service; with the Gateway API, a Service per version and HTTPRoutes.
+ * Switching scenario adds, changes or removes only these, never a base object.
  */
 export class Traffic extends pulumi.ComponentResource {
     constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -48,15 +54,30 @@ export class Traffic extends pulumi.ComponentResource {
             provider,
             dependsOn: [...args.routePrerequisites, args.workloads.deployments[service], args.workloads.services[service], ...extra],
         });
-        const routing = frontendRouting(scenario, place, args.settings.frontends);
         const frontend = routesTo(FRONTEND, versions);
-        new k8s.apiextensions.CustomResource(`${name}-frontend-destinationrule`, routing.destinationRule, frontend);
-        new k8s.apiextensions.CustomResource(`${name}-frontend-ingress`, routing.ingress, frontend);
-        new k8s.apiextensions.CustomResource(`${name}-frontend-virtualservice`, routing.mesh, frontend);
-
-        for (const [service, policy] of Object.entries(scenario.services)) {
-            if (service === FRONTEND || !routesPolicy(policy)) continue;
-            new k8s.apiextensions.CustomResource(`${name}-${service}-virtualservice`, serviceVirtualService(service, policy!, place), routesTo(service));
+        const routed = Object.entries(scenario.services).filter(([service, policy]) => service !== FRONTEND && routesPolicy(policy));
+        if (args.routingApi === "gateway-api") {
+            const backends = routedVersions(scenario).map(
+                ({ version }) =>
+                    new k8s.core.v1.Service(`${name}-frontend-${version}-service`, versionService(version, place, args.settings.frontends), {
+                        parent: this,
+                        provider,
+                        dependsOn: args.podPrerequisites,
+                    }),
+            );
+            const routes = frontendHttpRoutes(scenario, place, args.ingress);
+            const toFrontend = { ...frontend, dependsOn: [...frontend.dependsOn, ...backends] };
+            new k8s.apiextensions.CustomResource(`${name}-frontend-ingress-httproute`, routes.ingress, toFrontend);
+            new k8s.apiextensions.CustomResource(`${name}-frontend-httproute`, routes.mesh, toFrontend);
+            for (const [service, policy] of routed)
+                new k8s.apiextensions.CustomResource(`${name}-${service}-httproute`, serviceHttpRoute(service, policy!, place), routesTo(service));
+        } else {
+            const routing = frontendRouting(scenario, place, args.settings.frontends);
+            new k8s.apiextensions.CustomResource(`${name}-frontend-destinationrule`, routing.destinationRule, frontend);
+            new k8s.apiextensions.CustomResource(`${name}-frontend-ingress`, routing.ingress, frontend);
+            new k8s.apiextensions.CustomResource(`${name}-frontend-virtualservice`, routing.mesh, frontend);
+            for (const [service, policy] of routed)
+                new k8s.apiextensions.CustomResource(`${name}-${service}-virtualservice`, serviceVirtualService(service, policy!, place), routesTo(service));
         }
 
         this.registerOutputs({});

@@ -1,6 +1,6 @@
 /**
  * Validates declared objects against their real OpenAPI schemas (kubernetes-models for Kubernetes,
- * @kubernetes-models/istio for Istio's CRDs). Those packages are ES modules, so they are imported
+ * @kubernetes-models/istio for Istio's CRDs, @kubernetes-models/gateway-api for the Gateway API's). Those packages are ES modules, so they are imported
  * dynamically; TypeScript keeps `import()` as is under module "node16".
  */
 import type { DeclaredResource } from "../../mocks/evaluate";
@@ -14,7 +14,9 @@ const modules = new Map<string, Promise<Record<string, unknown>>>();
 function moduleFor(apiVersion: string): Promise<Record<string, unknown>> {
     const specifier = apiVersion.includes(".istio.io/")
         ? `@kubernetes-models/istio/${apiVersion}`
-        : `kubernetes-models/${apiVersion.includes("/") ? apiVersion : "v1"}`;
+        : apiVersion.startsWith("gateway.networking.k8s.io/")
+          ? `@kubernetes-models/gateway-api/${apiVersion}`
+          : `kubernetes-models/${apiVersion.includes("/") ? apiVersion : "v1"}`;
     let loaded = modules.get(specifier);
     if (!loaded) {
         loaded = import(specifier) as Promise<Record<string, unknown>>;
