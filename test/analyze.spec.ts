@@ -50,9 +50,13 @@ function codes(lab: Evaluation): RuleCode[] {
 
 describe("analyze: mesh cross-checks like istioctl analyze", () => {
     let canary: Evaluation;
+    let gatewayApi: Evaluation;
     before(async () => {
         canary = await evaluatedStack("canary");
+        gatewayApi = await evaluatedStack("gateway-api-canary");
     });
+    const route = (name: string) => (o: Obj) => o.kind === "HTTPRoute" && o.metadata?.name === name;
+    const apiGateway = (o: Obj) => o.kind === "Gateway" && o.apiVersion === "gateway.networking.k8s.io/v1";
 
     for (const stack of shippedStacks()) {
         it(`finds nothing wrong in the shipped ${stack} stack`, async () => {
@@ -202,6 +206,61 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             what: "a namespace without the injection label",
             lab: () => broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = {})),
             message: /Namespace online-boutique: has mesh workloads but no istio-injection=enabled label/,
+        },
+        {
+            code: "BM012",
+            what: "an HTTPRoute on a Gateway that is not declared",
+            lab: () => broken(gatewayApi, route("frontend-ingress"), (r) => (r.spec.parentRefs[0].namespace = NS)),
+            message: /HTTPRoute online-boutique\/frontend-ingress: parent Gateway online-boutique\/frontend-gateway is not declared/,
+        },
+        {
+            code: "BM012",
+            what: "an HTTPRoute of a namespace the Gateway does not admit",
+            lab: () => broken(gatewayApi, apiGateway, (gw) => (gw.spec.listeners[0].allowedRoutes = { namespaces: { from: "Same" } })),
+            message: /Gateway istio-system\/frontend-gateway admits no route of namespace online-boutique/,
+        },
+        {
+            code: "BM012",
+            what: "a mesh HTTPRoute on a Service that is not declared",
+            lab: () => broken(gatewayApi, route("frontend"), (r) => (r.spec.parentRefs[0].name = "frontend-web")),
+            message: /parent Service online-boutique\/frontend-web is not declared/,
+        },
+        {
+            code: "BM013",
+            what: "a backend that is no Service of the namespace",
+            lab: () => broken(gatewayApi, route("frontend-ingress"), (r) => (r.spec.rules[0].backendRefs[1].name = "frontend-v2")),
+            message: /backend frontend-v2 is no Service of namespace online-boutique/,
+        },
+        {
+            code: "BM013",
+            what: "a backend port the Service lacks",
+            lab: () => broken(gatewayApi, route("frontend"), (r) => (r.spec.rules[0].backendRefs[0].port = 8080)),
+            message: /backend frontend-original port 8080 is not a port of Service online-boutique\/frontend-original \(80\)/,
+        },
+        {
+            code: "BM014",
+            what: "a rule whose backends all weigh 0",
+            lab: () => broken(gatewayApi, route("frontend"), (r) => r.spec.rules[0].backendRefs.forEach((b: Obj) => (b.weight = 0))),
+            message: /HTTPRoute online-boutique\/frontend: every backend weighs 0/,
+        },
+        {
+            code: "BM015",
+            what: "a Gateway API Gateway bound to a Service of another namespace",
+            lab: () => broken(gatewayApi, apiGateway, (gw) => (gw.metadata.namespace = NS)),
+            message:
+                /Gateway online-boutique\/frontend-gateway: address istio-ingressgateway\.istio-system\.svc\.cluster\.local is no gateway Service of namespace online-boutique/,
+        },
+        {
+            code: "BM016",
+            what: "a host routed by a VirtualService and an HTTPRoute",
+            lab: () =>
+                withObject(gatewayApi, {
+                    apiVersion: NET,
+                    kind: "VirtualService",
+                    metadata: { name: "frontend", namespace: NS },
+                    spec: { hosts: ["frontend"], http: [{ route: [{ destination: { host: "frontend" } }] }] },
+                }),
+            message: /frontend\.online-boutique\.svc\.cluster\.local is routed by VirtualService online-boutique\/frontend too/,
         },
     ];
 

@@ -6,6 +6,8 @@ import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio
 import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway" with { "resolution-mode": "import" };
 import type { IServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry" with { "resolution-mode": "import" };
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
+import type { IGateway as IGatewayApiGateway } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway" with { "resolution-mode": "import" };
+import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute" with { "resolution-mode": "import" };
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment" with { "resolution-mode": "import" };
 import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolution-mode": "import" };
 import type { IService } from "kubernetes-models/v1/Service" with { "resolution-mode": "import" };
@@ -37,6 +39,11 @@ export const RULES = {
     BM009: "Service port name does not tell Istio the protocol",
     BM010: "workload that listens has no Service in the injected namespace",
     BM011: "namespace with mesh workloads is not labelled for injection",
+    BM012: "HTTPRoute attaches to a Gateway or Service that is not declared, or that does not admit it",
+    BM013: "HTTPRoute backend is no Service of the lab, or not a port of it",
+    BM014: "HTTPRoute rule whose backends all weigh 0",
+    BM015: "Gateway API Gateway's address is no gateway Service of its namespace",
+    BM016: "one host routed in the mesh by both a VirtualService and an HTTPRoute",
 } as const;
 export type RuleCode = keyof typeof RULES;
 
@@ -51,8 +58,13 @@ interface Kinds {
     VirtualService: IVirtualService;
     DestinationRule: IDestinationRule;
     Gateway: IGateway;
+    HTTPRoute: IHTTPRoute;
 }
-type Obj = Kinds[keyof Kinds];
+type Obj = Kinds[keyof Kinds] | IGatewayApiGateway;
+
+const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+/** Gateway is a kind of both APIs: Istio's selects pods, the Gateway API's names a class. */
+const isGatewayApi = (o: Obj) => String(o.apiVersion).startsWith(`${GATEWAY_API_GROUP}/`);
 
 interface Workload {
     namespace: string;
@@ -117,8 +129,13 @@ class Mesh {
             });
     }
 
+    /** Objects of a kind; Gateways are Istio's (the Gateway API's come from gatewayApiGateways). */
     of<K extends keyof Kinds>(kind: K): Kinds[K][] {
-        return this.objects.filter((o): o is Kinds[K] => o.kind === kind);
+        return this.objects.filter((o): o is Kinds[K] => o.kind === kind && (kind !== "Gateway" || !isGatewayApi(o)));
+    }
+
+    gatewayApiGateways(): IGatewayApiGateway[] {
+        return this.objects.filter((o): o is IGatewayApiGateway => o.kind === "Gateway" && isGatewayApi(o));
     }
 
     /** Istio's reading of a host written in a namespace: short names are local to it. */
@@ -282,6 +299,8 @@ export function analyze(evaluation: Evaluation): Finding[] {
         }
     }
 
+    gatewayApiFindings(mesh, meshHosts, report);
+
     for (const service of mesh.services) {
         const ns = nsOf(service);
         if (!mesh.injected(ns)) continue;
@@ -318,6 +337,96 @@ export function analyze(evaluation: Evaluation): Finding[] {
         }
     }
     return findings;
+}
+
+type Report = (severity: Severity, code: RuleCode, object: Obj, message: string) => void;
+
+/**
+ * The Gateway API's objects as Istio reads them (istio/istio 1.31.0-rc.0 pilot/pkg/config/kube/gateway/
+ * conversion.go: parents L545-550 and L738-745, backends L977-1052 and L1139-1146, all-zero weights L229-234;
+ * a Hostname address programs that Service's pods in the Gateway's namespace: gatewaycommon/gateway_utils.go
+ * IsManaged, pilot/pkg/model/push_context.go L2431-2474).
+ */
+function gatewayApiFindings(mesh: Mesh, meshVirtualServices: Map<string, IVirtualService[]>, report: Report): void {
+    const gateways = mesh.gatewayApiGateways();
+    for (const gw of gateways) {
+        for (const address of gw.spec.addresses ?? []) {
+            if (address.type !== "Hostname") continue;
+            const fq = mesh.fqdn(address.value ?? "", nsOf(gw));
+            if (!mesh.gatewayPods.some((p) => `${p.name}.${p.namespace}.svc.${mesh.domain}` === fq && p.namespace === nsOf(gw))) {
+                report(
+                    "error",
+                    "BM015",
+                    gw,
+                    `address ${address.value} is no gateway Service of namespace ${nsOf(gw)} (${mesh.gatewayPods.map((p) => `${p.name}.${p.namespace}`).join(", ") || "none"}); Istio programs only a Service in the Gateway's own namespace`,
+                );
+            }
+        }
+    }
+    const serviceNamed = (name: string, ns: string) => mesh.services.find((s) => s.metadata?.name === name && nsOf(s) === ns);
+    for (const route of mesh.of("HTTPRoute")) {
+        const ns = nsOf(route);
+        for (const parent of route.spec.parentRefs ?? []) {
+            const parentNs = parent.namespace ?? ns;
+            if (parent.kind === "Service" && parent.group === "") {
+                const service = serviceNamed(parent.name, parentNs);
+                if (service === undefined)
+                    report("error", "BM012", route, `parent Service ${parentNs}/${parent.name} is not declared; mesh calls to it are not routed`);
+                else {
+                    const fq = `${parent.name}.${parentNs}.svc.${mesh.domain}`;
+                    const both = meshVirtualServices.get(fq);
+                    if (both)
+                        report(
+                            "error",
+                            "BM016",
+                            route,
+                            `${fq} is routed by ${both.map(nameOf).join(", ")} too; Istio does not support both APIs for one host: keep one`,
+                        );
+                }
+                continue;
+            }
+            const gw = gateways.find((g) => g.metadata?.name === parent.name && nsOf(g) === parentNs);
+            if (gw === undefined) {
+                report("error", "BM012", route, `parent Gateway ${parentNs}/${parent.name} is not declared; declare it or fix the parentRef`);
+                continue;
+            }
+            const admits = (gw.spec.listeners ?? []).some((l) => {
+                const from = l.allowedRoutes?.namespaces?.from ?? "Same";
+                if (from === "All") return true;
+                if (from === "Same") return parentNs === ns;
+                const labels = { ...(mesh.namespaces.find((n) => n.metadata?.name === ns)?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": ns };
+                return from === "Selector" && matches(l.allowedRoutes?.namespaces?.selector?.matchLabels ?? {}, labels);
+            });
+            if (!admits)
+                report("error", "BM012", route, `Gateway ${parentNs}/${parent.name} admits no route of namespace ${ns} (its listeners' allowedRoutes)`);
+        }
+        for (const rule of route.spec.rules ?? []) {
+            const backends = rule.backendRefs ?? [];
+            if (backends.length > 0 && backends.every((b) => b.weight === 0))
+                report("error", "BM014", route, "every backend weighs 0: Istio answers each request with 500");
+            for (const b of backends) {
+                if ((b.kind ?? "Service") !== "Service" || (b.group ?? "") !== "") continue;
+                const backendNs = b.namespace ?? ns;
+                const service = serviceNamed(b.name, backendNs);
+                if (backendNs !== ns)
+                    report(
+                        "error",
+                        "BM013",
+                        route,
+                        `backend ${backendNs}/${b.name} is in another namespace; it needs a ReferenceGrant, and the lab routes within its namespace`,
+                    );
+                else if (service === undefined)
+                    report("error", "BM013", route, `backend ${b.name} is no Service of namespace ${ns}; requests to it fail with 500`);
+                else if (!(service.spec?.ports ?? []).some((p) => p.port === b.port))
+                    report(
+                        "error",
+                        "BM013",
+                        route,
+                        `backend ${b.name} port ${b.port} is not a port of Service ${ns}/${b.name} (${(service.spec?.ports ?? []).map((p) => p.port).join(", ")})`,
+                    );
+            }
+        }
+    }
 }
 
 /** One line per finding. */
