@@ -54,6 +54,30 @@ function objectName(args: ResourceValidationArgs): string {
     return (args.props as KubeObject).metadata?.name ?? args.name;
 }
 
+/** What a Gateway API Gateway is read for. */
+interface GatewayApiGateway {
+    metadata?: { name?: string; annotations?: Record<string, string> };
+    spec?: { gatewayClassName?: string; addresses?: { type?: string; value?: string }[] };
+}
+
+/**
+ * A Gateway API Gateway of class `istio` that istiod deploys itself: one without a single Hostname address
+ * (istio/istio 1.31.0-rc.0 pilot/pkg/config/kube/gatewaycommon/gateway_utils.go IsManaged, L64-78) gets a
+ * Deployment and a Service, a LoadBalancer (classinfo.go L122, the class's DefaultServiceType) unless the
+ * Gateway's annotation `networking.istio.io/service-type` says otherwise (deploymentcontroller.go L392-395).
+ */
+function istioDeployedLoadBalancer(args: ResourceValidationArgs): string | undefined {
+    if (!/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway$/.test(args.type)) return undefined;
+    const gateway = args.props as GatewayApiGateway;
+    if (gateway.spec?.gatewayClassName !== "istio") return undefined;
+    const addresses = gateway.spec.addresses ?? [];
+    if (addresses.length === 1 && addresses[0].type === "Hostname") return undefined;
+    const annotations = gateway.metadata?.annotations ?? {};
+    const type = annotations["networking.istio.io/service-type"] ?? "LoadBalancer";
+    if ((type !== "LoadBalancer" && type !== "NodePort") || annotations[EXPOSURE_ANNOTATION] === "config") return undefined;
+    return `Gateway ${objectName(args)} has no Hostname address, so istiod deploys it with a ${type} Service the config did not ask for; bind it to the lab's ingress gateway`;
+}
+
 /** Every container of a workload, init containers included. */
 function containers(spec: IPodSpec): IContainer[] {
     return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
@@ -150,9 +174,11 @@ export const policies: ResourceValidationPolicy[] = [
     }),
     {
         name: "no-unrequested-exposure",
-        description: "No NodePort or LoadBalancer Service unless the stack's config asked for it.",
+        description: "No NodePort or LoadBalancer Service unless the stack's config asked for it, nor a Gateway API Gateway istiod would expose so.",
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
+            const exposing = istioDeployedLoadBalancer(args);
+            if (exposing) reportViolation(exposing);
             if (kindOf(args) !== "Service") return;
             const service = args.props as IService;
             const type = service.spec?.type;

@@ -165,6 +165,27 @@ describe("policy: each rule on one object", () => {
         );
     });
 
+    it("exposure: a Gateway API Gateway that istiod would deploy with a LoadBalancer, unless bound to the lab's ingress gateway", () => {
+        const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+        const gateway = (spec: Record<string, unknown>, annotations?: Record<string, string>) =>
+            violations(GATEWAY, { metadata: { name: "gw", annotations }, spec: { gatewayClassName: "istio", ...spec } });
+        const bound = { addresses: [{ type: "Hostname", value: "istio-ingressgateway.istio-system.svc.cluster.local" }] };
+        assert.deepEqual(gateway(bound), [], "bound by its address: istiod deploys nothing");
+        assert.deepEqual(gateway({}), [
+            "no-unrequested-exposure: Gateway gw has no Hostname address, so istiod deploys it with a LoadBalancer Service the config did not ask for; bind it to the lab's ingress gateway",
+        ]);
+        assert.match(gateway({ addresses: [{ type: "IPAddress", value: "10.0.0.1" }] })[0], /LoadBalancer Service/, "an IP address is still deployed");
+        assert.match(gateway({}, { "networking.istio.io/service-type": "NodePort" })[0], /a NodePort Service/);
+        assert.deepEqual(gateway({}, { "networking.istio.io/service-type": "ClusterIP" }), [], "ClusterIP exposes nothing");
+        assert.deepEqual(gateway({}, { "boutique-mesh.io/exposure": "config" }), [], "asked for by the config");
+        assert.deepEqual(violations(GATEWAY, { metadata: { name: "gw" }, spec: { gatewayClassName: "istio-waypoint" } }), [], "waypoints are ClusterIP");
+        assert.deepEqual(
+            violations("kubernetes:networking.istio.io/v1:Gateway", { metadata: { name: "gw" }, spec: {} }),
+            [],
+            "Istio's Gateway deploys nothing",
+        );
+    });
+
     it("secrets: secret-looking names hold no plain value, references to secrets may", () => {
         const env = (name: string, value: unknown = "x") => only({ ...goodContainer, env: [{ name, value }] });
         for (const name of [
