@@ -35,7 +35,9 @@ export function main(argv: string[]): Promise<number> {
 async function bench(): Promise<void> {
     // One warm-up evaluation loads and compiles the program's modules, which `pulumi up` also pays once.
     await evaluateStackConfig("dev", readStackFile(stackFile("dev")));
-    console.log(`stack            resources  eval ms (median of ${RUNS})  CPU requests  memory requests  injected pods`);
+    // The stack column fits the longest name.
+    const column = Math.max(16, ...shippedStacks().map((s) => s.length));
+    console.log(`${"stack".padEnd(column)} resources  eval ms (median of ${RUNS})  CPU requests  memory requests  injected pods`);
     const slow: string[] = [];
     const evaluations = new Map<string, Evaluation>();
     for (const stack of shippedStacks()) {
@@ -52,7 +54,7 @@ async function bench(): Promise<void> {
         const f = footprint(last);
         if (median(times) >= EVALUATION_GOAL_MS) slow.push(stack);
         console.log(
-            `${stack.padEnd(16)} ${pad(last.resources.length, 9)}  ${pad(median(times).toFixed(0), 24)}  ${pad(`${f.total.cpu}m`, 12)}  ${pad(`${f.total.memory.toFixed(0)}Mi`, 15)}  ${pad(f.injectedPods, 13)}`,
+            `${stack.padEnd(column)} ${pad(last.resources.length, 9)}  ${pad(median(times).toFixed(0), 24)}  ${pad(`${f.total.cpu}m`, 12)}  ${pad(`${f.total.memory.toFixed(0)}Mi`, 15)}  ${pad(f.injectedPods, 13)}`,
         );
         if (stack === "dev") {
             const parts = (["workloads", "addons", "sidecars", "istiod", "gateways"] as const)
@@ -66,21 +68,23 @@ async function bench(): Promise<void> {
     console.log(`goal: median evaluation < ${EVALUATION_GOAL_MS} ms for every stack: ${slow.length === 0 ? "met" : `MISSED by ${slow.join(", ")}`}`);
 
     // A switch happens in place: the dev lab takes the other stack file's config and keeps its stack name.
-    console.log("\nswitch            added  changed  removed  replaced");
+    console.log(`\n${"switch".padEnd(column + 7)} added  changed  removed  replaced`);
     let replaced = 0;
     for (const stack of shippedStacks().filter((s) => s !== "dev")) {
         const switched = await evaluateStackConfig("dev", readStackFile(stackFile(stack)));
         const counts = summarize(diffEvaluations(evaluations.get("dev")!, switched));
         replaced += counts.replaced;
-        console.log(`dev -> ${stack.padEnd(10)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`);
+        console.log(
+            `dev -> ${stack.padEnd(column)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`,
+        );
     }
     console.log(`goal: replaced = 0 for every switch: ${replaced === 0 ? "met" : "MISSED"}`);
 
     // Each link is a wait: the engine starts a resource only when the one before it is ready.
-    console.log("\nstack            longest dependency chain (resources created one after another)");
+    console.log(`\n${"stack".padEnd(column)} longest dependency chain (resources created one after another)`);
     for (const [stack, evaluation] of evaluations) {
         const chain = new DependencyGraph(evaluation).longestChain();
-        console.log(`${stack.padEnd(16)} ${pad(chain.length, 2)}: ${chain.join(" -> ")}`);
+        console.log(`${stack.padEnd(column)} ${pad(chain.length, 2)}: ${chain.join(" -> ")}`);
     }
 }
 
