@@ -74,9 +74,7 @@ async function bench(): Promise<void> {
         const switched = await evaluateStackConfig("dev", readStackFile(stackFile(stack)));
         const counts = summarize(diffEvaluations(evaluations.get("dev")!, switched));
         replaced += counts.replaced;
-        console.log(
-            `dev -> ${stack.padEnd(column)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`,
-        );
+        console.log(`dev -> ${stack.padEnd(column)} ${pad(counts.added, 5)}  ${pad(counts.changed, 7)}  ${pad(counts.removed, 7)}  ${pad(counts.replaced, 8)}`);
     }
     console.log(`goal: replaced = 0 for every switch: ${replaced === 0 ? "met" : "MISSED"}`);
 
