@@ -13,6 +13,7 @@ import { ControlPlane, kwokStageFiles } from "./cluster";
 import { Lab, copyProject, setStackConfig } from "./project";
 import { PROJECT_DIR } from "../config/project";
 import { lockedVersion } from "../commands/preflight/tools";
+import { gatewayApiVersion } from "../catalog/gateway-api";
 import { Built, KUBERNETES_PROVIDER, ensureTools } from "./tools";
 import { execFileSync } from "child_process";
 
@@ -25,6 +26,33 @@ function istioCrds(istioVersion: string): string {
     const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
     if (!Dir) throw new Error(`istio.io/api v${istioVersion} is not available from the Go module proxy: ${error}`);
     return fs.readFileSync(path.join(Dir, "kubernetes", "customresourcedefinitions.gen.yaml"), "utf8");
+}
+
+/**
+ * Gateway API's standard-channel install file at a version, made as its release makes it (kubernetes-sigs/
+ * gateway-api v1.6.0 hack/build-install-yaml.sh: every config/crd/standard/gateway*.yaml, in order, each after
+ * a `---`), from the sigs.k8s.io/gateway-api module of the Go module proxy. Returns the file and its objects.
+ */
+export function gatewayApiInstall(version: string): { yaml: string; objects: number } {
+    const json = execFileSync("go", ["mod", "download", "-json", `sigs.k8s.io/gateway-api@${version}`], {
+        encoding: "utf8",
+        env: { ...process.env, GOTOOLCHAIN: "local" },
+    });
+    const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
+    if (!Dir) throw new Error(`sigs.k8s.io/gateway-api ${version} is not available from the Go module proxy: ${error}`);
+    const folder = path.join(Dir, "config", "crd", "standard");
+    const files = fs
+        .readdirSync(folder)
+        .filter((f) => /^gateway.*\.yaml$/.test(f))
+        .sort();
+    const yaml = files.map((f) => `---\n# config/crd/standard/${f}\n${fs.readFileSync(path.join(folder, f), "utf8")}`).join("");
+    const objects = yaml.split(/^---$/m).filter((doc) => /^kind: /m.test(doc)).length;
+    return { yaml, objects };
+}
+
+/** Where the e2e's loopback server has the Gateway API install file, as `istio.gatewayApiCrdsUrl` takes it. */
+export function gatewayApiCrdsUrl(repoUrl: string): string {
+    return `${repoUrl}/gateway-api/{version}/standard-install.yaml`;
 }
 
 /**
@@ -49,6 +77,8 @@ export class Run {
         readonly repo: LoopbackServer,
         readonly lab: Lab,
         readonly istioVersion: string,
+        /** How many objects the Gateway API install file holds: what a stack's CRD bundle creates. */
+        readonly gatewayApiObjects: number,
     ) {}
 
     static async start(): Promise<Run> {
@@ -89,6 +119,10 @@ export class Run {
             for (const d of istioDashboards(version))
                 fs.writeFileSync(path.join(dashboards, d.file), JSON.stringify({ title: `${d.title} (e2e stand-in)`, panels: [] }));
         }
+        // The Gateway API CRDs a gateway-api stack downloads, where the release asset would be.
+        const gatewayApi = gatewayApiInstall(gatewayApiVersion(istioVersion)!);
+        fs.mkdirSync(path.join(www, "gateway-api", gatewayApiVersion(istioVersion)!), { recursive: true });
+        fs.writeFileSync(path.join(www, "gateway-api", gatewayApiVersion(istioVersion)!, "standard-install.yaml"), gatewayApi.yaml);
         const repo = await LoopbackServer.start(www);
 
         // The Pulumi CLI's distribution ships small scripts beside the binary that start Node.js policy packs
@@ -125,7 +159,11 @@ export class Run {
         for (const file of stackFiles) {
             setStackConfig(path.join(project, file), {
                 "boutique-mesh:cluster": { kubeconfig: plane.kubeconfig },
-                "boutique-mesh:istio": { chartRepository: `${repo.url}/istio` },
+                // Only where the stack routes with the Gateway API: the program before the layout move knows no such key.
+                "boutique-mesh:istio": {
+                    chartRepository: `${repo.url}/istio`,
+                    ...(loadStackFile(path.join(project, file)).istio.routingApi === "gateway-api" ? { gatewayApiCrdsUrl: gatewayApiCrdsUrl(repo.url) } : {}),
+                },
                 "boutique-mesh:addons": {
                     chartRepositories: { prometheus: `${repo.url}/prometheus`, grafana: `${repo.url}/grafana`, kiali: `${repo.url}/kiali` },
                     grafana: { dashboardsUrl: `${repo.url}/dashboards/{version}` },
@@ -137,7 +175,7 @@ export class Run {
             for (const [key, value] of Object.entries(E2E_SECRETS)) lab.pulumi(["config", "set", "--secret", "--path", key, value, "--stack", stack]);
         }
         process.stderr.write(`e2e: kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}\n`);
-        return new Run(dir, tools, plane, repo, lab, istioVersion);
+        return new Run(dir, tools, plane, repo, lab, istioVersion, gatewayApi.objects);
     }
 
     async stop(): Promise<void> {

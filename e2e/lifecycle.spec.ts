@@ -10,7 +10,8 @@ import { diffEvaluations, summarize } from "../tools/bench/diff";
 import { Evaluation, evaluateStack } from "../mocks/evaluate";
 import { allObjects } from "./cluster";
 import { printFigures } from "./figures";
-import { PREVIOUS_DEFAULT_ISTIO, Run } from "./harness";
+import { PREVIOUS_DEFAULT_ISTIO, Run, gatewayApiCrdsUrl } from "./harness";
+import { gatewayApiVersion } from "../catalog/gateway-api";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { BEFORE_LAYOUT, Changes, LAB_COMMAND_LIMIT_MS, LabRun, hasCommit, switchProgram } from "./project";
 import { policies } from "../policy/policies";
@@ -193,6 +194,56 @@ describe("the lab on the real engine and a real API server", function () {
             assert.equal(v1.status === 200, scenario === "canary", "frontend-v1 exists only while routed");
         });
     }
+
+    it("switches the same lab to the Gateway API with canary: the real Gateway API CRDs accept every object, nothing replaced, the changes the offline diff predicts", async () => {
+        const from = await evaluateDev();
+        run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.routingApi", "gateway-api", "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.gatewayApiCrdsUrl", gatewayApiCrdsUrl(run.repo.url), "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "canary", "--stack", "dev"]);
+        const changes = await lab("switch to the Gateway API (canary)", "up", "dev");
+        // The CRD bundle is one resource offline; the engine also creates every object of its install file.
+        const offline = predicted(from, await evaluateDev());
+        assert.deepEqual({ ...changes, same: 0 }, { ...offline, create: offline.create + run.gatewayApiObjects, same: 0 });
+        assert.equal(changes.replace, 0);
+        const crd = await run.plane.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io");
+        assert.equal(crd.metadata.annotations["gateway.networking.k8s.io/bundle-version"], gatewayApiVersion(DEFAULT_ISTIO_VERSION));
+        const route = await run.plane.api.get(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/frontend-ingress`);
+        assert.deepEqual(
+            route.spec.rules[0].backendRefs.map((b: any) => [b.name, b.weight]),
+            [
+                ["frontend-original", 70],
+                ["frontend-v1", 30],
+            ],
+        );
+        const gateway = await run.plane.api.get("/apis/gateway.networking.k8s.io/v1/namespaces/istio-system/gateways/frontend-gateway");
+        assert.equal(gateway.spec.addresses[0].value, "istio-ingressgateway.istio-system.svc.cluster.local");
+        assert.equal(await istioObject("virtualservices", "frontend-ingress"), undefined, "one API per host: the VirtualService is gone");
+        await assertAvailable("frontend-v1");
+        // The API server holds the Gateway API's own rules: a Service backend without a port is refused by its CEL rule.
+        const refused = await run.plane.api.request("POST", `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+            metadata: { name: "no-port" },
+            spec: { rules: [{ backendRefs: [{ name: "frontend" }] }] },
+        });
+        assert.equal(refused.status, 422);
+        assert.match(JSON.stringify(refused.body), /Must have port for Service reference/);
+    });
+
+    it("switches it back to Istio's API: the Gateway API CRDs and their objects go, nothing replaced, the changes the offline diff predicts", async () => {
+        const from = await evaluateDev();
+        run.lab.pulumi(["config", "rm", "--path", "boutique-mesh:istio.routingApi", "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "baseline", "--stack", "dev"]);
+        const changes = await lab("switch back to Istio's API (baseline)", "up", "dev");
+        const offline = predicted(from, await evaluateDev());
+        assert.deepEqual({ ...changes, same: 0 }, { ...offline, delete: offline.delete + run.gatewayApiObjects, same: 0 });
+        const crds = (await run.plane.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items.map((c: any) => c.metadata.name);
+        assert.deepEqual(
+            crds.filter((name: string) => name.endsWith(".gateway.networking.k8s.io")),
+            [],
+        );
+        assert.equal((await istioObject("virtualservices", "frontend-ingress")).spec.http[0].route[0].destination.subset, "original");
+    });
 
     it("down dev: nothing of the lab is left on the API server, and the stack file is unchanged", async () => {
         const stackFile = path.join(run.lab.dir, "Pulumi.dev.yaml");

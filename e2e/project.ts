@@ -79,7 +79,12 @@ export function switchProgram(dir: string, commit?: string): void {
 /** Sets plain (non-secret) config keys in a stack file, keeping its comments. */
 export function setStackConfig(file: string, values: Record<string, unknown>): void {
     const doc = parseDocument(fs.readFileSync(file, "utf8"));
-    for (const [key, value] of Object.entries(values)) doc.setIn(["config", key], value);
+    // An object's keys are set one by one: what the stack file has beside them stays.
+    for (const [key, value] of Object.entries(values)) {
+        if (value !== null && typeof value === "object" && !Array.isArray(value))
+            for (const [field, inner] of Object.entries(value)) doc.setIn(["config", key, field], inner);
+        else doc.setIn(["config", key], value);
+    }
     fs.writeFileSync(file, doc.toString());
 }
 

@@ -9,7 +9,7 @@ import { scratch } from "./support/hermetic";
 import * as path from "path";
 import { parse } from "yaml";
 import { LoopbackServer, gatewayChart, writeRepository } from "../e2e/charts";
-import { parseChanges } from "../e2e/project";
+import { parseChanges, setStackConfig } from "../e2e/project";
 import { ENVOY, MissingTool, TOOLS, cacheDir, checkHelpers, toolDir } from "../e2e/tools";
 import { lockedVersion } from "../commands/preflight/tools";
 import { changeLine } from "../commands/engine";
@@ -25,6 +25,19 @@ describe("e2e harness (offline parts)", () => {
         ].join("\n");
         assert.deepEqual(parseChanges(output), { create: 3, update: 2, replace: 1, delete: 4, same: 90 });
         assert.equal(parseChanges("no summary here"), undefined);
+    });
+
+    it("sets a stack file's config key by key, keeping the comments and the keys of an object it does not set", () => {
+        const file = path.join(scratch("stack-file-"), "Pulumi.gw.yaml");
+        fs.writeFileSync(file, "# a comment\nconfig:\n  boutique-mesh:scenario: canary\n  boutique-mesh:istio:\n    routingApi: gateway-api\n");
+        setStackConfig(file, { "boutique-mesh:istio": { chartRepository: "http://127.0.0.1:1/istio" }, "boutique-mesh:cluster": { kubeconfig: "/k" } });
+        const text = fs.readFileSync(file, "utf8");
+        assert.match(text, /^# a comment/);
+        assert.deepEqual(parse(text).config, {
+            "boutique-mesh:scenario": "canary",
+            "boutique-mesh:istio": { routingApi: "gateway-api", chartRepository: "http://127.0.0.1:1/istio" },
+            "boutique-mesh:cluster": { kubeconfig: "/k" },
+        });
     });
 
     it("serves charts as Helm reads a repository: index.yaml (apiVersion v1) naming <name>-<version>.tgz with the chart folder inside", async () => {
