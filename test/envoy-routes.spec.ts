@@ -6,6 +6,8 @@
 import { strict as assert } from "assert";
 import { DEFAULT_RETRY_POLICY, FAULT_FILTER, ServicePort, clusterName, httpFault, retryPolicy, translate, translateRoute } from "../e2e/envoy/istiod";
 import { labObjects } from "../e2e/envoy/lab-objects";
+import { virtualServicesOf } from "../e2e/envoy/gateway-api";
+import { evaluateConfig } from "./support/lab";
 import { evaluatedStack } from "./support/lab";
 
 const CATALOG = "productcatalogservice.online-boutique.svc.cluster.local";
@@ -157,6 +159,65 @@ describe("the routes istiod would send (the Envoy proof's translation)", () => {
             assert.deepEqual(t.ingress[0].domains, ["*"]);
         });
     }
+
+    it("gateway-api-canary: its HTTPRoutes become the routes Istio's API gives, to a Service per version instead of a subset", async () => {
+        const version = (host: string, subset?: string) => subset || host.split(".")[0].replace(/^frontend-/, "");
+        const shape = (t: ReturnType<typeof translate>) =>
+            [...t.ingress, ...t.sidecar.filter((v) => v.name.startsWith("frontend."))].map((v) =>
+                v.routes.map((r) => ({
+                    timeout: r.route.timeout,
+                    split: r.route.weighted_clusters!.clusters.map((c) => {
+                        const [, , subset, host] = c.name.split("|");
+                        return [version(host, subset), c.weight, c.response_headers_to_add?.[0].header.value];
+                    }),
+                })),
+            );
+        const gatewayApi = labObjects((await evaluatedStack("gateway-api-canary")).resources, "online-boutique");
+        const istio = labObjects((await evaluatedStack("canary")).resources, "online-boutique");
+        const split = [
+            [
+                {
+                    timeout: "0s",
+                    split: [
+                        ["original", 70, "original"],
+                        ["v1", 30, "v1"],
+                    ],
+                },
+            ],
+        ];
+        assert.deepEqual(shape(translate(gatewayApi, "frontend-gateway")), [...split, ...split], "at the ingress and in the mesh");
+        assert.deepEqual(shape(translate(gatewayApi, "frontend-gateway")), shape(translate(istio, "frontend-gateway")));
+    });
+
+    it("HTTPRoutes: a lone backend is unweighted, request timeouts become the route's, what the lab never writes is refused", async () => {
+        const timeout = labObjects((await evaluateConfig({ istio: { routingApi: "gateway-api" }, scenario: "timeout" })).resources, "online-boutique");
+        const catalog = timeout.virtualServices.find((v) => v.spec?.hosts?.[0] === CATALOG)!;
+        assert.deepEqual(catalog.spec!.http, [{ timeout: "2s", route: [{ destination: { host: CATALOG, port: { number: 3550 } }, weight: 0 }] }]);
+        const route = (
+            rule: object,
+            parentRefs: { group?: string; kind?: string; name: string }[] = [{ group: "", kind: "Service", name: "productcatalogservice" }],
+        ) =>
+            virtualServicesOf(
+                [
+                    {
+                        apiVersion: "gateway.networking.k8s.io/v1",
+                        kind: "HTTPRoute",
+                        metadata: { name: "r", namespace: "online-boutique" },
+                        spec: { parentRefs, rules: [rule] },
+                    },
+                ],
+                "frontend-gateway",
+            );
+        assert.deepEqual(
+            route({ timeouts: { request: "0s" }, backendRefs: [{ name: "a", port: 1 }] })[0].spec!.http![0].timeout,
+            undefined,
+            "0s is no timeout",
+        );
+        assert.throws(() => route({ matches: [{ path: { value: "/" } }], backendRefs: [] }), /rule\.matches is not translated/);
+        assert.throws(() => route({ timeouts: { backendRequest: "1s" }, backendRefs: [] }), /timeouts\.backendRequest is not translated/);
+        assert.throws(() => route({ backendRefs: [{ name: "a", port: 1, filters: [{ type: "RequestMirror" }] }] }), /backend filter RequestMirror/);
+        assert.throws(() => route({ backendRefs: [] }, [{ kind: "Gateway", name: "other" }]), /parent Gateway other/);
+    });
 
     it("the catalog's own latency comes from its Deployment (EXTRA_LATENCY), and every gRPC port's cluster speaks HTTP/2", async () => {
         const lab = labObjects((await evaluatedStack("retry")).resources, "online-boutique");

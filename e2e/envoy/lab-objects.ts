@@ -1,14 +1,17 @@
 /**
- * What the Envoy proof takes from one evaluation of the lab: the shop's VirtualServices, DestinationRules
- * and Service ports (for the translation), each Service's own latency (from its Deployment's environment),
+ * What the Envoy proof takes from one evaluation of the lab: the shop's VirtualServices (its HTTPRoutes as the
+ * VirtualServices istiod makes of them: gateway-api.ts), DestinationRules and Service ports (for the translation), each Service's own latency (from its Deployment's environment),
  * and the frontend code each subset runs (as verify reads it).
  */
 import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule" with { "resolution-mode": "import" };
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
+import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute" with { "resolution-mode": "import" };
 import { BOUTIQUE_SERVICES } from "../../catalog/boutique";
 import { durationMs } from "../../config/duration";
 import { DeclaredResource } from "../../mocks/evaluate";
 import { ServicePort } from "./istiod";
+import { virtualServicesOf } from "./gateway-api";
+import { FRONTEND_GATEWAY } from "../../components/routing/objects";
 
 export interface LabObjects {
     virtualServices: IVirtualService[];
@@ -36,7 +39,7 @@ export function labObjects(resources: DeclaredResource[], namespace: string): La
         if (value !== undefined) latencyMs[service.name] = durationMs(value) ?? 0;
     }
     return {
-        virtualServices: ofKind("VirtualService") as IVirtualService[],
+        virtualServices: [...(ofKind("VirtualService") as IVirtualService[]), ...virtualServicesOf(ofKind("HTTPRoute") as IHTTPRoute[], FRONTEND_GATEWAY)],
         destinationRules: ofKind("DestinationRule") as IDestinationRule[],
         ports,
         latencyMs,

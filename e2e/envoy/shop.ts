@@ -17,6 +17,8 @@ import { setTimeout as sleep } from "timers/promises";
 import { Backends, CallFailed, FrontendCodeName, PAGE_HANDLERS, pageOf } from "../../test/support/shop-emulator";
 import { LISTENERS, bootstrap } from "./bootstrap";
 import { ServicePort, Translation, clusterName } from "./istiod";
+import { FRONTEND } from "../../catalog/boutique";
+import { FRONTEND_VERSIONS } from "../../stacks";
 
 /** gRPC status codes by number, as Go's grpc prints them in an error. */
 const CODES = [
@@ -220,6 +222,17 @@ async function waitReady(envoy: ChildProcess, addressFile: string, logFile: stri
     throw new Error(`envoy was not ready after 30s:\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
 }
 
+/**
+ * The frontend version a cluster's endpoints run, or undefined for a backend: a subset of Service `frontend`
+ * (Istio's API), or the Service of one version, `frontend-<version>` (the Gateway API: versionServiceName).
+ */
+function frontendVersion(host: string, subset: string): string | undefined {
+    const service = host.split(".")[0];
+    if (service === FRONTEND) return subset || "original";
+    const version = service.startsWith(`${FRONTEND}-`) ? service.slice(FRONTEND.length + 1) : "";
+    return version in FRONTEND_VERSIONS ? version : undefined;
+}
+
 /** Starts the stand-ins and an Envoy serving the translation in front of them. */
 export async function startEnvoyShop(options: ShopOptions): Promise<EnvoyShop> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-envoy-"));
@@ -229,14 +242,16 @@ export async function startEnvoyShop(options: ShopOptions): Promise<EnvoyShop> {
     const endpoints: Record<string, number> = {};
     for (const p of options.ports) {
         const service = p.host.split(".")[0];
-        if (service === "frontend") continue;
+        if (frontendVersion(p.host, "") !== undefined) continue;
         const server = backend(service, options.latencyMs[service] ?? 0, mesh, (s) => (calls[s] = (calls[s] ?? 0) + 1));
         servers.push(server);
         endpoints[clusterName(p.host, p.port)] = await listen(server);
     }
-    for (const c of options.translation.clusters.filter((c) => c.host.startsWith("frontend."))) {
-        const code = options.codes[c.subset || "original"];
-        if (!code) throw new Error(`no frontend code for subset ${c.subset}`);
+    for (const c of options.translation.clusters) {
+        const version = frontendVersion(c.host, c.subset);
+        if (version === undefined) continue;
+        const code = options.codes[version];
+        if (!code) throw new Error(`no frontend code for version ${version} (${c.name})`);
         const server = frontend(code, mesh);
         servers.push(server);
         endpoints[c.name] = await listen(server);
