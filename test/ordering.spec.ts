@@ -18,13 +18,15 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
             const chart = (release: string) => lab.resources.find((r) => r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === release)!.name;
             const objects = (pred: (o: Obj) => boolean) => lab.resources.filter((r) => typeof r.inputs.kind === "string" && pred(r.inputs));
 
-            it("creates every Istio custom resource after the CRDs (base) and istiod's validation webhook", () => {
+            it("creates every Istio and Gateway API custom resource after its CRDs and istiod's validation webhook", () => {
                 const istio = lab.resources.filter((r) => r.type.includes(".istio.io/"));
-                assert.ok(istio.length >= 6);
-                for (const r of istio) {
+                const gatewayApi = lab.resources.filter((r) => r.type.includes("gateway.networking.k8s.io/"));
+                assert.ok(istio.length + gatewayApi.length >= 6);
+                for (const r of [...istio, ...gatewayApi]) {
                     assert.ok(graph.waitsFor(r.name).has(chart("istio-base")), `${r.name} after the CRDs`);
                     assert.ok(graph.waitsFor(r.name).has(chart("istiod")), `${r.name} after istiod`);
                 }
+                for (const r of gatewayApi) assert.ok(graph.waitsFor(r.name).has("lab-mesh-gateway-api-crds"), `${r.name} after the Gateway API CRDs`);
             });
 
             it("creates the injected namespace's workloads and the gateways after istiod", () => {

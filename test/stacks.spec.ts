@@ -24,15 +24,15 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                 assert.deepEqual(errors, []);
             });
 
-            it("gives every Kubernetes resource the lab's explicit provider, Istio's base chart its adopting twin", () => {
+            it("gives every Kubernetes resource the lab's explicit provider, the CRDs (Istio's base chart, the Gateway API's bundle) its adopting twin", () => {
                 const providers = new Map(lab.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((r) => [r.name, r]));
                 assert.deepEqual([...providers.keys()].sort(), ["lab-cluster-adopting-provider", "lab-cluster-provider"]);
                 const { upsertExistingObjects, ...sameCluster } = providers.get("lab-cluster-adopting-provider")!.inputs;
                 assert.equal(upsertExistingObjects, "true", "provider settings reach the engine as strings");
                 assert.deepEqual(sameCluster, providers.get("lab-cluster-provider")!.inputs, "the same cluster");
                 for (const r of lab.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
-                    const base = r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === "istio-base";
-                    assert.equal(r.provider, base ? "lab-cluster-adopting-provider" : "lab-cluster-provider", `${r.type} ${r.name}`);
+                    const crds = (r.type === "kubernetes:helm.sh/v4:Chart" && r.inputs.name === "istio-base") || r.type === "kubernetes:yaml/v2:ConfigGroup";
+                    assert.equal(r.provider, crds ? "lab-cluster-adopting-provider" : "lab-cluster-provider", `${r.type} ${r.name}`);
                 }
             });
 
@@ -47,7 +47,7 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                     assert.ok(r.name.startsWith(`${r.parent}-`), `${r.name} is named after its parent ${r.parent}`);
                 }
                 const parentOf = (kind: string) => new Set(lab.resources.filter((r) => r.inputs.kind === kind).map((r) => r.parent));
-                assert.deepEqual(parentOf("VirtualService"), new Set(["lab-traffic"]));
+                assert.deepEqual(new Set([...parentOf("VirtualService"), ...parentOf("HTTPRoute")]), new Set(["lab-traffic"]));
                 assert.deepEqual(parentOf("Gateway"), new Set(["lab-ingress"]));
                 assert.deepEqual(
                     new Set(

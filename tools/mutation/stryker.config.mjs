@@ -16,6 +16,8 @@ export const SCOPE = [
     "commands/verify/callgraph.ts",
     "components/routing/objects.ts",
     "components/routing/traffic.ts",
+    "components/routing/gateway-api.ts",
+    "catalog/gateway-api.ts",
     "components/images/references.ts",
     "components/chart-transforms.ts",
     "components/transforms.ts",
@@ -44,6 +46,7 @@ export const SCOPE = [
  */
 const FIRST = [
     "releases",
+    "gateway-api",
     "addon-values",
     "workloads",
     "fresh-laptop",
