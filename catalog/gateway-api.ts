@@ -37,7 +37,9 @@ export function gatewayApiVersion(istioVersion: string): string | undefined {
 
 /** Where the Gateway API CRDs of an Istio release are downloaded from, `{version}` filled in. */
 export function gatewayApiCrdsUrl(template: string, istioVersion: string): string {
-    return template.replaceAll("{version}", gatewayApiVersion(istioVersion) ?? "");
+    const version = gatewayApiVersion(istioVersion);
+    if (version === undefined) throw new Error(`Istio ${istioVersion} has no Gateway API version in the catalog (${MIN_GATEWAY_API_ISTIO} or newer)`);
+    return template.replaceAll("{version}", version);
 }
 
 /**

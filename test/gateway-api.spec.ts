@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { GATEWAY_API_BY_ISTIO, gatewayApiCrdsUrl, gatewayApiVersion } from "../catalog/gateway-api";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
-import { gatewayDuration } from "../components/routing/gateway-api";
+import { gatewayDuration, serviceHttpRoute } from "../components/routing/gateway-api";
 import { diffEvaluations, summarize } from "../tools/bench/diff";
 import { Evaluation } from "../mocks/evaluate";
 import { configProblems, pcs, rejects } from "./support/config";
@@ -58,9 +58,24 @@ describe("gateway-api: the scenarios the Gateway API can express, and a refusal 
         assert.equal(gatewayApiVersion("1.22.0"), "v1.1.0");
         assert.equal(gatewayApiVersion("1.32.0"), "v1.6.0");
         assert.equal(gatewayApiVersion("1.21.6"), undefined);
-        assert.deepEqual(
-            GATEWAY_API_BY_ISTIO.map((e) => e.minor),
-            ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28", "1.29", "1.30", "1.31"],
+        // As read in istio/istio's go.mod at each minor's first tag (1.26.0 requires a pre-release of v1.3.0).
+        assert.deepEqual(Object.fromEntries(GATEWAY_API_BY_ISTIO.map((e) => [e.minor, e.version])), {
+            "1.22": "v1.1.0",
+            "1.23": "v1.1.0",
+            "1.24": "v1.2.0",
+            "1.25": "v1.2.1",
+            "1.26": "v1.3.0",
+            "1.27": "v1.3.0",
+            "1.28": "v1.4.0",
+            "1.29": "v1.4.0",
+            "1.30": "v1.5.1",
+            "1.31": "v1.6.0",
+        });
+        for (const e of GATEWAY_API_BY_ISTIO)
+            assert.deepEqual(e.source, { repository: "istio/istio", tag: e.minor === "1.31" ? "1.31.0-rc.0" : `${e.minor}.0`, path: "go.mod" }, e.minor);
+        assert.throws(
+            () => gatewayApiCrdsUrl("https://x/{version}", "1.21.6"),
+            /Istio 1\.21\.6 has no Gateway API version in the catalog \(1\.22\.0 or newer\)/,
         );
         assert.equal(
             gatewayApiCrdsUrl("https://mirror.example/{version}/standard-install.yaml", "1.31.1"),
@@ -74,6 +89,7 @@ describe("gateway-api: the scenarios the Gateway API can express, and a refusal 
         assert.equal(gatewayDuration("0.5s"), "500ms");
         assert.equal(gatewayDuration("1m30s"), "90s");
         for (const text of ["2s", "1500ms", "0.5s", "1m30s", "250us"]) assert.match(gatewayDuration(text), /^([0-9]{1,5}(h|m|s|ms)){1,4}$/);
+        assert.throws(() => gatewayDuration("soon"), /not a duration: soon/);
     });
 });
 
@@ -150,6 +166,7 @@ describe("gateway-api: the canary stack's objects", () => {
             assert.ok(selects(deployment), `${service} selects ${deployment}`);
             assert.ok(!selects(other), `${service} does not select ${other}`);
             assert.deepEqual(services.get(service)!.spec.ports, services.get("frontend")!.spec.ports, `${service} is ported as frontend`);
+            assert.equal(services.get(service)!.spec.type, "ClusterIP", `${service} is reached inside the cluster only`);
         }
     });
 
@@ -182,6 +199,22 @@ describe("gateway-api: timeouts, and switching a lab between the APIs", () => {
             parentRefs: [{ group: "", kind: "Service", name: "productcatalogservice" }],
             rules: [{ timeouts: { request: "2s" }, backendRefs: [{ name: "productcatalogservice", port: 3550 }] }],
         });
+    });
+
+    it("a route never silently drops what HTTPRoute cannot say, should a policy get past the config", () => {
+        const place = { namespace: "online-boutique", clusterDomain: "cluster.local", networkingApi: "networking.istio.io/v1" };
+        for (const [field, policy] of [
+            ["delay", { delay: { percentage: 50, fixedDelay: "5s" } }],
+            ["abort", { abort: { percentage: 50, httpStatus: 500 } }],
+            ["retries", { retries: { attempts: 3 } }],
+        ] as const)
+            assert.throws(
+                () => serviceHttpRoute("productcatalogservice", policy, place),
+                new RegExp(`productcatalogservice: HTTPRoute cannot express ${field} \\(the config should have refused it\\)`),
+            );
+        assert.deepEqual(serviceHttpRoute("productcatalogservice", { extraLatency: "6s" }, place).spec.rules, [
+            { backendRefs: [{ name: "productcatalogservice", port: 3550 }] },
+        ]);
     });
 
     it("a switch of API replaces nothing and changes only routing: the base Services, Deployments and charts stay as they are", async () => {
