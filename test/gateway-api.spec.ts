@@ -4,8 +4,8 @@ import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { gatewayDuration, serviceHttpRoute } from "../components/routing/gateway-api";
 import { diffEvaluations, summarize } from "../tools/bench/diff";
 import { Evaluation } from "../mocks/evaluate";
-import { configProblems, pcs, rejects } from "./support/config";
-import { evaluateConfig, evaluatedStack, objectsOfKind, resource } from "./support/lab";
+import { configProblems, flattenConfig, pcs, rejects } from "./support/config";
+import { evaluateAlone, evaluateConfig, evaluatedStack, objectsOfKind, resource } from "./support/lab";
 import { kubernetesObjects, schemaError } from "./support/schemas";
 
 const GATEWAY_API = { istio: { routingApi: "gateway-api" } } as const;
@@ -188,6 +188,37 @@ describe("gateway-api: the canary stack's objects", () => {
 
     it("every Gateway API object is valid against the Gateway API's schema", async () => {
         for (const r of gatewayApiObjects(lab)) assert.equal(await schemaError(r.inputs as never), undefined, r.name);
+    });
+});
+
+describe("gateway-api: the CRDs' download", () => {
+    it("hands the downloaded file to the engine as it is, from the configured URL with the version filled in", async () => {
+        const asked: string[] = [];
+        const lab = await evaluateAlone(
+            flattenConfig({ ...GATEWAY_API, istio: { ...GATEWAY_API.istio, gatewayApiCrdsUrl: "https://mirror.lab/gw/{version}.yaml" } }),
+            "test",
+            [],
+            async (url) => {
+                asked.push(url);
+                return url.startsWith("https://mirror.lab/gw/") ? "kind: CustomResourceDefinition\n" : "{}";
+            },
+        );
+        assert.deepEqual(
+            asked.filter((u) => u.startsWith("https://mirror.lab/")),
+            ["https://mirror.lab/gw/v1.6.0.yaml"],
+            "downloaded once",
+        );
+        assert.equal(resource(lab, "kubernetes:yaml/v2:ConfigGroup", "lab-mesh-gateway-api-crds").inputs.yaml, "kind: CustomResourceDefinition\n");
+    });
+
+    it("stops with the URL, the reason and the key to change when the download fails", async () => {
+        await assert.rejects(
+            evaluateAlone(flattenConfig(GATEWAY_API), "test", [], async (url) => {
+                if (url.includes("gateway-api")) throw new Error("HTTP 404 Not Found");
+                return "{}";
+            }),
+            /the Gateway API CRDs could not be downloaded from https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.6\.0\/standard-install\.yaml \(boutique-mesh:istio\.gatewayApiCrdsUrl\): HTTP 404 Not Found/,
+        );
     });
 });
 
