@@ -17,15 +17,17 @@ import { gatewayApiVersion } from "../catalog/gateway-api";
 import { Built, KUBERNETES_PROVIDER, ensureTools } from "./tools";
 import { execFileSync } from "child_process";
 
+/** The folder of a Go module at a version, from the Go module proxy (its cache). */
+function moduleDir(module: string, version: string): string {
+    const json = execFileSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local" } });
+    const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
+    if (!Dir) throw new Error(`${module} ${version} is not available from the Go module proxy: ${error}`);
+    return Dir;
+}
+
 /** Istio's CRD file of istio.io/api at an Istio version, from the Go module proxy. */
 function istioCrds(istioVersion: string): string {
-    const json = execFileSync("go", ["mod", "download", "-json", `istio.io/api@v${istioVersion}`], {
-        encoding: "utf8",
-        env: { ...process.env, GOTOOLCHAIN: "local" },
-    });
-    const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
-    if (!Dir) throw new Error(`istio.io/api v${istioVersion} is not available from the Go module proxy: ${error}`);
-    return fs.readFileSync(path.join(Dir, "kubernetes", "customresourcedefinitions.gen.yaml"), "utf8");
+    return fs.readFileSync(path.join(moduleDir("istio.io/api", `v${istioVersion}`), "kubernetes", "customresourcedefinitions.gen.yaml"), "utf8");
 }
 
 /**
@@ -34,13 +36,7 @@ function istioCrds(istioVersion: string): string {
  * a `---`), from the sigs.k8s.io/gateway-api module of the Go module proxy. Returns the file and its objects.
  */
 export function gatewayApiInstall(version: string): { yaml: string; objects: number } {
-    const json = execFileSync("go", ["mod", "download", "-json", `sigs.k8s.io/gateway-api@${version}`], {
-        encoding: "utf8",
-        env: { ...process.env, GOTOOLCHAIN: "local" },
-    });
-    const { Dir, Error: error } = JSON.parse(json) as { Dir?: string; Error?: string };
-    if (!Dir) throw new Error(`sigs.k8s.io/gateway-api ${version} is not available from the Go module proxy: ${error}`);
-    const folder = path.join(Dir, "config", "crd", "standard");
+    const folder = path.join(moduleDir("sigs.k8s.io/gateway-api", version), "config", "crd", "standard");
     const files = fs
         .readdirSync(folder)
         .filter((f) => /^gateway.*\.yaml$/.test(f))
@@ -120,9 +116,10 @@ export class Run {
                 fs.writeFileSync(path.join(dashboards, d.file), JSON.stringify({ title: `${d.title} (e2e stand-in)`, panels: [] }));
         }
         // The Gateway API CRDs a gateway-api stack downloads, where the release asset would be.
-        const gatewayApi = gatewayApiInstall(gatewayApiVersion(istioVersion)!);
-        fs.mkdirSync(path.join(www, "gateway-api", gatewayApiVersion(istioVersion)!), { recursive: true });
-        fs.writeFileSync(path.join(www, "gateway-api", gatewayApiVersion(istioVersion)!, "standard-install.yaml"), gatewayApi.yaml);
+        const gatewayApiAt = path.join(www, "gateway-api", gatewayApiVersion(istioVersion)!);
+        const gatewayApi = gatewayApiInstall(path.basename(gatewayApiAt));
+        fs.mkdirSync(gatewayApiAt, { recursive: true });
+        fs.writeFileSync(path.join(gatewayApiAt, "standard-install.yaml"), gatewayApi.yaml);
         const repo = await LoopbackServer.start(www);
 
         // The Pulumi CLI's distribution ships small scripts beside the binary that start Node.js policy packs

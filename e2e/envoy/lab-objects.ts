@@ -1,7 +1,8 @@
 /**
- * What the Envoy proof takes from one evaluation of the lab: the shop's VirtualServices (its HTTPRoutes as the
- * VirtualServices istiod makes of them: gateway-api.ts), DestinationRules and Service ports (for the translation), each Service's own latency (from its Deployment's environment),
- * and the frontend code each subset runs (as verify reads it).
+ * What the Envoy proof takes from one evaluation of the lab: the shop's VirtualServices (and its HTTPRoutes, as
+ * the VirtualServices istiod makes of them: gateway-api.ts), DestinationRules and Service ports (for the
+ * translation), each Service's own latency (from its Deployment's environment), and the frontend code each
+ * subset runs (as verify reads it).
  */
 import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule" with { "resolution-mode": "import" };
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService" with { "resolution-mode": "import" };
