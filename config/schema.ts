@@ -44,23 +44,22 @@ const mirrorPrefix = () =>
             "must be a registry host with an optional path, such as gcr.lank8s.cn or mirror.local:5000/gcr (no scheme, no trailing '/', no tag)",
         );
 
-const istioVersion = () => {
-    const semver = /^(\d+)\.(\d+)\.(\d+)$/;
-    return (
-        z
-            .string()
-            .regex(semver, `must be an Istio release such as ${DEFAULT_ISTIO_VERSION} (X.Y.Z)`)
-            // Refinements run even when the pattern failed: compare only what is a version.
-            .refine(
-                (v) => !semver.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
-                `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
-            )
-            .superRefine((v, ctx) => {
-                const reason = semver.test(v) ? rejectedIstioVersion(v) : undefined;
-                if (reason !== undefined) ctx.addIssue({ code: "custom", input: v, message: `cannot be installed: ${reason}` });
-            })
-    );
-};
+/** An Istio release as the config writes it: X.Y.Z. */
+const ISTIO_RELEASE = /^(\d+)\.(\d+)\.(\d+)$/;
+
+const istioVersion = () =>
+    z
+        .string()
+        .regex(ISTIO_RELEASE, `must be an Istio release such as ${DEFAULT_ISTIO_VERSION} (X.Y.Z)`)
+        // Refinements run even when the pattern failed: compare only what is a version.
+        .refine(
+            (v) => !ISTIO_RELEASE.test(v) || compareVersions(v, MIN_ISTIO_VERSION) >= 0,
+            `must be ${MIN_ISTIO_VERSION} or newer (the oldest release whose charts the lab knows)`,
+        )
+        .superRefine((v, ctx) => {
+            const reason = ISTIO_RELEASE.test(v) ? rejectedIstioVersion(v) : undefined;
+            if (reason !== undefined) ctx.addIssue({ code: "custom", input: v, message: `cannot be installed: ${reason}` });
+        });
 
 /** An image reference with a tag or a digest: "gcr.io/tetratelabs/boutique-frontend:1.0.0". */
 const imageReference = () =>
@@ -240,7 +239,7 @@ const labObject = () =>
             })
             .superRefine((istio, ctx) => {
                 // Zod runs this even when the version failed its own pattern: judge only what is a release.
-                const reason = istio.allowUnverifiedVersion || !/^\d+\.\d+\.\d+$/.test(istio.version) ? undefined : unverifiedReason(istio.version);
+                const reason = istio.allowUnverifiedVersion || !ISTIO_RELEASE.test(istio.version) ? undefined : unverifiedReason(istio.version);
                 if (reason !== undefined) ctx.addIssue({ code: "custom", path: ["version"], input: istio.version, message: reason });
             })
             .prefault({}),
@@ -284,7 +283,7 @@ const labObject = () =>
 function gatewayApiProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z.RefinementCtx): void {
     const path = ["istio", "routingApi"];
     const version = config.istio.version;
-    if (/^\d+\.\d+\.\d+$/.test(version) && compareVersions(version, MIN_GATEWAY_API_ISTIO) < 0) {
+    if (ISTIO_RELEASE.test(version) && compareVersions(version, MIN_GATEWAY_API_ISTIO) < 0) {
         ctx.addIssue({
             code: "custom",
             path,

@@ -363,17 +363,16 @@ function gatewayApiFindings(mesh: Mesh, meshVirtualServices: Map<string, IVirtua
             }
         }
     }
-    const serviceNamed = (name: string, ns: string) => mesh.services.find((s) => s.metadata?.name === name && nsOf(s) === ns);
+    const serviceNamed = (name: string, ns: string) => mesh.serviceFor(`${name}.${ns}.svc.${mesh.domain}`);
     for (const route of mesh.of("HTTPRoute")) {
         const ns = nsOf(route);
         for (const parent of route.spec.parentRefs ?? []) {
             const parentNs = parent.namespace ?? ns;
             if (parent.kind === "Service" && parent.group === "") {
-                const service = serviceNamed(parent.name, parentNs);
-                if (service === undefined)
+                const fq = `${parent.name}.${parentNs}.svc.${mesh.domain}`;
+                if (mesh.serviceFor(fq) === undefined)
                     report("error", "BM012", route, `parent Service ${parentNs}/${parent.name} is not declared; mesh calls to it are not routed`);
                 else {
-                    const fq = `${parent.name}.${parentNs}.svc.${mesh.domain}`;
                     const both = meshVirtualServices.get(fq);
                     if (both)
                         report(
