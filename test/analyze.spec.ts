@@ -650,6 +650,17 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         assert.match(analyze(moved).map(formatFinding).join("\n"), /BM004 DestinationRule online-boutique\/frontend: subset v1 /);
     });
 
+    it("Gateway API: one weightless backend among weighted ones is fine, a listener open to All admits, a backend of another kind is not a Service", () => {
+        assert.deepEqual(codes(broken(gatewayApi, route("frontend"), (r) => (r.spec.rules[0].backendRefs[1].weight = 0))), []);
+        assert.deepEqual(codes(broken(gatewayApi, apiGateway, (gw) => (gw.spec.listeners[0].allowedRoutes = { namespaces: { from: "All" } }))), []);
+        const entry = broken(
+            gatewayApi,
+            route("frontend"),
+            (r) => (r.spec.rules[0].backendRefs[0] = { group: "networking.istio.io", kind: "ServiceEntry", name: "x" }),
+        );
+        assert.deepEqual(codes(entry), []);
+    });
+
     it("lists every rule with what it finds on --help", async () => {
         const { value: code, out } = await captureStderr(() => main(["--help"]));
         assert.equal(code, 0);

@@ -49,6 +49,11 @@ describe("gateway-api: the scenarios the Gateway API can express, and a refusal 
             { istio: { routingApi: "gateway-api", version: "1.21.6", allowUnverifiedVersion: true } },
             /routingApi = "gateway-api": needs Istio 1\.22\.0 or newer .* not 1\.21\.6/,
         );
+        assert.deepEqual(
+            configProblems({ istio: { routingApi: "gateway-api", version: "1.22.0", allowUnverifiedVersion: true } }).filter((p) => /routingApi/.test(p)),
+            [],
+            "1.22.0 itself is read",
+        );
         rejects({ istio: { routingApi: "ingress" } }, /routingApi = "ingress".*"istio".*"gateway-api"|routingApi.*Invalid option/);
     });
 
