@@ -1,6 +1,7 @@
 /**
- * Mocha's spec reporter plus one plain closing line, "N passed, N failed, N skipped", which CI
- * reads the same way for any runner; it also tells test/support/runnable.ts what is running.
+ * Mocha's spec reporter plus one plain closing line, "tests: N passed, N failed, N skipped", which CI
+ * reads the same way for any runner; it also tells test/support/runnable.ts what is running. `npm test` and
+ * `npm run e2e` both close with it, so the last lines .ci/run prints always say how many tests ran.
  */
 import Mocha = require("mocha");
 import { setRunning } from "./runnable";
