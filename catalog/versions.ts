@@ -22,7 +22,7 @@ export interface VersionRange {
 }
 
 /** The charts the lab installs, by chart name. */
-export type ChartName = "base" | "istiod" | "gateway" | "prometheus" | "grafana" | "kiali-server";
+export type ChartName = "base" | "istiod" | "gateway" | "cni" | "ztunnel" | "prometheus" | "grafana" | "kiali-server";
 
 /**
  * Whose version a fact's ranges count: Istio's (its charts and samples share its version), an addon
@@ -291,6 +291,42 @@ export const VERSION_FACTS = [
             istio("1.30.3", `${ISTIOD}/templates/configmap.yaml`),
             istio(RELEASE_1_31, `${ISTIOD}/templates/configmap.yaml`),
             istio(RELEASE_1_31, `${ISTIOD}/values.yaml`),
+        ],
+    },
+    {
+        id: "ambient-profile",
+        of: "istio",
+        claim: "istiod and cni take `profile: ambient`, which merges files/profile-ambient.yaml under the user's values: PILOT_ENABLE_AMBIENT and HBONE for istiod, `cni.ambient.enabled` (copied to the top of cni's values), and `global.variant: distroless`.",
+        holds: [{ from: "1.24.0" }],
+        reads: [
+            { chart: "istiod", paths: ["profile"] },
+            { chart: "cni", paths: ["profile"] },
+        ],
+        sources: [
+            istio("1.24.0", `${ISTIOD}/templates/zzz_profile.yaml`),
+            istio("1.24.0", `${ISTIOD}/files/profile-ambient.yaml`),
+            istio("1.24.0", "manifests/charts/istio-cni/files/profile-ambient.yaml"),
+            istio("1.24.0", "manifests/charts/istio-cni/templates/zzy_descope_legacy.yaml"),
+            istio(RELEASE_1_31, `${ISTIOD}/files/profile-ambient.yaml`),
+            istio(RELEASE_1_31, "manifests/charts/istio-cni/templates/zzz_profile.yaml"),
+        ],
+    },
+    {
+        id: "node-agent-values",
+        of: "istio",
+        claim: "cni takes its image from `global.hub`/`global.tag` (unless its own hub/tag are set) and its container's `resources`; ztunnel from its top-level `hub`/`tag`, into which it flattens `global`, and `resources`.",
+        holds: [{ from: "1.24.0" }],
+        reads: [
+            { chart: "cni", paths: ["global.hub", "global.tag", "resources"] },
+            { chart: "ztunnel", paths: ["hub", "tag", "resources"] },
+        ],
+        sources: [
+            istio("1.24.0", "manifests/charts/istio-cni/templates/daemonset.yaml"),
+            istio("1.24.0", "manifests/charts/istio-cni/templates/_helpers.tpl"),
+            istio("1.24.0", "manifests/charts/ztunnel/templates/daemonset.yaml"),
+            istio("1.24.0", "manifests/charts/ztunnel/templates/zzz_profile.yaml"),
+            istio(RELEASE_1_31, "manifests/charts/istio-cni/templates/daemonset.yaml"),
+            istio(RELEASE_1_31, "manifests/charts/ztunnel/templates/daemonset.yaml"),
         ],
     },
     {

@@ -19,6 +19,7 @@ import { skipServiceAwait } from "./awaits";
 import { allOf } from "./transforms";
 import { Traffic } from "./routing/traffic";
 import { meshTracing } from "./mesh/tracing";
+import { needsWaypoint, shopNamespaceLabels } from "./mesh/ambient";
 
 /** The Lab's name in the program (index.ts): the first part of every resource name under it. */
 export const LAB_NAME = "lab";
@@ -104,12 +105,16 @@ export class Lab extends pulumi.ComponentResource {
             { config, stack, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, imagesReady, provider },
             inLab,
         );
+        const dataPlane = config.istio.dataPlane;
+        const waypoint = needsWaypoint(dataPlane, scenario);
+        const dataPlaneReady = [mesh.istiod, ...mesh.dataPlane];
         const boutique = new Boutique(
             `${name}-boutique`,
             {
                 settings,
                 frontendExternal: config.boutique.frontendExternal,
-                injector: mesh.istiod,
+                dataPlaneReady,
+                dataPlaneLabels: shopNamespaceLabels(dataPlane, waypoint),
                 imagesReady,
                 provider,
                 namespaceLabels,
@@ -138,9 +143,11 @@ export class Lab extends pulumi.ComponentResource {
                 scenario,
                 place,
                 routingApi,
+                dataPlane,
+                waypoint,
                 ingress: ingressPlace,
                 settings,
-                podPrerequisites: [boutique.namespace, mesh.istiod, boutique.accounts[FRONTEND], ...imagesReady],
+                podPrerequisites: [boutique.namespace, ...dataPlaneReady, boutique.accounts[FRONTEND], ...imagesReady],
                 routePrerequisites: [mesh.istiod, ingress.gateway, ...gatewayApiCrds],
                 workloads: boutique,
                 provider,

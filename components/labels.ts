@@ -21,3 +21,10 @@ export const STACK_LABEL = "boutique-mesh.io/stack";
  */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 export const SKIP_AWAIT = { [SKIP_AWAIT_ANNOTATION]: "true" } as const;
+
+/**
+ * On the shop's pod templates in ambient: which data plane the pods were made for. A sidecar is injected only
+ * when a pod is created, so a lab that changes data plane must restart its pods: changing the template rolls
+ * each Deployment, in place. Sidecar pods carry no such annotation, so labs made before ambient keep theirs.
+ */
+export const DATA_PLANE_ANNOTATION = "boutique-mesh.io/data-plane";

@@ -10,6 +10,7 @@ import { BOUTIQUE_RELEASES, FRONTEND_V1_IMAGE, FRONTEND_V1_VERSION } from "../ca
 import { DEFAULT_ISTIO_VERSION, ISTIO_CHART_HOMES, RETIRED_ISTIO_CHART_HOST, rejectedIstioVersion, unverifiedReason } from "../catalog/releases";
 import { compareVersions } from "../catalog/versions";
 import { GATEWAY_API_CRDS_URL, HTTPROUTE_CANNOT, MIN_GATEWAY_API_ISTIO } from "../catalog/gateway-api";
+import { MIN_AMBIENT_ISTIO } from "../catalog/ambient";
 import { SCENARIO_NAMES, resolveScenario, scenarioOverridesSchema } from "../stacks";
 
 /** The Pulumi project name, and so the namespace of every config key. */
@@ -231,6 +232,11 @@ const labObject = () =>
                  * `gateway-api` (a Gateway API Gateway on the same ingress gateway, HTTPRoutes, a Service per version).
                  */
                 routingApi: z.enum(["istio", "gateway-api"]).default("istio"),
+                /**
+                 * Where the shop's proxies run: `sidecar` (one injected into every pod) or `ambient` (ztunnel on
+                 * every node, and a waypoint for the shop where the scenario routes inside the mesh).
+                 */
+                dataPlane: z.enum(["sidecar", "ambient"]).default("sidecar"),
                 /** Where the Gateway API CRDs are downloaded from; {version} is the Gateway API version of the Istio release. */
                 gatewayApiCrdsUrl: z
                     .string()
@@ -331,6 +337,15 @@ export const labConfigSchema = labObject().superRefine((config, ctx) => {
         }
     }
     if (config.istio.routingApi === "gateway-api") gatewayApiProblems(config, ctx);
+    const version = config.istio.version;
+    if (config.istio.dataPlane === "ambient" && ISTIO_RELEASE.test(version) && compareVersions(version, MIN_AMBIENT_ISTIO) < 0) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["istio", "dataPlane"],
+            input: "ambient",
+            message: `needs Istio ${MIN_AMBIENT_ISTIO} or newer (ambient is GA from 1.24; the lab installs no earlier ambient), not ${version}; use dataPlane "sidecar" with it`,
+        });
+    }
     if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
         ctx.addIssue({
             code: "custom",

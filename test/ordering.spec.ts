@@ -29,13 +29,25 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
                 for (const r of gatewayApi) assert.ok(graph.waitsFor(r.name).has("lab-mesh-gateway-api-crds"), `${r.name} after the Gateway API CRDs`);
             });
 
-            it("creates the injected namespace's workloads and the gateways after istiod", () => {
-                const injected = new Set(
-                    objects((o) => o.kind === "Namespace" && o.metadata.labels?.["istio-injection"] === "enabled").map((r) => r.inputs.metadata.name),
-                );
-                const workloads = objects((o) => o.kind === "Deployment" && injected.has(o.metadata.namespace));
+            it("creates the mesh namespace's workloads and the gateways after istiod, in ambient also after cni and ztunnel", () => {
+                const labels = (o: Record<string, any>) => o.metadata.labels ?? {};
+                const inMesh = (ambient: boolean) =>
+                    new Set(
+                        objects(
+                            (o) =>
+                                o.kind === "Namespace" &&
+                                (ambient ? labels(o)["istio.io/dataplane-mode"] === "ambient" : labels(o)["istio-injection"] === "enabled"),
+                        ).map((r) => r.inputs.metadata.name),
+                    );
+                const ambient = inMesh(true);
+                assert.equal(ambient.size + inMesh(false).size, 1, "one shop namespace, in one data plane");
+                const workloads = objects((o) => o.kind === "Deployment" && (ambient.has(o.metadata.namespace) || inMesh(false).has(o.metadata.namespace)));
                 assert.ok(workloads.length >= 11);
-                for (const r of workloads) assert.ok(graph.waitsFor(r.name).has(chart("istiod")), r.name);
+                for (const r of workloads) {
+                    assert.ok(graph.waitsFor(r.name).has(chart("istiod")), r.name);
+                    for (const agent of ["lab-mesh-cni", "lab-mesh-ztunnel"])
+                        assert.equal(graph.waitsFor(r.name).has(agent), ambient.size > 0, `${r.name}, ${agent}`);
+                }
                 for (const release of ["istio-ingressgateway", "istio-egressgateway"]) {
                     assert.ok(graph.waitsFor(chart(release)).has(chart("istiod")), release);
                 }

@@ -30,9 +30,20 @@ describe("scenarios: one stack per step of the reference lab", () => {
     const lab = (stack: string) => labs.get(stack)!;
 
     it("ships a stack file for every step, each naming its preset", () => {
-        assert.deepEqual(shippedStacks(), ["canary", "dev", "fault-abort", "fault-delay", "gateway-api-canary", "retry", "timeout"]);
-        // gateway-api-<preset>: the same step through the other routing API.
-        for (const stack of shippedStacks()) assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack.replace(/^gateway-api-/, ""));
+        assert.deepEqual(shippedStacks(), [
+            "ambient-canary",
+            "ambient-fault-delay",
+            "canary",
+            "dev",
+            "fault-abort",
+            "fault-delay",
+            "gateway-api-canary",
+            "retry",
+            "timeout",
+        ]);
+        // gateway-api-<preset>, ambient-<preset>: the same step through the other routing API or data plane.
+        for (const stack of shippedStacks())
+            assert.equal(lab(stack).outputs.scenario, stack === "dev" ? "baseline" : stack.replace(/^(gateway-api|ambient)-/, ""));
     });
 
     it("every preset is valid as written, and a broken one fails where it is read", () => {
@@ -170,6 +181,10 @@ describe("scenarios: one stack per step of the reference lab", () => {
         ]);
         // A switch of routing API also swaps the Gateway of the ingress and adds or removes the Gateway API CRDs.
         const routingApiObjects = new Set(["lab-ingress-gateway", "lab-ingress-gateway-api-gateway", "lab-mesh-gateway-api-crds"]);
+        // A switch of data plane also changes istiod's profile, the node agents, the shop's namespace labels and
+        // its pods' template (so they restart without or with a sidecar).
+        const dataPlaneObjects = new Set(["lab-mesh-istiod", "lab-mesh-cni", "lab-mesh-ztunnel", "lab-boutique-namespace", "lab-mesh-gateway-api-crds"]);
+        const plane = (stack: string) => objectNamed(lab(stack), "Namespace", "online-boutique").metadata.labels["istio.io/dataplane-mode"] ?? "sidecar";
         for (const from of shippedStacks()) {
             for (const to of shippedStacks()) {
                 if (from === to) continue;
@@ -179,10 +194,12 @@ describe("scenarios: one stack per step of the reference lab", () => {
                     [],
                     `${from} -> ${to}`,
                 );
+                const planes = plane(from) !== plane(to);
                 for (const c of changes) {
                     const scenarioObject = scenarioTypes.has(c.type) || c.name.startsWith("lab-traffic-") || routingApiObjects.has(c.name);
                     const latencyOnly = c.kind === "changed" && c.name === "lab-boutique-productcatalogservice";
-                    assert.ok(scenarioObject || latencyOnly, `${from} -> ${to}: ${c.kind} ${c.type} ${c.name}`);
+                    const dataPlane = planes && (dataPlaneObjects.has(c.name) || (c.kind === "changed" && c.type === "kubernetes:apps/v1:Deployment"));
+                    assert.ok(scenarioObject || latencyOnly || dataPlane, `${from} -> ${to}: ${c.kind} ${c.type} ${c.name}`);
                 }
             }
         }

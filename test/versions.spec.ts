@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { ChartName, VERSION_FACTS, compareVersions, fact, holds } from "../catalog/versions";
+import { MIN_AMBIENT_ISTIO } from "../catalog/ambient";
 import { envFromSecret, labelClusterScoped, serviceNodePort } from "../components/chart-transforms";
 import { ConfigError, LabConfigInput, parseLabConfig } from "../config/schema";
 import { flattenConfig } from "./support/config";
@@ -92,6 +93,8 @@ const CHART_VERSIONED: Record<ChartName, string> = {
     base: "istio",
     istiod: "istio",
     gateway: "istio",
+    cni: "istio",
+    ztunnel: "istio",
     prometheus: "prometheus",
     grafana: "grafana",
     "kiali-server": "kiali-server",
@@ -183,6 +186,18 @@ describe("versions: every supported Istio release installs as its charts behave"
     it("renders only value paths the table says the chart version reads", () => {
         for (const [version, lab] of labs) {
             for (const release of charts(lab).values()) assert.deepEqual(unreadPaths(release, version), [], `${release.inputs.name} at Istio ${version}`);
+        }
+    });
+
+    it("renders only value paths the table says the chart version reads in ambient too (cni, ztunnel, istiod's profile)", async () => {
+        for (const version of WALK.filter((v) => compareVersions(v, MIN_AMBIENT_ISTIO) >= 0)) {
+            const lab = await labAt(version, { ...FULL, istio: { ...FULL.istio, dataPlane: "ambient" } });
+            const releases = [...charts(lab).values()];
+            assert.ok(
+                ["istio-cni", "ztunnel"].every((name) => releases.some((r) => r.inputs.name === name)),
+                version,
+            );
+            for (const release of releases) assert.deepEqual(unreadPaths(release, version), [], `${release.inputs.name} at Istio ${version} in ambient`);
         }
     });
 

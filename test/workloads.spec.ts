@@ -29,6 +29,7 @@ import {
 
 const config = parseLabConfig({});
 const settings = (loadGenerator = true): WorkloadSettings => ({
+    dataPlane: "sidecar",
     namespace: "shop",
     release: "v0.10.6",
     mirrors: {},

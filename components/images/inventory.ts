@@ -51,6 +51,7 @@ export function workloadSettings(config: LabConfig, scenario: Scenario): Workloa
         frontends: frontendVersions(config.boutique.frontendV1),
         loadGenerator: config.boutique.loadGenerator,
         latency,
+        dataPlane: config.istio.dataPlane,
     };
 }
 

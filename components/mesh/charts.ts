@@ -6,6 +6,7 @@ import { holds } from "../../catalog/versions";
 import { IngressService, LabConfig } from "../../config/schema";
 import { EXPOSED_BY_CONFIG, SKIP_AWAIT } from "../labels";
 import { Mirrors, mirrorImage, mirrorRepository } from "../images/references";
+import { AMBIENT_PROFILE_VARIANT, NODE_AGENTS, NodeAgent } from "../../catalog/ambient";
 
 export const ISTIO_NAMESPACE = "istio-system";
 
@@ -37,9 +38,21 @@ export function istioHub(istio: IstioConfig, mirrors: Mirrors): string {
     return mirrorRepository(istio.hub, mirrors);
 }
 
-/** Istio's images: istiod, and the proxy every sidecar and gateway runs. */
+/** The ambient profile, as the Helm guide gives it to istiod and cni; nothing for sidecars. */
+function profile(istio: IstioConfig, agent?: NodeAgent): Record<string, unknown> {
+    return istio.dataPlane === "ambient" && (agent?.ambientProfile ?? true) ? { profile: "ambient" } : {};
+}
+
+/** An image of Istio's hub at the lab's release, with the variant the ambient profile gives it. */
+function istioImage(istio: IstioConfig, mirrors: Mirrors, image: string, profiled: boolean): string {
+    const variant = istio.dataPlane === "ambient" && profiled ? `-${AMBIENT_PROFILE_VARIANT}` : "";
+    return mirrorImage(`${istio.hub}/${image}:${istio.version}${variant}`, mirrors);
+}
+
+/** Istio's images: istiod, the proxy every sidecar, gateway and waypoint runs, and in ambient the node agents'. */
 export function istioImages(istio: IstioConfig, mirrors: Mirrors): string[] {
-    return ["pilot", "proxyv2"].map((image) => mirrorImage(`${istio.hub}/${image}:${istio.version}`, mirrors));
+    const agents = istio.dataPlane === "ambient" ? NODE_AGENTS.map((a) => istioImage(istio, mirrors, a.image, a.ambientProfile)) : [];
+    return [...["pilot", "proxyv2"].map((image) => istioImage(istio, mirrors, image, true)), ...agents];
 }
 
 /**
@@ -74,6 +87,7 @@ export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain
     };
     const layout = holds("istiod-flat-values", istio.version) ? pilot : { pilot };
     return {
+        ...profile(istio),
         ...layout,
         ...validation(istio.version),
         global: {
@@ -90,6 +104,26 @@ export function istiodValues(istio: IstioConfig, mirrors: Mirrors, clusterDomain
         // Prometheus merge lets one scrape of the proxy's port return the app's metrics too.
         meshConfig: { accessLogFile: "/dev/stdout", enablePrometheusMerge: true, ...tracing.meshConfig },
     };
+}
+
+/**
+ * Requests as the cni and ztunnel charts set them (manifests/charts/{istio-cni,ztunnel}/values.yaml at 1.24.0
+ * and 1.31.0-rc.0), and limits the charts leave out: the proxies' own, because the policy pack requires
+ * limits on every container.
+ */
+const NODE_AGENT_RESOURCES: Record<NodeAgent["chart"], Record<string, unknown>> = {
+    cni: { requests: { cpu: "100m", memory: "100Mi" }, limits: DEMO_PROXY_RESOURCES.limits },
+    ztunnel: { requests: { cpu: "200m", memory: "512Mi" }, limits: DEMO_PROXY_RESOURCES.limits },
+};
+
+/**
+ * Values of an ambient node agent's chart: the profile where the guide gives it, Istio's hub and tag
+ * (cni reads them under `global`; ztunnel at the top, where it also flattens `global`), and resources.
+ */
+export function nodeAgentValues(agent: NodeAgent, istio: IstioConfig, mirrors: Mirrors): Record<string, unknown> {
+    const image = { hub: istioHub(istio, mirrors), tag: istio.version };
+    const where = agent.chart === "cni" ? { global: image } : image;
+    return { ...profile(istio, agent), ...where, resources: NODE_AGENT_RESOURCES[agent.chart] };
 }
 
 /** A gateway deployment of the `gateway` chart. */

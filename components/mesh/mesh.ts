@@ -8,7 +8,19 @@ import { Mirrors } from "../images/references";
 import { fetchText } from "../addons/downloads";
 import { gatewayApiCrdsUrl } from "../../catalog/gateway-api";
 import { allOf } from "../transforms";
-import { EGRESS_GATEWAY, GatewaySpec, INGRESS_GATEWAY, ISTIO_NAMESPACE, MeshTracing, baseValues, chartRef, gatewayValues, istiodValues } from "./charts";
+import { NODE_AGENTS } from "../../catalog/ambient";
+import {
+    EGRESS_GATEWAY,
+    GatewaySpec,
+    INGRESS_GATEWAY,
+    ISTIO_NAMESPACE,
+    MeshTracing,
+    baseValues,
+    chartRef,
+    gatewayValues,
+    istiodValues,
+    nodeAgentValues,
+} from "./charts";
 
 export interface MeshArgs {
     istio: LabConfig["istio"];
@@ -31,7 +43,8 @@ const CRDS_DOWNLOAD_MS = 60_000;
 /**
  * Istio from its Helm charts, in the order the webhooks need: CRDs (base), then istiod, which must
  * serve its validation and injection webhooks before anything uses them, then the gateways, whose
- * pods are injected by istiod.
+ * pods are injected by istiod. In ambient, also the node agents, as Istio's Helm guide orders them:
+ * cni after base, ztunnel after istiod, whose certificates it asks for.
  */
 export class Mesh extends pulumi.ComponentResource {
     /** istiod, ready: Istio config and injected workloads wait for it. */
@@ -42,8 +55,10 @@ export class Mesh extends pulumi.ComponentResource {
     readonly namespace = ISTIO_NAMESPACE;
     /** The istio-system Namespace, which the addons share. */
     readonly namespaceResource: k8s.core.v1.Namespace;
-    /** The Gateway API CRDs, where the lab routes with the Gateway API: its routes wait for them. */
+    /** The Gateway API CRDs, where the lab routes with the Gateway API or runs ambient (its waypoint is a Gateway). */
     readonly gatewayApiCrds?: k8s.yaml.v2.ConfigGroup;
+    /** In ambient, the node agents (cni, ztunnel): the shop's pods start once they run, so ztunnel carries their traffic. */
+    readonly dataPlane: pulumi.Resource[] = [];
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("boutique-mesh:index:Mesh", name, {}, opts);
@@ -67,8 +82,9 @@ export class Mesh extends pulumi.ComponentResource {
             { ...child, provider: args.crdProvider, dependsOn: [namespace], transforms: [allOf([validation, owned])] },
         );
         // The Gateway API CRDs of the release's Gateway API version, before istiod, which serves them once they exist.
-        // Adopted and deleted like Istio's own (components/teardown.ts), with the same provider.
-        if (istio.routingApi === "gateway-api") {
+        // Adopted and deleted like Istio's own (components/teardown.ts), with the same provider. Ambient
+        // requires them (istio.io docs/ambient/install/helm), whatever the routing API.
+        if (istio.routingApi === "gateway-api" || istio.dataPlane === "ambient") {
             const url = gatewayApiCrdsUrl(istio.gatewayApiCrdsUrl, istio.version);
             const bundle = fetchText(url, CRDS_DOWNLOAD_MS).catch((e: Error) => {
                 throw new Error(`the Gateway API CRDs could not be downloaded from ${url} (boutique-mesh:istio.gatewayApiCrdsUrl): ${e.message}`);
@@ -92,6 +108,13 @@ export class Mesh extends pulumi.ComponentResource {
                 transforms: [allOf([validation, awaitCaBundle, ...webhookServer, owned])],
             },
         );
+        if (istio.dataPlane === "ambient") {
+            for (const agent of NODE_AGENTS) {
+                const after = agent.chart === "cni" ? [base, ...args.imagesReady] : [this.istiod];
+                const chartArgs = { ...chart(agent.chart), name: agent.release, namespace: ISTIO_NAMESPACE, values: nodeAgentValues(agent, istio, mirrors) };
+                this.dataPlane.push(new k8s.helm.v4.Chart(`${name}-${agent.chart}`, chartArgs, { ...child, dependsOn: after, transforms: [owned] }));
+            }
+        }
         const gateway = (suffix: string, spec: GatewaySpec, values: Record<string, unknown>) =>
             new k8s.helm.v4.Chart(
                 `${name}-${suffix}`,

@@ -6,16 +6,18 @@ export interface BoutiqueArgs {
     settings: WorkloadSettings;
     /** The upstream `frontend-external` LoadBalancer Service. */
     frontendExternal: boolean;
-    /** What pods must wait for: istiod serving its injection webhook, so every pod gets a sidecar. */
-    injector: pulumi.Resource;
+    /** What pods must wait for: istiod serving its injection webhook, so every pod gets a sidecar; in ambient also the node agents. */
+    dataPlaneReady: pulumi.Resource[];
+    /** The namespace's data-plane labels (components/mesh/ambient.ts): injection, or ambient and its waypoint. */
+    dataPlaneLabels: Record<string, string>;
     /** What must finish before anything pulls an image: the copies into the mirrors. */
     imagesReady: pulumi.Resource[];
     provider: k8s.Provider;
-    /** Labels of the namespace besides the injection label (the stack that owns it). */
+    /** Labels of the namespace besides the data plane's (the stack that owns it). */
     namespaceLabels: Record<string, string>;
 }
 
-/** The shop: its namespace, labelled for sidecar injection, and the release's workloads from the catalog. */
+/** The shop: its namespace, labelled for its data plane, and the release's workloads from the catalog. */
 export class Boutique extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     /** Deployments by catalog name; scenario objects that route to them wait for them. */
@@ -30,7 +32,7 @@ export class Boutique extends pulumi.ComponentResource {
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: settings.namespace, labels: { ...args.namespaceLabels, "istio-injection": "enabled" } } },
+            { metadata: { name: settings.namespace, labels: { ...args.namespaceLabels, ...args.dataPlaneLabels } } },
             child,
         );
         const inNamespace = { ...child, dependsOn: [this.namespace] };
@@ -44,7 +46,7 @@ export class Boutique extends pulumi.ComponentResource {
             if (svc) this.services[service.name] = new k8s.core.v1.Service(`${id}-service`, svc, inNamespace);
             this.deployments[service.name] = new k8s.apps.v1.Deployment(id, deploymentFor(service, settings), {
                 ...child,
-                dependsOn: [this.namespace, args.injector, ...(accountResource ? [accountResource] : []), ...args.imagesReady],
+                dependsOn: [this.namespace, ...args.dataPlaneReady, ...(accountResource ? [accountResource] : []), ...args.imagesReady],
             });
         }
         if (args.frontendExternal) {

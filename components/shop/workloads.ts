@@ -17,7 +17,7 @@ import {
 } from "../../catalog/boutique";
 import { LabConfig } from "../../config/schema";
 import { FRONTEND_VERSIONS, FrontendVersion } from "../../stacks";
-import { EXPOSED_BY_CONFIG, SKIP_AWAIT } from "../labels";
+import { DATA_PLANE_ANNOTATION, EXPOSED_BY_CONFIG, SKIP_AWAIT } from "../labels";
 import { Mirrors, mirrorImage } from "../images/references";
 
 type Deployment = types.input.apps.v1.Deployment;
@@ -42,6 +42,8 @@ export interface WorkloadSettings {
     loadGenerator: { enabled: boolean; users: number; rate: number };
     /** Latency a service adds itself, by catalog name (a Go duration), for those with a latency variable. */
     latency: Readonly<Record<string, string>>;
+    /** The data plane the pods are made for (`istio.dataPlane`). */
+    dataPlane: LabConfig["istio"]["dataPlane"];
 }
 
 /** The services deployed with these settings (the load generator only when enabled). */
@@ -121,12 +123,13 @@ export function deploymentFor(service: BoutiqueService, settings: WorkloadSettin
     const latency = settings.latency[service.name];
     if (latency !== undefined && service.latencyVariable !== undefined) env.push({ name: service.latencyVariable, value: latency });
     const image = settings.frontends[version].image ?? service.image(settings.release);
+    const annotations = { ...service.podAnnotations, ...(settings.dataPlane === "ambient" ? { [DATA_PLANE_ANNOTATION]: "ambient" } : {}) };
     return {
         metadata: { name: deploymentName(service, version), namespace: settings.namespace, labels: { app: service.name } },
         spec: {
             selector: { matchLabels: labels },
             template: {
-                metadata: { labels, ...(service.podAnnotations ? { annotations: { ...service.podAnnotations } } : {}) },
+                metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
                 spec: {
                     ...(service.serviceAccount ? { serviceAccountName: service.name } : {}),
                     ...(service.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: service.terminationGracePeriodSeconds } : {}),
