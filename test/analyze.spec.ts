@@ -51,10 +51,15 @@ function codes(lab: Evaluation): RuleCode[] {
 describe("analyze: mesh cross-checks like istioctl analyze", () => {
     let canary: Evaluation;
     let gatewayApi: Evaluation;
+    let ambient: Evaluation;
+    let ambientIstio: Evaluation;
     before(async () => {
         canary = await evaluatedStack("canary");
         gatewayApi = await evaluatedStack("gateway-api-canary");
+        ambient = await evaluatedStack("ambient-canary");
+        ambientIstio = await evaluatedStack("ambient-fault-delay");
     });
+    const noWaypointLabel = (ns: Obj) => delete ns.metadata.labels["istio.io/use-waypoint"];
     const route = (name: string) => (o: Obj) => o.kind === "HTTPRoute" && o.metadata?.name === name;
     const apiGateway = (o: Obj) => o.kind === "Gateway" && o.apiVersion === "gateway.networking.k8s.io/v1";
 
@@ -205,7 +210,48 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             code: "BM011",
             what: "a namespace without the injection label",
             lab: () => broken(canary, named("Namespace", "online-boutique"), (ns) => (ns.metadata.labels = {})),
-            message: /Namespace online-boutique: has mesh workloads but no istio-injection=enabled label/,
+            message:
+                /Namespace online-boutique: has mesh workloads but neither istio-injection=enabled nor istio\.io\/dataplane-mode=ambient: its pods are outside the mesh/,
+        },
+        {
+            code: "BM011",
+            what: "an ambient namespace whose mode is not ambient",
+            lab: () => broken(ambient, named("Namespace", NS), (ns) => (ns.metadata.labels["istio.io/dataplane-mode"] = "none")),
+            message: /Namespace online-boutique: has mesh workloads but neither/,
+        },
+        {
+            code: "BM017",
+            what: "a namespace using a waypoint that is not declared",
+            lab: () => broken(ambient, named("Namespace", NS), (ns) => (ns.metadata.labels["istio.io/use-waypoint"] = "edge")),
+            message: /Namespace online-boutique: istio\.io\/use-waypoint=edge names no Gateway of class istio-waypoint in namespace online-boutique/,
+        },
+        {
+            code: "BM017",
+            what: "a Service using a waypoint whose Gateway is of another class",
+            lab: () =>
+                withObject(
+                    broken(ambient, named("Service", "cartservice"), (svc) => (svc.metadata.labels = { "istio.io/use-waypoint": "edge" })),
+                    {
+                        apiVersion: "gateway.networking.k8s.io/v1",
+                        kind: "Gateway",
+                        metadata: { name: "edge", namespace: NS },
+                        spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+                    },
+                ),
+            message: /Service online-boutique\/cartservice: istio\.io\/use-waypoint=edge names no Gateway of class istio-waypoint/,
+        },
+        {
+            code: "BM018",
+            what: "an HTTPRoute on an ambient Service that no waypoint serves",
+            lab: () => broken(ambient, named("Namespace", NS), noWaypointLabel),
+            message: /HTTPRoute online-boutique\/frontend: parent Service online-boutique\/frontend is in ambient with no waypoint/,
+        },
+        {
+            code: "BM018",
+            what: "a mesh VirtualService on an ambient host whose Service opts out of the waypoint",
+            lab: () => broken(ambientIstio, named("Service", "recommendationservice"), (svc) => (svc.metadata.labels = { "istio.io/use-waypoint": "none" })),
+            message:
+                /VirtualService online-boutique\/recommendationservice: recommendationservice\.online-boutique\.svc\.cluster\.local is in ambient with no waypoint/,
         },
         {
             code: "BM012",
@@ -272,6 +318,21 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             assert.match(formatFinding(hit), c.message);
         });
     }
+
+    it("ambient: a Service's own waypoint label wins over its namespace's, and a sidecar namespace needs none", () => {
+        const ownWaypoint = broken(
+            broken(ambient, named("Namespace", NS), noWaypointLabel),
+            named("Service", "frontend"),
+            (svc) => (svc.metadata.labels = { ...svc.metadata.labels, "istio.io/use-waypoint": "waypoint" }),
+        );
+        assert.deepEqual(
+            analyze(ownWaypoint)
+                .filter((f) => f.object.includes("/frontend"))
+                .map(formatFinding),
+            [],
+        );
+        assert.ok(!codes(canary).includes("BM018"), "sidecars apply their routes");
+    });
 
     it("takes ServiceEntry hosts as known, wildcards as a suffix of whole labels", () => {
         const external = (host: string) =>

@@ -13,6 +13,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace" with { "resolut
 import type { IService } from "kubernetes-models/v1/Service" with { "resolution-mode": "import" };
 import { valueAt } from "../../config/object-path";
 import { ChartInputs, DeclaredResource, Evaluation } from "../../mocks/evaluate";
+import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL, WAYPOINT_CLASS } from "../../catalog/ambient";
 
 export type Severity = "error" | "warning";
 
@@ -38,12 +39,14 @@ export const RULES = {
     BM008: "route weights do not sum to 100",
     BM009: "Service port name does not tell Istio the protocol",
     BM010: "workload that listens has no Service in the injected namespace",
-    BM011: "namespace with mesh workloads is not labelled for injection",
+    BM011: "namespace with mesh workloads is in no data plane (neither injected nor ambient)",
     BM012: "HTTPRoute attaches to a Gateway or Service that is not declared, or that does not admit it",
     BM013: "HTTPRoute backend is no Service of the lab, or not a port of it",
     BM014: "HTTPRoute rule whose backends all weigh 0",
     BM015: "Gateway API Gateway's address is no gateway Service of its namespace",
     BM016: "one host routed in the mesh by both a VirtualService and an HTTPRoute",
+    BM017: "namespace or Service uses a waypoint that is not declared",
+    BM018: "in-mesh route for an ambient host that no waypoint serves: ztunnel never applies it",
 } as const;
 export type RuleCode = keyof typeof RULES;
 
@@ -156,9 +159,34 @@ class Mesh {
         return this.of("ServiceEntry").some((se) => (se.spec?.hosts ?? []).some((h) => h === fqdn || (h.startsWith("*.") && fqdn.endsWith(h.slice(1)))));
     }
 
+    labelsOf(namespace: string): Labels {
+        return this.namespaces.find((n) => n.metadata?.name === namespace)?.metadata?.labels ?? {};
+    }
+
     injected(namespace: string): boolean {
-        const labels = this.namespaces.find((n) => n.metadata?.name === namespace)?.metadata?.labels ?? {};
+        const labels = this.labelsOf(namespace);
         return labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined;
+    }
+
+    ambient(namespace: string): boolean {
+        return this.labelsOf(namespace)[DATAPLANE_MODE_LABEL] === "ambient";
+    }
+
+    /** In the mesh: pods get a sidecar, or ztunnel carries their traffic. */
+    inMesh(namespace: string): boolean {
+        return this.injected(namespace) || this.ambient(namespace);
+    }
+
+    /** The waypoint a Service's traffic goes through: its own label, else its namespace's (istio.io docs/ambient/usage/waypoint). */
+    waypointOf(service: IService): string | undefined {
+        const own = service.metadata?.labels?.[USE_WAYPOINT_LABEL];
+        const chosen = own ?? this.labelsOf(nsOf(service))[USE_WAYPOINT_LABEL];
+        return chosen === "none" ? undefined : chosen;
+    }
+
+    /** A waypoint Gateway of a namespace, by name. */
+    waypointNamed(name: string, namespace: string): IGatewayApiGateway | undefined {
+        return this.gatewayApiGateways().find((g) => g.metadata?.name === name && nsOf(g) === namespace && g.spec.gatewayClassName === WAYPOINT_CLASS);
     }
 }
 
@@ -300,10 +328,11 @@ export function analyze(evaluation: Evaluation): Finding[] {
     }
 
     gatewayApiFindings(mesh, meshHosts, report);
+    ambientFindings(mesh, meshHosts, report);
 
     for (const service of mesh.services) {
         const ns = nsOf(service);
-        if (!mesh.injected(ns)) continue;
+        if (!mesh.inMesh(ns)) continue;
         for (const port of service.spec?.ports ?? []) {
             const name = String(port.name ?? "").toLowerCase();
             // A UDP port or an appProtocol tells Istio the protocol whatever the name says (grpc-web names
@@ -325,11 +354,16 @@ export function analyze(evaluation: Evaluation): Finding[] {
     const workloadNamespaces = new Set(mesh.workloads.filter((w) => !optedOut(w)).map((w) => w.namespace));
     for (const ns of workloadNamespaces) {
         const namespace = mesh.namespaces.find((n) => n.metadata?.name === ns);
-        if (namespace && !mesh.injected(ns))
-            report("error", "BM011", namespace, "has mesh workloads but no istio-injection=enabled label: their pods get no sidecar");
+        if (namespace && !mesh.inMesh(ns))
+            report(
+                "error",
+                "BM011",
+                namespace,
+                `has mesh workloads but neither istio-injection=enabled nor ${DATAPLANE_MODE_LABEL}=ambient: its pods are outside the mesh`,
+            );
     }
     for (const w of mesh.workloads) {
-        if (!mesh.injected(w.namespace) || w.ports.length === 0) continue;
+        if (!mesh.inMesh(w.namespace) || w.ports.length === 0) continue;
         const selected = mesh.services.some((s) => nsOf(s) === w.namespace && matches(s.spec?.selector, w.labels));
         if (!selected) {
             const deployment = mesh.of("Deployment").find((d) => d.metadata?.name === w.name && nsOf(d) === w.namespace)!;
@@ -424,6 +458,45 @@ function gatewayApiFindings(mesh: Mesh, meshVirtualServices: Map<string, IVirtua
                         `backend ${b.name} port ${b.port} is not a port of Service ${ns}/${b.name} (${(service.spec?.ports ?? []).map((p) => p.port).join(", ")})`,
                     );
             }
+        }
+    }
+}
+
+/**
+ * Ambient's waypoints (istio/istio.io content/en/docs/ambient/usage/waypoint/index.md and l7-features/index.md):
+ * a label naming a waypoint must find one, and a route inside the mesh takes effect only where a waypoint
+ * serves its host, since ztunnel works at layer 4.
+ */
+function ambientFindings(mesh: Mesh, meshVirtualServices: Map<string, IVirtualService[]>, report: Report): void {
+    for (const holder of [...mesh.namespaces, ...mesh.services]) {
+        const name = holder.metadata?.labels?.[USE_WAYPOINT_LABEL];
+        const ns = holder.kind === "Namespace" ? (holder.metadata?.name ?? "") : nsOf(holder);
+        if (name === undefined || name === "none" || mesh.waypointNamed(name, ns)) continue;
+        report(
+            "error",
+            "BM017",
+            holder,
+            `${USE_WAYPOINT_LABEL}=${name} names no Gateway of class ${WAYPOINT_CLASS} in namespace ${ns}; its traffic goes nowhere`,
+        );
+    }
+    const unserved = (service: IService) => mesh.ambient(nsOf(service)) && mesh.waypointOf(service) === undefined;
+    for (const [host, list] of meshVirtualServices) {
+        const service = mesh.serviceFor(host);
+        if (service === undefined || !unserved(service)) continue;
+        for (const vs of list)
+            report("error", "BM018", vs, `${host} is in ambient with no waypoint: ztunnel carries its calls at layer 4 and never applies this route`);
+    }
+    for (const route of mesh.of("HTTPRoute")) {
+        for (const parent of route.spec.parentRefs ?? []) {
+            if (parent.kind !== "Service" || parent.group !== "") continue;
+            const service = mesh.serviceFor(`${parent.name}.${parent.namespace ?? nsOf(route)}.svc.${mesh.domain}`);
+            if (service !== undefined && unserved(service))
+                report(
+                    "error",
+                    "BM018",
+                    route,
+                    `parent Service ${nsOf(service)}/${parent.name} is in ambient with no waypoint: ztunnel never applies this route`,
+                );
         }
     }
 }
