@@ -11,6 +11,8 @@ import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy 
 import { EXPOSURE_ANNOTATION } from "../components/labels";
 import { parse as parseYaml } from "yaml";
 import { isPinned, parseImage } from "../components/images/references";
+import { NODE_AGENTS } from "../catalog/ambient";
+import { ISTIO_NAMESPACE } from "../components/mesh/charts";
 
 /** Policy config (`--policy-pack-config`): the stack's `boutique-mesh:images.mirrors`. */
 export interface PolicySettings {
@@ -24,7 +26,7 @@ export const SETTINGS_SCHEMA = {
 
 /** What the policies read of every object. */
 interface KubeObject {
-    metadata?: { name?: string; annotations?: Record<string, string> };
+    metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
 }
 
 /** Where each workload kind keeps its pod spec. */
@@ -86,20 +88,34 @@ function containers(spec: IPodSpec): IContainer[] {
 /** Istio's gateway chart leaves the image to injection ("auto"), which draws it from istiod's hub. */
 const INJECTED_IMAGE = "auto";
 
-/** A policy over every container of every workload. */
+/**
+ * An ambient node agent of Istio's (catalog/ambient.ts): the cni or ztunnel DaemonSet in istio-system. Each
+ * must run as root with network capabilities to rewire pods' traffic, so the rules on a container's
+ * privileges name them as their one exception.
+ */
+function isNodeAgent(args: ResourceValidationArgs): boolean {
+    const metadata = (args.props as KubeObject).metadata;
+    return kindOf(args) === "DaemonSet" && metadata?.namespace === ISTIO_NAMESPACE && NODE_AGENTS.some((a) => a.daemonSet === metadata.name);
+}
+
+/** The exception the privilege rules make, as their descriptions say it. */
+const NODE_AGENT_EXCEPTION = ` Except Istio's ambient node agents (${NODE_AGENTS.map((a) => `DaemonSet ${ISTIO_NAMESPACE}/${a.daemonSet}`).join(", ")}), which need root and network capabilities.`;
+
+/** A policy over every container of every workload; `nodeAgentsExempt`: one of the rules ambient's node agents cannot meet. */
 function containerPolicy(
     name: string,
     description: string,
     check: (container: IContainer, pod: IPodSpec, settings: PolicySettings) => string | undefined,
+    nodeAgentsExempt = false,
 ): ResourceValidationPolicy {
     return {
         name,
-        description,
+        description: nodeAgentsExempt ? description + NODE_AGENT_EXCEPTION : description,
         enforcementLevel: "mandatory",
         configSchema: SETTINGS_SCHEMA,
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             const spec = podSpec(args);
-            if (spec === undefined) return;
+            if (spec === undefined || (nodeAgentsExempt && isNodeAgent(args))) return;
             const settings = args.getConfig<PolicySettings>() ?? {};
             for (const container of containers(spec)) {
                 const problem = check(container, spec, settings);
@@ -141,19 +157,32 @@ export function secretsInDocument(text: string): string[] {
 }
 
 export const policies: ResourceValidationPolicy[] = [
-    containerPolicy("containers-run-as-non-root", "Containers run as a non-root user.", (c, pod) => {
-        const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-        const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
-        return nonRoot === true || (typeof user === "number" && user > 0) ? undefined : "set runAsNonRoot: true (or a non-zero runAsUser)";
-    }),
-    containerPolicy("no-privilege-escalation", "Containers cannot gain privileges.", (c) => {
-        const context = c.securityContext ?? {};
-        return context.allowPrivilegeEscalation === false && context.privileged !== true
-            ? undefined
-            : "set allowPrivilegeEscalation: false and do not run privileged";
-    }),
-    containerPolicy("read-only-root-filesystem", "Containers run with a read-only root filesystem.", (c) =>
-        c.securityContext?.readOnlyRootFilesystem === true ? undefined : "set readOnlyRootFilesystem: true (mount an emptyDir where it must write)",
+    containerPolicy(
+        "containers-run-as-non-root",
+        "Containers run as a non-root user.",
+        (c, pod) => {
+            const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+            const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+            return nonRoot === true || (typeof user === "number" && user > 0) ? undefined : "set runAsNonRoot: true (or a non-zero runAsUser)";
+        },
+        true,
+    ),
+    containerPolicy(
+        "no-privilege-escalation",
+        "Containers cannot gain privileges.",
+        (c) => {
+            const context = c.securityContext ?? {};
+            return context.allowPrivilegeEscalation === false && context.privileged !== true
+                ? undefined
+                : "set allowPrivilegeEscalation: false and do not run privileged";
+        },
+        true,
+    ),
+    containerPolicy(
+        "read-only-root-filesystem",
+        "Containers run with a read-only root filesystem.",
+        (c) => (c.securityContext?.readOnlyRootFilesystem === true ? undefined : "set readOnlyRootFilesystem: true (mount an emptyDir where it must write)"),
+        true,
     ),
     containerPolicy("requests-and-limits", "Containers set CPU and memory requests and limits.", (c) => {
         const missing = ["requests", "limits"].flatMap((k) =>

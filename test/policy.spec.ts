@@ -129,6 +129,43 @@ describe("policy: each rule on one object", () => {
         ]);
     });
 
+    it("ambient's node agents, and only they, may run as root with capabilities; every other rule still holds for them", () => {
+        // As the cni chart renders its container (istio/istio 1.31.0-rc.0 manifests/charts/istio-cni/templates/daemonset.yaml).
+        const agent = {
+            ...goodContainer,
+            image: "registry.lab/istio/install-cni:1.31.1-distroless",
+            securityContext: {
+                privileged: false,
+                runAsUser: 0,
+                runAsNonRoot: false,
+                capabilities: { add: ["NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_ADMIN"] },
+            },
+        };
+        const daemonSet = (name: string, namespace: string, container = agent) => ({
+            metadata: { name, namespace },
+            spec: { template: { spec: { containers: [container] } } },
+        });
+        const daemonSetViolations = (name: string, namespace: string, container = agent) =>
+            violations("kubernetes:apps/v1:DaemonSet", daemonSet(name, namespace, container)).map((v) => v.split(":")[0]);
+        assert.deepEqual(daemonSetViolations("istio-cni-node", "istio-system"), []);
+        assert.deepEqual(daemonSetViolations("ztunnel", "istio-system"), []);
+        const privileges = ["containers-run-as-non-root", "no-privilege-escalation", "read-only-root-filesystem"];
+        assert.deepEqual(daemonSetViolations("istio-cni-node", "default"), privileges, "not in istio-system");
+        assert.deepEqual(daemonSetViolations("node-exporter", "istio-system"), privileges, "another DaemonSet");
+        assert.deepEqual(
+            violations(DEPLOYMENT, { ...daemonSet("ztunnel", "istio-system") }).map((v) => v.split(":")[0]),
+            privileges,
+            "a Deployment",
+        );
+        assert.deepEqual(daemonSetViolations("ztunnel", "istio-system", { ...agent, resources: undefined, image: "docker.io/istio/ztunnel:latest" } as never), [
+            "requests-and-limits",
+            "pinned-images",
+        ]);
+        const rule = policies.find((p) => p.name === "containers-run-as-non-root")!;
+        assert.match(rule.description, /Except Istio's ambient node agents \(DaemonSet istio-system\/istio-cni-node, DaemonSet istio-system\/ztunnel\)/);
+        assert.ok(!policies.find((p) => p.name === "requests-and-limits")!.description.includes("Except"));
+    });
+
     it("requests and limits: names each one missing", () => {
         assert.deepEqual(only({ ...goodContainer, resources: undefined }), [
             "requests-and-limits: Deployment app, container app: set resources requests.cpu, requests.memory, limits.cpu, limits.memory",
