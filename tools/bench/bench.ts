@@ -8,7 +8,8 @@ import { diffEvaluations, summarize } from "./diff";
 import { Evaluation, evaluateStackConfig } from "../../mocks/evaluate";
 import { parseCommand, runAsScript, runCommand } from "../../commands/args";
 import { shippedStacks, stackFile } from "../../config/project";
-import { footprint } from "./footprint";
+import { Footprint, Requests, footprint } from "./footprint";
+import { StackConfig } from "../../config/stack";
 import { DependencyGraph } from "./graph";
 
 const RUNS = 5;
@@ -16,13 +17,19 @@ const RUNS = 5;
 const BUDGET = { cpu: 2500, memory: 4096 };
 const EVALUATION_GOAL_MS = 1000;
 
+/** Node counts the data-plane comparison prints: one kind node, a small and a larger cluster. */
+const NODE_COUNTS = [1, 3, 10];
+/** The stacks compared in both data planes: no in-mesh route (no waypoint), a split, a fault. */
+const COMPARED_STACKS = ["dev", "canary", "fault-delay"];
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 
 const USAGE = `usage: npm run bench
 
-Per shipped stack: resources declared, offline evaluation time, CPU and memory requests; then the
-changes of switching the dev lab to each scenario, and the longest dependency chain. Figures only.`;
+Per shipped stack: resources declared, offline evaluation time, CPU and memory requests; then what the
+mesh requests for the same shop with sidecars and in ambient, per node count; the changes of switching
+the dev lab to each stack, and the longest dependency chain. Figures only.`;
 
 export function main(argv: string[]): Promise<number> {
     return runCommand("bench", USAGE, argv, async () => {
@@ -67,6 +74,8 @@ async function bench(): Promise<void> {
     }
     console.log(`goal: median evaluation < ${EVALUATION_GOAL_MS} ms for every stack: ${slow.length === 0 ? "met" : `MISSED by ${slow.join(", ")}`}`);
 
+    await dataPlanes(column);
+
     // A switch happens in place: the dev lab takes the other stack file's config and keeps its stack name.
     console.log(`\n${"switch".padEnd(column + 7)} added  changed  removed  replaced`);
     let replaced = 0;
@@ -84,6 +93,50 @@ async function bench(): Promise<void> {
         const chain = new DependencyGraph(evaluation).longestChain();
         console.log(`${stack.padEnd(column)} ${pad(chain.length, 2)}: ${chain.join(" -> ")}`);
     }
+}
+
+/** A stack file's config with `istio.dataPlane` set, its other `istio` keys kept. */
+function withDataPlane(stack: StackConfig, dataPlane: string): StackConfig {
+    const key = "boutique-mesh:istio";
+    const istio = stack.config[key] === undefined ? {} : (JSON.parse(stack.config[key]) as Record<string, unknown>);
+    return { ...stack, config: { ...stack.config, [key]: JSON.stringify({ ...istio, dataPlane }) } };
+}
+
+/** What the mesh itself requests: sidecars, or node agents on every node and waypoints. */
+const meshRequests = (f: Footprint): Requests => ({
+    cpu: f.sidecars.cpu + f.waypoints.cpu + f.nodeAgentsPerNode.cpu * f.nodes,
+    memory: f.sidecars.memory + f.waypoints.memory + f.nodeAgentsPerNode.memory * f.nodes,
+});
+const requests = (r: Requests) => `${r.cpu}m/${r.memory.toFixed(0)}Mi`;
+
+/**
+ * The same shop and scenario with sidecars and in ambient: sidecars grow with the pods, ztunnel and cni with
+ * the nodes, a waypoint with the namespaces that route inside the mesh.
+ */
+async function dataPlanes(column: number): Promise<void> {
+    console.log(`\ndata planes: what the mesh requests for the same shop (CPU/memory requests; istiod and the gateways are the same in both)`);
+    const header = ["sidecar: mesh", "total", "ambient: mesh", "total"].map((h, i) => h.padStart(i % 2 === 0 ? 18 : 14)).join("  ");
+    console.log(`${"stack".padEnd(column)} nodes  ${header}  waypoints`);
+    let canary: [Footprint, Footprint] | undefined;
+    for (const stack of COMPARED_STACKS) {
+        const config = readStackFile(stackFile(stack));
+        // One evaluation at a time: the mocks hold the program's state.
+        const sidecar = await evaluateStackConfig(stack, withDataPlane(config, "sidecar"));
+        const ambient = await evaluateStackConfig(stack, withDataPlane(config, "ambient"));
+        for (const nodes of NODE_COUNTS) {
+            const [s, a] = [footprint(sidecar, nodes), footprint(ambient, nodes)];
+            const cells = [requests(meshRequests(s)), requests(s.total), requests(meshRequests(a)), requests(a.total)];
+            console.log(
+                `${stack.padEnd(column)} ${pad(nodes, 5)}  ${cells.map((c, i) => pad(c, i % 2 === 0 ? 18 : 14)).join("  ")}  ${pad(a.waypointPods, 9)}`,
+            );
+        }
+        if (stack === "canary") canary = [footprint(sidecar), footprint(ambient)];
+    }
+    const [s, a] = canary!;
+    const each = (r: Requests, count: number) => requests({ cpu: r.cpu / count, memory: r.memory / count });
+    console.log(
+        `  each sidecar ${each(s.sidecars, s.injectedPods)}; in ambient each node ${requests(a.nodeAgentsPerNode)} (cni and ztunnel), each waypoint ${each(a.waypoints, a.waypointPods)}`,
+    );
 }
 
 runAsScript(module, main);

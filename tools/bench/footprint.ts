@@ -1,10 +1,13 @@
 /**
  * What a lab asks the scheduler for: CPU and memory requests of the workloads, their injected
- * sidecars, istiod and the gateways, read from the declared objects and chart values.
+ * sidecars, istiod and the gateways, read from the declared objects and chart values; in ambient, the
+ * node agents (one cni and one ztunnel pod per node) and the waypoints istiod deploys for the lab's
+ * waypoint Gateways.
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment" with { "resolution-mode": "import" };
 import { valueAt } from "../../config/object-path";
 import { ChartInputs, Evaluation, KubeObject } from "../../mocks/evaluate";
+import { NODE_AGENTS, WAYPOINT_CLASS, WAYPOINT_REQUESTS } from "../../catalog/ambient";
 
 /** CPU in millicores from a Kubernetes quantity ("100m", "2", "0.5"). */
 export function millicores(quantity: string | number | undefined): number {
@@ -40,6 +43,13 @@ export interface Footprint {
     sidecars: Requests;
     istiod: Requests;
     gateways: Requests;
+    /** Waypoints istiod deploys for the lab's waypoint Gateways (ambient), and how many. */
+    waypoints: Requests;
+    waypointPods: number;
+    /** The ambient node agents on one node: cni and ztunnel; the total counts them once per node. */
+    nodeAgentsPerNode: Requests;
+    /** The nodes the total counts node agents for. */
+    nodes: number;
     total: Requests;
     /** Pods that get a sidecar. */
     injectedPods: number;
@@ -70,7 +80,8 @@ interface PodValues {
     replicaCount?: number;
 }
 
-export function footprint(evaluation: Evaluation): Footprint {
+/** `nodes`: the cluster's node count, on each of which ambient runs its node agents. */
+export function footprint(evaluation: Evaluation, nodes = 1): Footprint {
     const objects = evaluation.resources.map((r) => r.inputs as KubeObject);
     const injected = new Set(
         objects.filter((o) => o.kind === "Namespace" && o.metadata?.labels?.["istio-injection"] === "enabled").map((o) => o.metadata?.name),
@@ -105,6 +116,12 @@ export function footprint(evaluation: Evaluation): Footprint {
         .filter((c) => c.chart.endsWith("gateway"))
         .map((c) => (c.values ?? {}) as PodValues)
         .reduce<Requests>((sum, values) => add(sum, requestsOf(values.resources, values.replicaCount ?? 1)), ZERO);
-    const total = [workloads, addons, sidecars, istiod, gateways].reduce(add, ZERO);
-    return { workloads, addons, sidecars, istiod, gateways, total, injectedPods };
+    const nodeAgentsPerNode = charts
+        .filter((c) => NODE_AGENTS.some((a) => c.chart.split("/").pop() === a.chart))
+        .reduce<Requests>((sum, c) => add(sum, requestsOf((c.values as PodValues | undefined)?.resources)), ZERO);
+    const waypointPods = objects.filter((o) => o.kind === "Gateway" && valueAt(o, ["spec", "gatewayClassName"]) === WAYPOINT_CLASS).length;
+    const waypoints = requestsOf({ requests: WAYPOINT_REQUESTS }, waypointPods);
+    const nodeAgents = { cpu: nodeAgentsPerNode.cpu * nodes, memory: nodeAgentsPerNode.memory * nodes };
+    const total = [workloads, addons, sidecars, istiod, gateways, waypoints, nodeAgents].reduce(add, ZERO);
+    return { workloads, addons, sidecars, istiod, gateways, waypoints, waypointPods, nodeAgentsPerNode, nodes, total, injectedPods };
 }
