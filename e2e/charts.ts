@@ -246,6 +246,83 @@ spec:
     };
 }
 
+/**
+ * An ambient node agent: a DaemonSet (one pod per kwok node) and its ServiceAccount, with the container's
+ * security context as the real chart fixes it in its template and the image and resources from the values.
+ */
+function nodeAgent(name: string, daemonSet: string, image: string, securityContext: string): string {
+    return `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${name}
+  namespace: {{ .Release.Namespace }}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: ${daemonSet}
+  namespace: {{ .Release.Namespace }}
+spec:
+  selector:
+    matchLabels:
+      k8s-app: ${daemonSet}
+  template:
+    metadata:
+      labels:
+        k8s-app: ${daemonSet}
+    spec:
+      serviceAccountName: ${name}
+      containers:
+        - name: ${name === "istio-cni" ? "install-cni" : "istio-proxy"}
+          image: ${image}
+          securityContext:
+${securityContext.replace(/^/gm, "            ")}
+          resources:
+{{ toYaml .Values.resources | indent 12 }}
+`;
+}
+
+/**
+ * Istio's cni chart (istio/istio 1.31.0-rc.0 manifests/charts/istio-cni/templates/daemonset.yaml): DaemonSet
+ * istio-cni-node, image from `global.hub`/`global.tag` with the ambient profile's distroless variant, root with
+ * the capabilities its template adds, no escalation setting and a writable root filesystem.
+ */
+export function cniChart(version: string): StandInChart {
+    return {
+        name: "cni",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("cni", version),
+            "templates/cni.yaml": nodeAgent(
+                "istio-cni",
+                "istio-cni-node",
+                '{{ .Values.global.hub }}/install-cni:{{ .Values.global.tag }}{{ if eq (.Values.profile | default "") "ambient" }}-distroless{{ end }}',
+                "privileged: false\nrunAsGroup: 0\nrunAsUser: 0\nrunAsNonRoot: false\ncapabilities:\n  drop: [ALL]\n  add: [NET_ADMIN, NET_RAW, SYS_PTRACE, SYS_ADMIN]",
+            ),
+        },
+    };
+}
+
+/**
+ * Istio's ztunnel chart (istio/istio 1.31.0-rc.0 manifests/charts/ztunnel/templates/daemonset.yaml): DaemonSet
+ * ztunnel, image from the top-level `hub`/`tag`, root with escalation allowed and a read-only root filesystem.
+ */
+export function ztunnelChart(version: string): StandInChart {
+    return {
+        name: "ztunnel",
+        version,
+        files: {
+            "Chart.yaml": chartYaml("ztunnel", version),
+            "templates/ztunnel.yaml": nodeAgent(
+                "ztunnel",
+                "ztunnel",
+                "{{ .Values.hub }}/ztunnel:{{ .Values.tag }}",
+                "allowPrivilegeEscalation: true\nprivileged: false\ncapabilities:\n  drop: [ALL]\n  add: [NET_ADMIN, SYS_ADMIN, NET_RAW]\nreadOnlyRootFilesystem: true\nrunAsGroup: 1337\nrunAsNonRoot: false\nrunAsUser: 0",
+            ),
+        },
+    };
+}
+
 export function prometheusChart(version: string): StandInChart {
     return {
         name: "prometheus",

@@ -8,7 +8,18 @@ import * as os from "os";
 import * as path from "path";
 import { addonRelease, istioDashboards } from "../catalog/addons";
 import { loadStackFile } from "../config/stack";
-import { baseChart, gatewayChart, grafanaChart, istiodChart, kialiChart, LoopbackServer, prometheusChart, writeRepository } from "./charts";
+import {
+    baseChart,
+    cniChart,
+    gatewayChart,
+    grafanaChart,
+    istiodChart,
+    kialiChart,
+    LoopbackServer,
+    prometheusChart,
+    writeRepository,
+    ztunnelChart,
+} from "./charts";
 import { ControlPlane, kwokStageFiles } from "./cluster";
 import { Lab, copyProject, setStackConfig } from "./project";
 import { PROJECT_DIR } from "../config/project";
@@ -104,7 +115,7 @@ export class Run {
         const www = path.join(dir, "www");
         writeRepository(
             path.join(www, "istio"),
-            versions.flatMap((v) => [baseChart(v, istioCrds(v)), istiodChart(v), gatewayChart(v)]),
+            versions.flatMap((v) => [baseChart(v, istioCrds(v)), istiodChart(v), gatewayChart(v), cniChart(v), ztunnelChart(v)]),
         );
         writeRepository(path.join(www, "prometheus"), distinct(releases.map((r) => r.prometheus.chart)).map(prometheusChart));
         writeRepository(path.join(www, "grafana"), distinct(releases.map((r) => r.grafana.chart)).map(grafanaChart));
@@ -154,12 +165,14 @@ export class Run {
         lab.pulumi(["plugin", "install", "resource", "kubernetes", lockedVersion("@pulumi/kubernetes"), "--file", bin("pulumi-resource-kubernetes")]);
         const stackFiles = fs.readdirSync(project).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml");
         for (const file of stackFiles) {
+            const { istio } = loadStackFile(path.join(project, file));
             setStackConfig(path.join(project, file), {
                 "boutique-mesh:cluster": { kubeconfig: plane.kubeconfig },
-                // Only where the stack routes with the Gateway API: the program before the layout move knows no such key.
+                // Only where the stack installs the Gateway API CRDs (its routes, or ambient's waypoint): the program
+                // before the layout move knows no such key.
                 "boutique-mesh:istio": {
                     chartRepository: `${repo.url}/istio`,
-                    ...(loadStackFile(path.join(project, file)).istio.routingApi === "gateway-api" ? { gatewayApiCrdsUrl: gatewayApiCrdsUrl(repo.url) } : {}),
+                    ...(istio.routingApi === "gateway-api" || istio.dataPlane === "ambient" ? { gatewayApiCrdsUrl: gatewayApiCrdsUrl(repo.url) } : {}),
                 },
                 "boutique-mesh:addons": {
                     chartRepositories: { prometheus: `${repo.url}/prometheus`, grafana: `${repo.url}/grafana`, kiali: `${repo.url}/kiali` },

@@ -245,6 +245,49 @@ describe("the lab on the real engine and a real API server", function () {
         assert.equal((await istioObject("virtualservices", "frontend-ingress")).spec.http[0].route[0].destination.subset, "original");
     });
 
+    it("switches the same lab to ambient with fault-delay: cni and ztunnel on every node, the shop's pods restarted in ambient, a waypoint; nothing replaced, the changes the offline diff predicts", async () => {
+        const from = await evaluateDev();
+        run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.dataPlane", "ambient", "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "--path", "boutique-mesh:istio.gatewayApiCrdsUrl", gatewayApiCrdsUrl(run.repo.url), "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "fault-delay", "--stack", "dev"]);
+        const changes = await lab("switch to ambient (fault-delay)", "up", "dev");
+        // Ambient installs the Gateway API CRDs for its waypoint: one resource offline, every object of the file on the server.
+        const offline = predicted(from, await evaluateDev());
+        assert.deepEqual({ ...changes, same: 0 }, { ...offline, create: offline.create + run.gatewayApiObjects, same: 0 });
+        assert.equal(changes.replace, 0);
+        // The provider waited for each DaemonSet's rollout: a pod on every node, ready.
+        const nodes = (await run.plane.api.get("/api/v1/nodes")).items.length;
+        for (const name of ["istio-cni-node", "ztunnel"]) {
+            const daemonSet = await run.plane.api.get(`/apis/apps/v1/namespaces/istio-system/daemonsets/${name}`);
+            assert.deepEqual([daemonSet.status.desiredNumberScheduled, daemonSet.status.numberReady], [nodes, nodes], name);
+        }
+        const namespace = await run.plane.api.get(`/api/v1/namespaces/${NS}`);
+        assert.equal(namespace.metadata.labels["istio.io/dataplane-mode"], "ambient");
+        assert.equal(namespace.metadata.labels["istio.io/use-waypoint"], "waypoint");
+        assert.equal(namespace.metadata.labels["istio-injection"], undefined);
+        const cart = await deployment("cartservice");
+        assert.equal(cart.spec.template.metadata.annotations["boutique-mesh.io/data-plane"], "ambient", "a new pod template: the pods restart");
+        await assertAvailable("cartservice");
+        const waypoint = await run.plane.api.get(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways/waypoint`);
+        assert.equal(waypoint.spec.gatewayClassName, "istio-waypoint");
+        assert.equal((await istioObject("virtualservices", "recommendationservice")).spec.http[0].fault.delay.fixedDelay, "5s");
+    });
+
+    it("switches it back to sidecars (baseline): the node agents, the waypoint and the Gateway API CRDs go, nothing replaced, the changes the offline diff predicts", async () => {
+        const from = await evaluateDev();
+        run.lab.pulumi(["config", "rm", "--path", "boutique-mesh:istio.dataPlane", "--stack", "dev"]);
+        run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "baseline", "--stack", "dev"]);
+        const changes = await lab("switch back to sidecars (baseline)", "up", "dev");
+        const offline = predicted(from, await evaluateDev());
+        assert.deepEqual({ ...changes, same: 0 }, { ...offline, delete: offline.delete + run.gatewayApiObjects, same: 0 });
+        for (const name of ["istio-cni-node", "ztunnel"])
+            assert.equal((await run.plane.api.request("GET", `/apis/apps/v1/namespaces/istio-system/daemonsets/${name}`)).status, 404, name);
+        const namespace = await run.plane.api.get(`/api/v1/namespaces/${NS}`);
+        assert.deepEqual([namespace.metadata.labels["istio-injection"], namespace.metadata.labels["istio.io/dataplane-mode"]], ["enabled", undefined]);
+        assert.equal((await deployment("cartservice")).spec.template.metadata.annotations?.["boutique-mesh.io/data-plane"], undefined);
+        await assertAvailable("cartservice");
+    });
+
     it("down dev: nothing of the lab is left on the API server, and the stack file is unchanged", async () => {
         const stackFile = path.join(run.lab.dir, "Pulumi.dev.yaml");
         const file = fs.readFileSync(stackFile, "utf8");
