@@ -34,9 +34,16 @@ const roleAndBinding = (name: string): ClusterObject[] => [
  * configuration.yaml); prometheus-community/helm-charts prometheus-15.0.1 templates/server/clusterrole.yaml and
  * prometheus-28.13.0 templates/clusterrole.yaml (the server's fullname, which the lab overrides to
  * `prometheus`); kiali/helm-charts v1.50.0, v1.76.0, v2.0.0 kiali-server/templates/role.yaml, role-viewer.yaml,
- * rolebinding.yaml (`kiali`, `kiali-viewer`).
+ * rolebinding.yaml (`kiali`, `kiali-viewer`). In ambient, istio/istio 1.25.5 and 1.31.0-rc.0
+ * manifests/charts/istio-cni/templates/clusterrole.yaml and clusterrolebinding.yaml (`istio-cni`, its repair role and
+ * binding, `istio-cni-ambient`); ztunnel's rbac.yaml renders a ClusterRole only on OpenShift.
  */
-export function labClusterObjects(istioVersion: string, addons: { prometheus: boolean; kiali: boolean }, namespace = "istio-system"): ClusterObject[] {
+export function labClusterObjects(
+    istioVersion: string,
+    addons: { prometheus: boolean; kiali: boolean },
+    namespace = "istio-system",
+    ambient = false,
+): ClusterObject[] {
     return [
         ...(holds("base-chart-renders-istiod-rbac", istioVersion)
             ? [...roleAndBinding(`istiod-${namespace}`), ...roleAndBinding(`istio-reader-${namespace}`)]
@@ -49,5 +56,13 @@ export function labClusterObjects(istioVersion: string, addons: { prometheus: bo
         { kind: "ValidatingWebhookConfiguration", name: `istio-validator-${namespace}` },
         ...(addons.prometheus ? roleAndBinding("prometheus") : []),
         ...(addons.kiali ? [...roleAndBinding("kiali"), ...roleAndBinding("kiali-viewer")] : []),
+        ...(ambient
+            ? [
+                  ...roleAndBinding("istio-cni"),
+                  { kind: "ClusterRole", name: "istio-cni-repair-role" } as const,
+                  { kind: "ClusterRoleBinding", name: "istio-cni-repair-rolebinding" } as const,
+                  ...roleAndBinding("istio-cni-ambient"),
+              ]
+            : []),
     ];
 }

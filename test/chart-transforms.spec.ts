@@ -150,6 +150,20 @@ describe("chart transforms: what the lab changes in what Istio's charts render",
         // istio/istio 1.14.6 manifests/charts/base/templates/clusterrole.yaml: istiod-<ns> and istio-reader-<ns>.
         assert.ok(names("1.14.6").includes("ClusterRole/istiod-istio-system") && names("1.18.7").includes("ClusterRoleBinding/istio-reader-istio-system"));
         assert.ok(!names("1.31.1", { prometheus: false, kiali: false }).some((n) => /prometheus|kiali/.test(n)), "addons that are off create nothing");
+        // In ambient, the cni chart's roles (istio/istio 1.31.0-rc.0 istio-cni/templates/clusterrole.yaml, clusterrolebinding.yaml).
+        const ambient = labClusterObjects("1.31.1", { prometheus: true, kiali: true }, "istio-system", true).map((o) => `${o.kind}/${o.name}`);
+        assert.deepEqual(
+            ambient.filter((n) => !current.includes(n)),
+            [
+                "ClusterRole/istio-cni",
+                "ClusterRoleBinding/istio-cni",
+                "ClusterRole/istio-cni-repair-role",
+                "ClusterRoleBinding/istio-cni-repair-rolebinding",
+                "ClusterRole/istio-cni-ambient",
+                "ClusterRoleBinding/istio-cni-ambient",
+            ],
+        );
+        assert.ok(!current.some((n) => n.includes("istio-cni")), "sidecars install no cni");
     });
     it("leaves the validating webhooks' policy to istiod only on webhook objects, forcing later applies", async () => {
         const out = (await apply(validationOwnedByIstiod, defaultValidator))!;

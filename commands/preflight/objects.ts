@@ -56,7 +56,8 @@ export function checkClusterLeftovers(
     flags: string[] = pinnedFlags(stack, config, env),
 ): string | undefined {
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for objects another install left";
-    const wanted = labClusterObjects(factsRelease(config.istio.version), { prometheus: config.addons.prometheus.enabled, kiali: config.addons.kiali.enabled });
+    const addons = { prometheus: config.addons.prometheus.enabled, kiali: config.addons.kiali.enabled };
+    const wanted = labClusterObjects(factsRelease(config.istio.version), addons, undefined, config.istio.dataPlane === "ambient");
     const kinds = Object.values(KUBECTL_RESOURCE).filter((resource) => wanted.some((o) => KUBECTL_RESOURCE[o.kind] === resource));
     const items = kubectlObjects<{ kind: string; metadata: { name: string; labels?: Record<string, string> } }>(
         run,
