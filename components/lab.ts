@@ -106,7 +106,6 @@ export class Lab extends pulumi.ComponentResource {
             inLab,
         );
         const dataPlane = config.istio.dataPlane;
-        const waypoint = needsWaypoint(dataPlane, scenario);
         const dataPlaneReady = [mesh.istiod, ...mesh.dataPlane];
         const boutique = new Boutique(
             `${name}-boutique`,
@@ -114,7 +113,7 @@ export class Lab extends pulumi.ComponentResource {
                 settings,
                 frontendExternal: config.boutique.frontendExternal,
                 dataPlaneReady,
-                dataPlaneLabels: shopNamespaceLabels(dataPlane, waypoint),
+                dataPlaneLabels: shopNamespaceLabels(dataPlane, needsWaypoint(dataPlane, scenario)),
                 imagesReady,
                 provider,
                 namespaceLabels,
@@ -144,7 +143,6 @@ export class Lab extends pulumi.ComponentResource {
                 place,
                 routingApi,
                 dataPlane,
-                waypoint,
                 ingress: ingressPlace,
                 settings,
                 podPrerequisites: [boutique.namespace, ...dataPlaneReady, boutique.accounts[FRONTEND], ...imagesReady],

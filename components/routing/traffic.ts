@@ -6,16 +6,15 @@ import { Scenario, scenarioWarnings } from "../../stacks";
 import { IngressPlace, frontendHttpRoutes, serviceHttpRoute, versionService } from "./gateway-api";
 import { MeshPlace, frontendRouting, routedVersions, routesPolicy, serviceVirtualService } from "./objects";
 import { WorkloadSettings, deploymentFor } from "../shop/workloads";
-import { waypointGateway } from "../mesh/ambient";
+import { needsWaypoint, waypointGateway } from "../mesh/ambient";
 import { VIRTUAL_SERVICE_AT_WAYPOINT } from "../../catalog/ambient";
 
 export interface TrafficArgs {
     scenario: Scenario;
     place: MeshPlace;
     routingApi: LabConfig["istio"]["routingApi"];
+    /** In ambient, the in-mesh routes go through a waypoint where the scenario has some (components/mesh/ambient.ts). */
     dataPlane: LabConfig["istio"]["dataPlane"];
-    /** Whether the shop's in-mesh routes go through a waypoint (ambient, components/mesh/ambient.ts needsWaypoint). */
-    waypoint: boolean;
     /** The ingress gateway's Service, whose Gateway API Gateway the ingress HTTPRoute attaches to. */
     ingress: IngressPlace;
     settings: WorkloadSettings;
@@ -41,7 +40,8 @@ export class Traffic extends pulumi.ComponentResource {
         super("boutique-mesh:index:Traffic", name, {}, opts);
         const { scenario, place, provider } = args;
         for (const warning of scenarioWarnings(scenario)) void pulumi.log.warn(warning, this);
-        if (args.waypoint && args.routingApi === "istio") void pulumi.log.warn(VIRTUAL_SERVICE_AT_WAYPOINT, this);
+        const hasWaypoint = needsWaypoint(args.dataPlane, scenario);
+        if (hasWaypoint && args.routingApi === "istio") void pulumi.log.warn(VIRTUAL_SERVICE_AT_WAYPOINT, this);
 
         // The original frontend is a base workload; other versions exist while the scenario routes to them.
         const versions = routedVersions(scenario)
@@ -57,7 +57,7 @@ export class Traffic extends pulumi.ComponentResource {
             );
 
         // istiod deploys the waypoint once its Gateway exists; the routes it carries come after it.
-        const waypoint = args.waypoint
+        const waypoint = hasWaypoint
             ? [
                   new k8s.apiextensions.CustomResource(`${name}-waypoint`, waypointGateway(place.namespace), {
                       parent: this,
@@ -74,7 +74,7 @@ export class Traffic extends pulumi.ComponentResource {
         });
         const frontend = routesTo(FRONTEND, versions);
         // Sidecars apply in-mesh routes themselves; in ambient only a waypoint does.
-        const inMesh = args.dataPlane === "sidecar" || args.waypoint;
+        const inMesh = args.dataPlane === "sidecar" || hasWaypoint;
         const routed = Object.entries(scenario.services).filter(([service, policy]) => service !== FRONTEND && routesPolicy(policy));
         if (args.routingApi === "gateway-api") {
             const backends = routedVersions(scenario).map(
