@@ -342,7 +342,6 @@ export const labConfigSchema = labObject().superRefine((config, ctx) => {
         ctx.addIssue({
             code: "custom",
             path: ["istio", "dataPlane"],
-            input: "ambient",
             message: `needs Istio ${MIN_AMBIENT_ISTIO} or newer (ambient is GA from 1.24; the lab installs no earlier ambient), not ${version}; use dataPlane "sidecar" with it`,
         });
     }

@@ -1,15 +1,18 @@
 import { strict as assert } from "assert";
 import { NODE_AGENTS, VIRTUAL_SERVICE_AT_WAYPOINT } from "../catalog/ambient";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
-import { needsWaypoint, routesInMesh, shopNamespaceLabels } from "../components/mesh/ambient";
+import { needsWaypoint, routesInMesh, shopNamespaceLabels, waypointGateway } from "../components/mesh/ambient";
+import { istioImages, istiodValues, nodeAgentValues } from "../components/mesh/charts";
+import { deploymentFor, frontendVersions } from "../components/shop/workloads";
+import { boutiqueService } from "../catalog/boutique";
+import { parseLabConfig } from "../config/schema";
 import { resolveScenario } from "../stacks";
 import { diffEvaluations, summarize } from "../tools/bench/diff";
 import { footprint } from "../tools/bench/footprint";
 import { analyze, formatFinding } from "../tools/analyze/analyze";
-import { Evaluation } from "../mocks/evaluate";
-import { configProblems, rejects } from "./support/config";
-import { chart, evaluateConfig, evaluatedStack, objectNamed, objectsOfKind, resource } from "./support/lab";
-import { DeclaredResource } from "../mocks/evaluate";
+import { DeclaredResource, Evaluation } from "../mocks/evaluate";
+import { configProblems, flattenConfig, rejects } from "./support/config";
+import { chart, evaluateAlone, evaluateConfig, evaluatedStack, objectNamed, objectsOfKind, resource } from "./support/lab";
 
 /** A declared resource by its Pulumi name, whatever its type. */
 function named(lab: Evaluation, name: string): DeclaredResource {
@@ -39,6 +42,92 @@ describe("ambient: the data plane choice in the config", () => {
             /^boutique-mesh:istio\.dataPlane = "ambient": needs Istio 1\.24\.0 or newer \(ambient is GA from 1\.24.*\), not 1\.23\.6; use dataPlane "sidecar" with it$/,
         );
         rejects({ istio: { dataPlane: "ztunnel" } }, /^boutique-mesh:istio\.dataPlane = "ztunnel" is not allowed; allowed: "sidecar" \| "ambient"$/);
+    });
+});
+
+describe("ambient: the values and objects, straight from their functions", () => {
+    const ambient = parseLabConfig({ istio: { dataPlane: "ambient", hub: "registry.lab/istio" } });
+    const sidecar = parseLabConfig({ istio: { hub: "registry.lab/istio" } });
+
+    it("gives istiod the ambient profile, and sidecar labs none", () => {
+        assert.equal(istiodValues(ambient.istio, {}, "cluster.local").profile, "ambient");
+        assert.ok(!("profile" in istiodValues(sidecar.istio, {}, "cluster.local")));
+    });
+
+    it("pulls the profile's distroless variants and the node agents' images only in ambient", () => {
+        assert.deepEqual(istioImages(ambient.istio, {}), [
+            `registry.lab/istio/pilot:${V}-distroless`,
+            `registry.lab/istio/proxyv2:${V}-distroless`,
+            `registry.lab/istio/install-cni:${V}-distroless`,
+            `registry.lab/istio/ztunnel:${V}`,
+        ]);
+        assert.deepEqual(istioImages(sidecar.istio, {}), [`registry.lab/istio/pilot:${V}`, `registry.lab/istio/proxyv2:${V}`]);
+    });
+
+    it("puts cni's hub under global and ztunnel's at the top, each with its chart's requests and the lab's limits", () => {
+        const [cni, ztunnel] = NODE_AGENTS.map((agent) => nodeAgentValues(agent, ambient.istio, { "registry.lab": "mirror.lab/r" }));
+        assert.deepEqual(cni, {
+            profile: "ambient",
+            global: { hub: "mirror.lab/r/istio", tag: V },
+            resources: { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } },
+        });
+        assert.deepEqual(ztunnel, {
+            hub: "mirror.lab/r/istio",
+            tag: V,
+            resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } },
+        });
+    });
+
+    it("writes the waypoint Gateway exactly", () => {
+        assert.deepEqual(waypointGateway("shop"), {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "Gateway",
+            metadata: { name: "waypoint", namespace: "shop", labels: { "istio.io/waypoint-for": "service" } },
+            spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] },
+        });
+    });
+
+    it("marks every pod template for ambient, and none for sidecars", () => {
+        const settings = (dataPlane: "sidecar" | "ambient") => ({
+            dataPlane,
+            namespace: "shop",
+            release: "v0.10.6" as const,
+            mirrors: {},
+            frontends: frontendVersions(ambient.boutique.frontendV1),
+            loadGenerator: { enabled: true, users: 10, rate: 1 },
+            latency: {},
+        });
+        const frontend = boutiqueService("frontend");
+        // The plain data a Deployment is (its type allows Pulumi inputs).
+        const annotationsOf = (d: unknown): unknown =>
+            (JSON.parse(JSON.stringify(d)) as { spec: { template: { metadata: { annotations?: unknown } } } }).spec.template.metadata.annotations;
+        assert.deepEqual(annotationsOf(deploymentFor(frontend, settings("ambient"))), {
+            "sidecar.istio.io/rewriteAppHTTPProbers": "true",
+            "boutique-mesh.io/data-plane": "ambient",
+        });
+        assert.deepEqual(annotationsOf(deploymentFor(frontend, settings("sidecar"))), {
+            "sidecar.istio.io/rewriteAppHTTPProbers": "true",
+        });
+        assert.equal(annotationsOf(deploymentFor(boutiqueService("cartservice"), settings("sidecar"))), undefined);
+    });
+
+    it("warns of VirtualService at a waypoint only in ambient with Istio's API where there is a waypoint; parents the waypoint and version Services to Traffic", async () => {
+        const warned = async (config: Record<string, unknown>) => (await evaluateAlone(flattenConfig(config))).warnings.includes(VIRTUAL_SERVICE_AT_WAYPOINT);
+        assert.equal(await warned({ scenario: "fault-delay", istio: { dataPlane: "ambient" } }), true);
+        assert.equal(await warned({ scenario: "canary", istio: { dataPlane: "ambient", routingApi: "gateway-api" } }), false);
+        assert.equal(await warned({ scenario: "fault-delay" }), false);
+        assert.equal(await warned({ istio: { dataPlane: "ambient" } }), false, "baseline has no waypoint");
+        const lab = await evaluateAlone(flattenConfig({ scenario: "canary", istio: { dataPlane: "ambient", routingApi: "gateway-api" } }));
+        for (const name of ["lab-traffic-waypoint", "lab-traffic-frontend-v1-service", "lab-traffic-frontend-original-service"]) {
+            const r = lab.resources.find((x) => x.name === name)!;
+            assert.equal(r.parent, "lab-traffic", name);
+            assert.equal(r.provider, "lab-cluster-provider", name);
+            assert.ok(r.dependsOn.includes("lab-mesh-istiod"), `${name} after istiod`);
+        }
+        assert.ok(
+            lab.resources.find((x) => x.name === "lab-traffic-frontend-v1-service")!.dependsOn.includes("lab-mesh-ztunnel"),
+            "a version's Service after the node agents",
+        );
     });
 });
 

@@ -334,6 +334,35 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         assert.ok(!codes(canary).includes("BM018"), "sidecars apply their routes");
     });
 
+    it("ambient: `none` opts out of a waypoint without naming one; a waypoint must be of class istio-waypoint; only Service parents need one", () => {
+        const optedOut = broken(ambient, named("Namespace", NS), (ns) => (ns.metadata.labels["istio.io/use-waypoint"] = "none"));
+        assert.ok(!codes(optedOut).includes("BM017"), "none names no waypoint");
+        assert.ok(codes(optedOut).includes("BM018"), "and the in-mesh routes then apply nowhere");
+        const wrongClass = broken(
+            ambient,
+            (o) => o.kind === "Gateway" && o.metadata?.name === "waypoint",
+            (gw) => (gw.spec.gatewayClassName = "istio"),
+        );
+        assert.match(analyze(wrongClass).map(formatFinding).join("\n"), /BM017 Namespace online-boutique: istio\.io\/use-waypoint=waypoint names no Gateway/);
+        // A Gateway parent named like an ambient Service, or a parent of another group, is no Service to serve.
+        const noWaypoint = broken(ambient, named("Namespace", NS), noWaypointLabel);
+        const gatewayParents = broken(
+            noWaypoint,
+            route("frontend"),
+            (r) =>
+                (r.spec.parentRefs = [
+                    { group: "gateway.networking.k8s.io", kind: "Gateway", name: "frontend" },
+                    { group: "x.io", kind: "Service", name: "frontend" },
+                ]),
+        );
+        assert.deepEqual(
+            analyze(gatewayParents)
+                .filter((f) => f.code === "BM018")
+                .map(formatFinding),
+            [],
+        );
+    });
+
     it("takes ServiceEntry hosts as known, wildcards as a suffix of whole labels", () => {
         const external = (host: string) =>
             withObject(canary, {
