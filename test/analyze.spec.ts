@@ -344,6 +344,17 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
             (gw) => (gw.spec.gatewayClassName = "istio"),
         );
         assert.match(analyze(wrongClass).map(formatFinding).join("\n"), /BM017 Namespace online-boutique: istio\.io\/use-waypoint=waypoint names no Gateway/);
+        const elsewhere = broken(
+            ambient,
+            (o) => o.kind === "Gateway" && o.metadata?.name === "waypoint",
+            (gw) => (gw.metadata.namespace = "other"),
+        );
+        assert.ok(codes(elsewhere).includes("BM017"), "a waypoint of another namespace is not the namespace's");
+        const nameless = withObject(ambient, { apiVersion: "v1", kind: "Namespace", metadata: { labels: { "istio.io/use-waypoint": "w" } } });
+        assert.match(
+            analyze(nameless).map(formatFinding).join("\n"),
+            /BM017 Namespace \(unnamed\): istio\.io\/use-waypoint=w names no Gateway of class istio-waypoint in namespace ;/,
+        );
         // A Gateway parent named like an ambient Service, or a parent of another group, is no Service to serve.
         const noWaypoint = broken(ambient, named("Namespace", NS), noWaypointLabel);
         const gatewayParents = broken(
@@ -353,6 +364,7 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
                 (r.spec.parentRefs = [
                     { group: "gateway.networking.k8s.io", kind: "Gateway", name: "frontend" },
                     { group: "x.io", kind: "Service", name: "frontend" },
+                    { group: "", kind: "Pod", name: "frontend" },
                 ]),
         );
         assert.deepEqual(
