@@ -48,7 +48,7 @@ export interface NodeAgent {
     image: string;
     /** Whether the guide installs it with `profile=ambient` (and so with the profile's distroless variant). */
     ambientProfile: boolean;
-    /** Why it runs as root with capabilities: the reason the policy pack exempts it from those rules. */
+    /** Why it runs as root with capabilities: the reason the policy pack gives for exempting it from those rules. */
     needs: string;
     sources: readonly Source[];
 }

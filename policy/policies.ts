@@ -99,7 +99,7 @@ function isNodeAgent(args: ResourceValidationArgs): boolean {
 }
 
 /** The exception the privilege rules make, as their descriptions say it. */
-const NODE_AGENT_EXCEPTION = ` Except Istio's ambient node agents (${NODE_AGENTS.map((a) => `DaemonSet ${ISTIO_NAMESPACE}/${a.daemonSet}`).join(", ")}), which need root and network capabilities.`;
+const NODE_AGENT_EXCEPTION = ` Except Istio's ambient node agents, which need root and network capabilities: ${NODE_AGENTS.map((a) => `DaemonSet ${ISTIO_NAMESPACE}/${a.daemonSet} ${a.needs}`).join("; ")}.`;
 
 /** A policy over every container of every workload; `nodeAgentsExempt`: one of the rules ambient's node agents cannot meet. */
 function containerPolicy(

@@ -294,5 +294,13 @@ describe("ambient: what the mesh requests, sidecars against node agents", () => 
             NODE_AGENTS.map((a) => a.daemonSet),
             ["istio-cni-node", "ztunnel"],
         );
+        // Each agent cites its chart's DaemonSet template at the first ambient GA release and at 1.31.
+        for (const a of NODE_AGENTS) {
+            const dir = a.chart === "cni" ? "istio-cni" : "ztunnel";
+            assert.deepEqual(
+                a.sources.map((s) => `${s.repository}@${s.tag}:${s.path}`),
+                ["1.24.0", "1.31.0-rc.0"].map((tag) => `istio/istio@${tag}:manifests/charts/${dir}/templates/daemonset.yaml`),
+            );
+        }
     });
 });
