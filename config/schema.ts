@@ -285,26 +285,26 @@ const labObject = () =>
         addons: addons(),
     });
 
+/**
+ * A choice of `istio.<key>` that needs a newer Istio than the config's: refused on that key, naming the release
+ * and what works instead. The key is written whenever this runs (its default needs no newer release), so the
+ * message shows it as written.
+ */
+function needsIstio(ctx: z.RefinementCtx, key: "routingApi" | "dataPlane", version: string, min: string, why: string, instead: string): void {
+    if (ISTIO_RELEASE.test(version) && compareVersions(version, min) < 0)
+        ctx.addIssue({ code: "custom", path: ["istio", key], message: `needs Istio ${min} or newer (${why}), not ${version}; use ${key} ${instead} with it` });
+}
+
 /** What `istio.routingApi: gateway-api` cannot do: old Istio releases, and scenarios HTTPRoute cannot express. */
 function gatewayApiProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z.RefinementCtx): void {
-    const path = ["istio", "routingApi"];
-    const version = config.istio.version;
-    if (ISTIO_RELEASE.test(version) && compareVersions(version, MIN_GATEWAY_API_ISTIO) < 0) {
-        ctx.addIssue({
-            code: "custom",
-            path,
-            input: "gateway-api",
-            message: `needs Istio ${MIN_GATEWAY_API_ISTIO} or newer (the oldest release whose Gateway API support the lab read), not ${version}; use routingApi "istio" with it`,
-        });
-    }
+    needsIstio(ctx, "routingApi", config.istio.version, MIN_GATEWAY_API_ISTIO, "the oldest release whose Gateway API support the lab read", '"istio"');
     const scenario = resolveScenario(config.scenario, config.traffic);
     for (const [service, policy] of Object.entries(scenario.services)) {
         for (const field of ["delay", "abort", "retries"] as const) {
             if (policy?.[field] === undefined) continue;
             ctx.addIssue({
                 code: "custom",
-                path,
-                input: "gateway-api",
+                path: ["istio", "routingApi"],
                 message:
                     `cannot express scenario ${config.scenario}: ${service} asks for ${field}, and ${HTTPROUTE_CANNOT[field]} ` +
                     `(docs/routing-apis.md has the sources); run this scenario with routingApi "istio"`,
@@ -337,14 +337,8 @@ export const labConfigSchema = labObject().superRefine((config, ctx) => {
         }
     }
     if (config.istio.routingApi === "gateway-api") gatewayApiProblems(config, ctx);
-    const version = config.istio.version;
-    if (config.istio.dataPlane === "ambient" && ISTIO_RELEASE.test(version) && compareVersions(version, MIN_AMBIENT_ISTIO) < 0) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["istio", "dataPlane"],
-            message: `needs Istio ${MIN_AMBIENT_ISTIO} or newer (ambient is GA from 1.24; the lab installs no earlier ambient), not ${version}; use dataPlane "sidecar" with it`,
-        });
-    }
+    if (config.istio.dataPlane === "ambient")
+        needsIstio(ctx, "dataPlane", config.istio.version, MIN_AMBIENT_ISTIO, "ambient is GA from 1.24; the lab installs no earlier ambient", '"sidecar"');
     if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
         ctx.addIssue({
             code: "custom",
