@@ -47,7 +47,7 @@ describe("gateway-api: the scenarios the Gateway API can express, and a refusal 
     it("refuses an Istio release older than the first whose Gateway API translation the lab read, naming both", () => {
         rejects(
             { istio: { routingApi: "gateway-api", version: "1.21.6", allowUnverifiedVersion: true } },
-            /routingApi = "gateway-api": needs Istio 1\.22\.0 or newer .* not 1\.21\.6/,
+            /^boutique-mesh:istio\.routingApi = "gateway-api": needs Istio 1\.22\.0 or newer \(the oldest release whose Gateway API support the lab read\), not 1\.21\.6; use routingApi "istio" with it$/,
         );
         assert.deepEqual(
             configProblems({ istio: { routingApi: "gateway-api", version: "1.22.0", allowUnverifiedVersion: true } }).filter((p) => /routingApi/.test(p)),
