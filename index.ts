@@ -7,7 +7,10 @@ const lab = new Lab(LAB_NAME, { config: loadLabConfig() });
 export const shopUrl = lab.shopUrl;
 export const shopAccess = lab.shopAccess;
 export const shopPortForward = lab.shopPortForward;
-export const namespace = lab.namespace;
+/** The single shop's namespace (null in a classroom). */
+export const namespace = lab.namespace ?? null;
+/** A classroom's shops (`boutique-mesh:shops`): each one's name, namespace, scenario, host, URL and port-forward; null without. */
+export const shops = lab.shops ?? null;
 export const istioVersion = lab.istioVersion;
 export const scenario = lab.scenario;
 /** Every image the lab pulls, after the mirrors: what a mirror must hold. */

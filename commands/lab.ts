@@ -14,6 +14,7 @@ import { kindClusterName, kubectlFlags } from "../components/cluster/cluster";
 import { expandHome } from "../components/cluster/kubeconfig";
 import { ConfigError, LabConfig } from "../config/schema";
 import { loadStackFile } from "../config/stack";
+import type { ClassroomAccess } from "../components/shop/shops";
 import { UsageError, parseCommand, runAsScript, runCommand } from "./args";
 import { PROJECT_DIR, engineEnvironment, stackFile, stackNames } from "../config/project";
 
@@ -115,11 +116,21 @@ export function parseLabArgs(argv: string[]): LabArgs {
 export function summary(stack: string, outputs: OutputMap): string {
     const value = (key: string): unknown => outputs[key]?.value;
     const text = (key: string) => String(value(key));
-    const lines = [
-        `lab ${stack} is up: scenario ${text("scenario")}, Istio ${text("istioVersion")}, shop in namespace ${text("namespace")}`,
-        `  shop        ${text("shopUrl")}  (${text("shopAccess")})`,
-        `              ${text("shopPortForward")}`,
-    ];
+    const shops = value("shops") as ClassroomAccess[] | null | undefined;
+    const lines = shops
+        ? [
+              `lab ${stack} is up: ${shops.length} shops, Istio ${text("istioVersion")}, the ingress at ${text("shopUrl")} (${text("shopAccess")})`,
+              `              ${text("shopPortForward")}`,
+              ...shops.map(
+                  (shop) =>
+                      `  shop ${shop.name.padEnd(12)} ${shop.url}  (scenario ${shop.scenario}, namespace ${shop.namespace}; or ${shop.frontendUrl} after ${shop.frontendPortForward})`,
+              ),
+          ]
+        : [
+              `lab ${stack} is up: scenario ${text("scenario")}, Istio ${text("istioVersion")}, shop in namespace ${text("namespace")}`,
+              `  shop        ${text("shopUrl")}  (${text("shopAccess")})`,
+              `              ${text("shopPortForward")}`,
+          ];
     const dashboards = (value("dashboards") ?? {}) as Record<string, { url: string; portForward: string; nodePort?: number }>;
     for (const [name, access] of Object.entries(dashboards)) {
         lines.push(`  ${name.padEnd(10)}  ${access.url}  (${access.portForward}${access.nodePort ? `; or node port ${access.nodePort}` : ""})`);

@@ -18,9 +18,21 @@ export const PHASES: Readonly<Record<string, string>> = {
 
 const COMPONENT = "boutique-mesh:index:";
 
-/** The phase of a resource, undefined for the Lab itself, the stack and providers outside the components. */
-export function phaseOf(urn: string): string | undefined {
-    const chain = (urn.split("::")[2] ?? "").split("$");
+/** A classroom's shop (components/shop/shop.ts): each is a phase of its own, `shop <name>`. */
+const SHOP = `${COMPONENT}Shop`;
+
+/**
+ * The phase of a resource, undefined for the Lab itself, the stack and providers outside the components.
+ * `shops`: the names of the classroom's Shop components seen so far (`lab-shop-alice`); a resource under one
+ * is in that shop's phase, found by the longest name its own starts with (its name derives from the shop's).
+ */
+export function phaseOf(urn: string, shops: readonly string[] = []): string | undefined {
+    const [, , types = "", name = ""] = urn.split("::");
+    const chain = types.split("$");
+    if (chain.includes(SHOP)) {
+        const shop = shops.filter((s) => name === s || name.startsWith(`${s}-`)).sort((a, b) => b.length - a.length)[0];
+        return `shop ${shop === undefined ? "?" : shop.replace(/^.*?-shop-/, "")}`;
+    }
     for (const type of chain) {
         const phase = type.startsWith(COMPONENT) ? PHASES[type.slice(COMPONENT.length)] : undefined;
         if (phase !== undefined) return phase;
@@ -35,6 +47,8 @@ export class PhaseClock {
     private readonly origin: number;
     private readonly spans = new Map<string, { start: number; end: number }>();
     private readonly running = new Map<string, string>();
+    /** The classroom's Shop components seen in this run, by name. */
+    private readonly shops: string[] = [];
 
     constructor(
         private readonly note: (text: string) => void,
@@ -49,8 +63,9 @@ export class PhaseClock {
 
     readonly onEvent = (event: EngineEvent): void => {
         const started = event.resourcePreEvent;
+        if (started && started.metadata.type === SHOP) this.shops.push(started.metadata.urn.split("::")[3] ?? "");
         if (started && !started.planning && WAITED.has(started.metadata.op)) {
-            const phase = phaseOf(started.metadata.urn);
+            const phase = phaseOf(started.metadata.urn, this.shops);
             if (phase === undefined) return;
             const at = this.now();
             if (!this.spans.has(phase)) {

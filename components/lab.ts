@@ -1,13 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FRONTEND } from "../catalog/boutique";
 import { LabConfig } from "../config/schema";
-import { resolveScenario } from "../stacks";
 import { AddonAccess, Addons } from "./addons/addons";
 import { STACK_LABEL } from "./labels";
-import { Boutique } from "./shop/boutique";
-import { Cluster } from "./cluster/cluster";
-import { Ingress } from "./routing/ingress";
+import { Shop, ShopArgs, shopParts } from "./shop/shop";
+import { ClassroomAccess, classroomAccess, labShops, shopComponentName } from "./shop/shops";
+import { Cluster, portForward } from "./cluster/cluster";
+import { BOUTIQUE_SERVICES, FRONTEND } from "../catalog/boutique";
 import { labImages, shopAccess, upstreamImages, workloadSettings } from "./images/inventory";
 import { INGRESS_GATEWAY } from "./mesh/charts";
 import { networkingApi } from "./routing/objects";
@@ -17,9 +16,7 @@ import { pinnedCluster } from "./cluster/kubeconfig";
 import { teardownTransforms } from "./teardown";
 import { skipServiceAwait } from "./awaits";
 import { allOf } from "./transforms";
-import { Traffic } from "./routing/traffic";
 import { meshTracing } from "./mesh/tracing";
-import { needsWaypoint, shopNamespaceLabels } from "./mesh/ambient";
 
 /** The Lab's name in the program (index.ts): the first part of every resource name under it. */
 export const LAB_NAME = "lab";
@@ -49,7 +46,10 @@ export class Lab extends pulumi.ComponentResource {
     readonly shopUrl: pulumi.Output<string>;
     readonly shopPortForward: string;
     readonly shopAccess: pulumi.Output<string>;
-    readonly namespace: string;
+    /** The single shop's namespace; a classroom's are in `shops`. */
+    readonly namespace?: string;
+    /** A classroom's shops: each one's namespace, scenario, host and URL. */
+    readonly shops?: pulumi.Output<ClassroomAccess[]>;
     readonly istioVersion: string;
     readonly scenario: string;
     readonly images: string[];
@@ -70,9 +70,9 @@ export class Lab extends pulumi.ComponentResource {
         const inLab = { parent: this, transforms: [allOf([...teardownTransforms(cluster.kindCluster, () => namespaces), skipServiceAwait])] };
         const namespaceLabels = { [STACK_LABEL]: stack };
         const mirrors = config.images.mirrors;
-        const place = { namespace: config.boutique.namespace, clusterDomain: config.cluster.domain, networkingApi: networkingApi(config.istio.version) };
-        const scenario = resolveScenario(config.scenario, config.traffic);
-        const settings = workloadSettings(config, scenario);
+        const shops = labShops(config);
+        const scenarios = shops.map((shop) => shop.scenario);
+        const api = networkingApi(config.istio.version);
 
         // Copies happen before anything pulls: every pod-starting resource waits for them.
         const copy = config.images.copy;
@@ -80,7 +80,7 @@ export class Lab extends pulumi.ComponentResource {
             ? [
                   new Mirroring(
                       `${name}-mirroring`,
-                      { images: upstreamImages(config, scenario), mirrors, tlsVerify: copy.tlsVerify, credentials: copy.credentials },
+                      { images: upstreamImages(config, scenarios), mirrors, tlsVerify: copy.tlsVerify, credentials: copy.credentials },
                       { parent: this },
                   ),
               ]
@@ -105,62 +105,49 @@ export class Lab extends pulumi.ComponentResource {
             { config, stack, mirrors, namespace: mesh.namespaceResource, istiod: mesh.istiod, imagesReady, provider },
             inLab,
         );
-        const dataPlane = config.istio.dataPlane;
-        const dataPlaneReady = [mesh.istiod, ...mesh.dataPlane];
-        const boutique = new Boutique(
-            `${name}-boutique`,
-            {
-                settings,
-                frontendExternal: config.boutique.frontendExternal,
-                dataPlaneReady,
-                dataPlaneLabels: shopNamespaceLabels(dataPlane, needsWaypoint(dataPlane, scenario)),
-                imagesReady,
-                provider,
-                namespaceLabels,
-            },
-            inLab,
-        );
-        namespaces.set(mesh.namespace, mesh.namespaceResource).set(place.namespace, boutique.namespace);
-        const routingApi = config.istio.routingApi;
-        const ingressPlace = { namespace: mesh.namespace, service: mesh.ingressGatewaySpec.release };
-        const gatewayApiCrds = mesh.gatewayApiCrds ? [mesh.gatewayApiCrds] : [];
-        const ingress = new Ingress(
-            `${name}-ingress`,
-            {
-                place,
-                routingApi,
-                ingress: ingressPlace,
-                gatewayLabels: mesh.ingressGatewaySpec.labels,
-                dependsOn: [boutique.namespace, mesh.istiod, ...gatewayApiCrds],
-                provider,
-            },
-            inLab,
-        );
-        new Traffic(
-            `${name}-traffic`,
-            {
-                scenario,
-                place,
-                routingApi,
-                dataPlane,
-                ingress: ingressPlace,
-                settings,
-                podPrerequisites: [boutique.namespace, ...dataPlaneReady, boutique.accounts[FRONTEND], ...imagesReady],
-                routePrerequisites: [mesh.istiod, ingress.gateway, ...gatewayApiCrds],
-                workloads: boutique,
-                provider,
-            },
-            inLab,
-        );
+        namespaces.set(mesh.namespace, mesh.namespaceResource);
+        const shared = {
+            istio: config.istio,
+            frontendExternal: config.boutique.frontendExternal,
+            ingress: { namespace: mesh.namespace, service: mesh.ingressGatewaySpec.release },
+            gatewayLabels: mesh.ingressGatewaySpec.labels,
+            dataPlaneReady: [mesh.istiod, ...mesh.dataPlane],
+            istiod: mesh.istiod,
+            gatewayApiCrds: mesh.gatewayApiCrds ? [mesh.gatewayApiCrds] : [],
+            imagesReady,
+            namespaceLabels,
+            provider,
+        };
+        for (const shop of shops) {
+            const args: ShopArgs = {
+                ...shared,
+                shop,
+                settings: workloadSettings(config, shop.scenario, shop.namespace),
+                place: { namespace: shop.namespace, clusterDomain: config.cluster.domain, networkingApi: api, shop: shop.classroom },
+            };
+            const shopName = shopComponentName(name, shop);
+            // The single shop's parts stay where every lab since the first has them: under the Lab, named from it.
+            const { boutique } = shop.classroom ? new Shop(shopName, args, inLab) : shopParts(shopName, args, inLab);
+            namespaces.set(shop.namespace, boutique.namespace);
+        }
 
         const access = loadBalancerAddress(mesh.ingressGateway).apply((address) => shopAccess(config, stack, address));
         this.shopUrl = access.url;
         this.shopAccess = access.note;
         this.shopPortForward = shopAccess(config, stack).portForward;
-        this.namespace = place.namespace;
+        this.namespace = config.shops === undefined ? config.boutique.namespace : undefined;
+        const frontendPort = BOUTIQUE_SERVICES.find((service) => service.name === FRONTEND)?.service?.port ?? 80;
+        this.shops =
+            config.shops === undefined
+                ? undefined
+                : this.shopUrl.apply((url) =>
+                      classroomAccess(shops, url, this.shopPortForward, (namespace, localPort) =>
+                          portForward(config.cluster, stack, namespace, FRONTEND, localPort, frontendPort),
+                      ),
+                  );
         this.istioVersion = config.istio.version;
         this.scenario = config.scenario;
-        this.images = labImages(config, scenario);
+        this.images = labImages(config, scenarios);
         this.dashboards = addons.access;
         this.grafanaAdminPassword = addons.grafanaAdminPassword;
 
@@ -169,6 +156,7 @@ export class Lab extends pulumi.ComponentResource {
             shopAccess: this.shopAccess,
             shopPortForward: this.shopPortForward,
             namespace: this.namespace,
+            shops: this.shops,
             istioVersion: this.istioVersion,
             scenario: this.scenario,
             images: this.images,

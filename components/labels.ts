@@ -28,3 +28,9 @@ export const SKIP_AWAIT = { [SKIP_AWAIT_ANNOTATION]: "true" } as const;
  * each Deployment, in place. Sidecar pods carry no such annotation, so labs made before ambient keep theirs.
  */
 export const DATA_PLANE_ANNOTATION = "boutique-mesh.io/data-plane";
+
+/**
+ * On a classroom's shop (`shops`): its namespace and every Istio object of it carry the shop's name, so the
+ * policy pack and the analyzer know which objects must stay within that shop (exportTo, hosts).
+ */
+export const SHOP_LABEL = "boutique-mesh.io/shop";

@@ -164,12 +164,35 @@ const addons = () =>
         })
         .prefault({});
 
+/** Namespaces a shop may not take: the cluster's own and the mesh's. */
+export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"];
+
+/** One shop of a classroom: its name (its namespace and host), and a scenario and overrides of its own. */
+const shopObject = () =>
+    z.strictObject({
+        name: dnsLabel().refine(
+            (name) => !RESERVED_NAMESPACES.includes(name),
+            `must not be one of ${RESERVED_NAMESPACES.join(", ")} (a shop's namespace is its name)`,
+        ),
+        /** Its scenario; the stack's `scenario` (and `traffic`) when absent. */
+        scenario: z.enum(SCENARIO_NAMES).optional(),
+        /** Adjustments of its scenario. */
+        traffic: scenarioOverridesSchema.optional(),
+    });
+
 const labObject = () =>
     z.strictObject({
         /** The traffic scenario preset from stacks/. */
         scenario: z.enum(SCENARIO_NAMES).default("baseline"),
         /** Adjustments of the preset: a different split, more or other per-service policy. */
         traffic: scenarioOverridesSchema.optional(),
+        /**
+         * A classroom: one shop per entry, each in the namespace of its name with its own scenario, all on the one
+         * mesh, ingress and addons. Absent: the one shop in boutique.namespace.
+         */
+        shops: z.array(shopObject()).min(1, "must list at least one shop (leave the key out for the single shop)").optional(),
+        /** The domain under which each shop of `shops` is served: `<shop>.<shopDomain>` through the ingress. */
+        shopDomain: dnsDomain().default("localhost"),
 
         cluster: z
             .strictObject({
@@ -313,6 +336,37 @@ function gatewayApiProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: 
     }
 }
 
+/** A classroom's shops: names once each, hosts a DNS name can hold, and the routing API it runs on. */
+function classroomProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z.RefinementCtx): void {
+    const shops = config.shops ?? [];
+    const seen = new Set<string>();
+    shops.forEach(({ name }, index) => {
+        if (seen.has(name))
+            ctx.addIssue({
+                code: "custom",
+                path: ["shops", index, "name"],
+                input: name,
+                message: `names shop ${name} a second time: each shop needs a name of its own`,
+            });
+        seen.add(name);
+        const host = `${name}.${config.shopDomain}`;
+        if (host.length > 253)
+            ctx.addIssue({
+                code: "custom",
+                path: ["shops", index, "name"],
+                input: name,
+                message: `makes the host ${host}, longer than a DNS name's 253 characters`,
+            });
+    });
+    if (shops.length > 0 && config.istio.routingApi === "gateway-api") {
+        ctx.addIssue({
+            code: "custom",
+            path: ["istio", "routingApi"],
+            message: 'cannot serve several shops yet: the lab\'s Gateway API Gateway is one per ingress (docs/classroom.md); use routingApi "istio" with shops',
+        });
+    }
+}
+
 /** Rules across keys: what an addon needs, and node ports that would collide. */
 export const labConfigSchema = labObject().superRefine((config, ctx) => {
     const { kind } = config.cluster;
@@ -337,6 +391,7 @@ export const labConfigSchema = labObject().superRefine((config, ctx) => {
         }
     }
     if (config.istio.routingApi === "gateway-api") gatewayApiProblems(config, ctx);
+    classroomProblems(config, ctx);
     if (config.istio.dataPlane === "ambient")
         needsIstio(ctx, "dataPlane", config.istio.version, MIN_AMBIENT_ISTIO, "ambient is GA from 1.24; the lab installs no earlier ambient", '"sidecar"');
     if (config.images.copy.enabled && Object.keys(config.images.mirrors).length === 0) {
@@ -420,7 +475,10 @@ function allowedKeys(root: Schema, path: PropertyKey[], input: unknown): string[
             schema = unwrap(option);
         }
         let next: Schema | undefined;
-        if (schema instanceof z.ZodObject) {
+        if (schema instanceof z.ZodArray) {
+            if (step === undefined) return undefined;
+            next = schema._zod.def.element;
+        } else if (schema instanceof z.ZodObject) {
             if (step === undefined) return Object.keys(schema.shape);
             next = schema.shape[step as string] as Schema | undefined;
         } else if (schema instanceof z.ZodRecord) {
@@ -443,8 +501,10 @@ function written(input: unknown, path: PropertyKey[]): string {
 
 /** "boutique-mesh:istio.ingress.type" for the path ["istio", "ingress", "type"]. */
 export function configKey(path: PropertyKey[]): string {
-    const [top, ...rest] = path.map(String);
-    return `${PROJECT}:${top ?? ""}${rest.map((k) => (/^[A-Za-z_][\w-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("")}`;
+    const [top, ...rest] = path;
+    const step = (k: PropertyKey) =>
+        typeof k === "number" ? `[${k}]` : /^[A-Za-z_][\w-]*$/.test(String(k)) ? `.${String(k)}` : `[${JSON.stringify(String(k))}]`;
+    return `${PROJECT}:${String(top ?? "")}${rest.map(step).join("")}`;
 }
 
 function describe(issue: z.core.$ZodIssue, input: unknown, schema: Schema): string {

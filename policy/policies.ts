@@ -8,7 +8,7 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec" with { "resolution-
 import type { IService } from "kubernetes-models/v1/Service" with { "resolution-mode": "import" };
 import { valueAt } from "../config/object-path";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { EXPOSURE_ANNOTATION } from "../components/labels";
+import { EXPOSURE_ANNOTATION, SHOP_LABEL } from "../components/labels";
 import { parse as parseYaml } from "yaml";
 import { isPinned, parseImage } from "../components/images/references";
 import { NODE_AGENTS } from "../catalog/ambient";
@@ -54,6 +54,35 @@ function podSpec(args: ResourceValidationArgs): IPodSpec | undefined {
 /** The object's name as the messages give it: its own, or the resource's. */
 function objectName(args: ResourceValidationArgs): string {
     return (args.props as KubeObject).metadata?.name ?? args.name;
+}
+
+/** What an Istio networking object of a classroom's shop is read for. */
+interface ShopObject {
+    metadata?: { namespace?: string; labels?: Record<string, string> };
+    spec?: { exportTo?: string[]; host?: string; hosts?: string[]; http?: { route?: { destination?: { host?: string } }[] }[] };
+}
+
+const ISTIO_KINDS_EXPORTED = ["VirtualService", "DestinationRule", "ServiceEntry"];
+
+/**
+ * What keeps a classroom's shop (an object labelled SHOP_LABEL) to itself: exported to its namespace and the
+ * ingress gateway's alone, and naming Services of its own namespace only (`<service>.<namespace>.svc...`).
+ */
+export function shopIsolationProblems(kind: string | undefined, object: ShopObject): string[] {
+    const shop = object.metadata?.labels?.[SHOP_LABEL];
+    if (shop === undefined || kind === undefined || !ISTIO_KINDS_EXPORTED.includes(kind)) return [];
+    const ns = object.metadata?.namespace;
+    const spec = object.spec ?? {};
+    const problems: string[] = [];
+    const beyond = (spec.exportTo ?? ["*"]).filter((to) => to !== "." && to !== ns && to !== ISTIO_NAMESPACE);
+    if (beyond.length > 0) problems.push(`is exported to ${beyond.join(", ")}; a shop's objects go to "." and ${ISTIO_NAMESPACE} only`);
+    if (kind === "ServiceEntry") return problems;
+    const hosts = [spec.host, ...(spec.hosts ?? []), ...(spec.http ?? []).flatMap((r) => (r.route ?? []).map((d) => d.destination?.host))];
+    for (const host of new Set(hosts)) {
+        const owner = host?.includes(".svc.") ? host.split(".")[1] : undefined;
+        if (owner !== undefined && owner !== ns) problems.push(`names ${host}, a host of namespace ${owner}, not of shop ${shop}`);
+    }
+    return problems;
 }
 
 /** What a Gateway API Gateway is read for. */
@@ -214,6 +243,15 @@ export const policies: ResourceValidationPolicy[] = [
             if (type !== "NodePort" && type !== "LoadBalancer") return;
             if (service.metadata?.annotations?.[EXPOSURE_ANNOTATION] === "config") return;
             reportViolation(`Service ${objectName(args)} is ${type} but the config did not ask for it (no ${EXPOSURE_ANNOTATION} annotation)`);
+        },
+    },
+    {
+        name: "shop-isolation",
+        description: "A classroom shop's routes and rules stay within its namespace: exportTo its own and the ingress gateway's, hosts of its own.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, reportViolation) => {
+            for (const problem of shopIsolationProblems(kindOf(args), args.props as ShopObject))
+                reportViolation(`${kindOf(args)} ${(args.props as ShopObject).metadata?.namespace}/${objectName(args)} ${problem}`);
         },
     },
     {

@@ -53,7 +53,9 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
     let gatewayApi: Evaluation;
     let ambient: Evaluation;
     let ambientIstio: Evaluation;
+    let classroom: Evaluation;
     before(async () => {
+        classroom = await evaluatedStack("classroom");
         canary = await evaluatedStack("canary");
         gatewayApi = await evaluatedStack("gateway-api-canary");
         ambient = await evaluatedStack("ambient-canary");
@@ -69,7 +71,34 @@ describe("analyze: mesh cross-checks like istioctl analyze", () => {
         });
     }
 
+    const inShop = (shop: string, kind: string, name: string) => (o: Obj) => named(kind, name)(o) && o.metadata.namespace === shop;
     const cases: { code: RuleCode; what: string; lab: () => Evaluation | Promise<Evaluation>; message: RegExp }[] = [
+        {
+            code: "BM019",
+            what: "a classroom shop's fault exported to every namespace (Istio's default)",
+            lab: () => broken(classroom, inShop("carol", "VirtualService", "recommendationservice"), (vs) => delete vs.spec.exportTo),
+            message:
+                /VirtualService carol\/recommendationservice: has no exportTo, so Istio exports it to every namespace: other shops' proxies would apply it/,
+        },
+        {
+            code: "BM019",
+            what: "a classroom shop's subsets exported to another shop",
+            lab: () => broken(classroom, inShop("bob", "DestinationRule", "frontend"), (dr) => (dr.spec.exportTo = [".", "alice"])),
+            message: /DestinationRule bob\/frontend: exportTo \[".","alice"\] reaches alice/,
+        },
+        {
+            code: "BM020",
+            what: "a classroom shop's rule written against another shop's Service",
+            lab: () => broken(classroom, inShop("bob", "DestinationRule", "frontend"), (dr) => (dr.spec.host = "frontend.alice.svc.cluster.local")),
+            message: /DestinationRule bob\/frontend: frontend\.alice\.svc\.cluster\.local is a host of namespace alice: shop bob reaches beyond its own/,
+        },
+        {
+            code: "BM020",
+            what: "two classroom shops on one ingress host",
+            lab: () => broken(classroom, inShop("bob", "VirtualService", "frontend-ingress"), (vs) => (vs.spec.hosts = ["alice.localhost"])),
+            message:
+                /VirtualService alice\/frontend-ingress: ingress host alice\.localhost is served by the shops of alice, bob: the ingress mixes their traffic/,
+        },
         {
             code: "BM001",
             what: "a host in the wrong namespace (the upstream frontend.default mistake)",

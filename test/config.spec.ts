@@ -69,7 +69,7 @@ describe("config: one schema, parsed once", () => {
             }
             rejects(
                 { bogus: 1 },
-                /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons$/,
+                /^boutique-mesh:bogus: unknown key; allowed under boutique-mesh:: scenario, traffic, shops, shopDomain, cluster, images, istio, boutique, addons$/,
             );
             rejects({ istio: { verison: "1.30.3" } }, /^boutique-mesh:istio\.verison: unknown key; allowed under boutique-mesh:istio: version, .*ingress/);
             rejects(

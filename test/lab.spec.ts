@@ -47,13 +47,13 @@ describe("lab: cluster target and outputs", () => {
     });
 
     it("lists every image once, Istio's included, after the mirrors", () => {
-        const images = labImages(parseLabConfig({ images: { mirrors: { "docker.io": "m.lab/hub" } } }), SCENARIOS.baseline);
+        const images = labImages(parseLabConfig({ images: { mirrors: { "docker.io": "m.lab/hub" } } }), [SCENARIOS.baseline]);
         assert.equal(new Set(images).size, images.length);
         assert.ok(images.includes(`m.lab/hub/istio/pilot:${DEFAULT_ISTIO_VERSION}`));
         assert.ok(images.includes(`m.lab/hub/istio/proxyv2:${DEFAULT_ISTIO_VERSION}`));
         assert.ok(images.some((i) => i.startsWith("m.lab/hub/library/busybox:1.38.0@sha256:")));
         assert.ok(!images.some((i) => i.includes("tetratelabs")), "the v1 frontend is pulled only when routed to");
-        const canary = labImages(parseLabConfig({ images: { mirrors: { "gcr.io": "m.lab/gcr" } } }), SCENARIOS.canary);
+        const canary = labImages(parseLabConfig({ images: { mirrors: { "gcr.io": "m.lab/gcr" } } }), [SCENARIOS.canary]);
         assert.ok(canary.includes("m.lab/gcr/tetratelabs/boutique-frontend:1.0.0"));
     });
 

@@ -52,7 +52,10 @@ describe("lifecycle: npm run lab", () => {
             assert.deepEqual(parseLabArgs(["down", "--all"]), { command: "down", stacks: stackNames() });
             assert.throws(() => parseLabArgs(["launch", "dev"]), /unknown command launch/);
             assert.throws(() => parseLabArgs(["up"]), /name a stack, or --all/);
-            assert.throws(() => parseLabArgs(["up", "nope"]), /no stack file Pulumi\.nope\.yaml; stacks: ambient-canary, ambient-fault-delay, canary, dev/);
+            assert.throws(
+                () => parseLabArgs(["up", "nope"]),
+                /no stack file Pulumi\.nope\.yaml; stacks: ambient-canary, ambient-fault-delay, canary, classroom, dev/,
+            );
             assert.throws(() => parseLabArgs(["outputs", "--all"]), /outputs takes one stack/);
             assert.throws(() => parseLabArgs(["up", "dev", "--force"]), /unknown option --force/);
         });

@@ -40,7 +40,9 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
                         ).map((r) => r.inputs.metadata.name),
                     );
                 const ambient = inMesh(true);
-                assert.equal(ambient.size + inMesh(false).size, 1, "one shop namespace, in one data plane");
+                const shops = Array.isArray(lab.outputs.shops) ? lab.outputs.shops.length : 1;
+                assert.equal(ambient.size + inMesh(false).size, shops, "a namespace per shop");
+                assert.ok(ambient.size === 0 || inMesh(false).size === 0, "every shop in one data plane");
                 const workloads = objects((o) => o.kind === "Deployment" && (ambient.has(o.metadata.namespace) || inMesh(false).has(o.metadata.namespace)));
                 assert.ok(workloads.length >= 11);
                 for (const r of workloads) {
@@ -63,10 +65,11 @@ describe("ordering: what waits for what, on every stack (destroy runs it backwar
                             ? [r.inputs.spec.host]
                             : r.inputs.spec.http.flatMap((h: Obj) => h.route.map((d: Obj) => d.destination.host));
                     for (const host of hosts) {
-                        const name = host.split(".")[0];
-                        const service = services.find((s) => s.inputs.metadata.name === name)!;
+                        const [name, namespace] = host.split(".");
+                        const inNamespace = (o: Obj) => o.inputs.metadata.namespace === namespace;
+                        const service = services.find((s) => s.inputs.metadata.name === name && inNamespace(s))!;
                         assert.ok(graph.waitsFor(r.name).has(service.name), `${r.name} after Service ${name}`);
-                        for (const d of deployments.filter((d) => d.inputs.spec.template.metadata.labels.app === name)) {
+                        for (const d of deployments.filter((d) => d.inputs.spec.template.metadata.labels.app === name && inNamespace(d))) {
                             assert.ok(graph.waitsFor(r.name).has(d.name), `${r.name} after Deployment ${d.inputs.metadata.name}`);
                         }
                     }

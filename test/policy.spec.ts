@@ -413,7 +413,36 @@ describe("policy: the CrossGuard pack", () => {
     it("has a bad object for every policy", () => {
         const fired = new Set(bad.flatMap(([, props, , settings]) => violations(DEPLOYMENT, props, settings).map((v) => v.split(":")[0])));
         fired.add("no-unrequested-exposure"); // Services: below
+        fired.add("shop-isolation"); // a classroom shop's Istio objects: below
         assert.deepEqual([...fired].sort(), policies.map((p) => p.name).sort());
+    });
+
+    it("keeps a classroom shop's routes to its own namespace: exportTo and hosts, through the pack", () => {
+        const vs = (spec: Record<string, unknown>) => ({
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "productcatalogservice", namespace: "alice", labels: { "boutique-mesh.io/shop": "alice" } },
+            spec,
+        });
+        const type = "kubernetes:networking.istio.io/v1:VirtualService";
+        const own = "productcatalogservice.alice.svc.cluster.local";
+        assert.deepEqual(violations(type, vs({ exportTo: ["."], hosts: [own], http: [{ route: [{ destination: { host: own } }] }] })), []);
+        assert.deepEqual(violations(type, vs({ hosts: [own] })), [
+            'shop-isolation: VirtualService alice/productcatalogservice is exported to *; a shop\'s objects go to "." and istio-system only',
+        ]);
+        assert.deepEqual(
+            violations(
+                type,
+                vs({ exportTo: ["."], hosts: [own], http: [{ route: [{ destination: { host: "productcatalogservice.bob.svc.cluster.local" } }] }] }),
+            ),
+            [
+                "shop-isolation: VirtualService alice/productcatalogservice names productcatalogservice.bob.svc.cluster.local, a host of namespace bob, not of shop alice",
+            ],
+        );
+        const dr = { ...vs({}), kind: "DestinationRule", spec: { exportTo: [".", "istio-system", "bob"], host: own } };
+        assert.deepEqual(violations("kubernetes:networking.istio.io/v1:DestinationRule", dr), [
+            'shop-isolation: DestinationRule alice/productcatalogservice is exported to bob; a shop\'s objects go to "." and istio-system only',
+        ]);
     });
 
     it("fires on a secret in a ConfigMap but not on a reference to one", () => {

@@ -185,7 +185,7 @@ describe("config schema: each rule at its edges, with its exact message", () => 
                     [
                         "invalid configuration:",
                         `  - boutique-mesh:boutique.namespace = "A": must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
-                        "  - boutique-mesh:bogus, boutique-mesh:other: unknown key; allowed under boutique-mesh:: scenario, traffic, cluster, images, istio, boutique, addons",
+                        "  - boutique-mesh:bogus, boutique-mesh:other: unknown key; allowed under boutique-mesh:: scenario, traffic, shops, shopDomain, cluster, images, istio, boutique, addons",
                     ].join("\n"),
                 );
                 return true;

@@ -46,8 +46,12 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                     assert.ok(r.parent !== undefined && components.has(r.parent), `${r.name}'s parent ${r.parent} is a component of the lab`);
                     assert.ok(r.name.startsWith(`${r.parent}-`), `${r.name} is named after its parent ${r.parent}`);
                 }
+                // Each shop's parts: under the Lab for the single shop, under a Shop per classroom shop (lab-shop-<name>).
+                const shops = (lab.outputs.shops as { name: string; namespace: string }[] | null) ?? [{ name: "", namespace: "online-boutique" }];
+                const shopOf = (shop: { name: string }) => (shop.name === "" ? "lab" : `lab-shop-${shop.name}`);
+                const parts = (part: string) => new Set(shops.map((shop) => `${shopOf(shop)}-${part}`));
                 const parentOf = (kind: string) => new Set(lab.resources.filter((r) => r.inputs.kind === kind).map((r) => r.parent));
-                assert.deepEqual(new Set([...parentOf("VirtualService"), ...parentOf("HTTPRoute")]), new Set(["lab-traffic"]));
+                assert.deepEqual(new Set([...parentOf("VirtualService"), ...parentOf("HTTPRoute")]), parts("traffic"));
                 // The shop's edge is the Ingress's; an ambient waypoint comes and goes with the scenario's in-mesh routes.
                 const gatewayParents = (waypoint: boolean) =>
                     new Set(
@@ -55,19 +59,19 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                             .filter((r) => r.inputs.kind === "Gateway" && (r.inputs.spec?.gatewayClassName === "istio-waypoint") === waypoint)
                             .map((r) => r.parent),
                     );
-                assert.deepEqual(gatewayParents(false), new Set(["lab-ingress"]));
-                assert.ok([0, 1].includes(gatewayParents(true).size) && [...gatewayParents(true)].every((p) => p === "lab-traffic"));
-                assert.deepEqual(
-                    new Set(
-                        lab.resources
-                            .filter(
-                                (r) =>
-                                    r.inputs.kind === "Deployment" && r.inputs.metadata.namespace === "online-boutique" && !r.name.startsWith("lab-traffic-"),
-                            )
-                            .map((r) => r.parent),
-                    ),
-                    new Set(["lab-boutique"]),
-                );
+                assert.deepEqual(gatewayParents(false), parts("ingress"));
+                assert.ok([0, 1].includes(gatewayParents(true).size) && [...gatewayParents(true)].every((p) => p !== undefined && parts("traffic").has(p)));
+                for (const shop of shops)
+                    assert.deepEqual(
+                        new Set(
+                            lab.resources
+                                .filter(
+                                    (r) => r.inputs.kind === "Deployment" && r.inputs.metadata.namespace === shop.namespace && !r.name.includes("-traffic-"),
+                                )
+                                .map((r) => r.parent),
+                        ),
+                        new Set([`${shopOf(shop)}-boutique`]),
+                    );
             });
 
             it("names every resource uniquely and gives every object an explicit metadata.name", () => {
@@ -80,7 +84,9 @@ describe("stacks: every Pulumi.<stack>.yaml evaluated as it is", () => {
                 const out = lab.outputs as Record<string, any>;
                 assert.match(out.shopUrl, /^http:\/\//);
                 assert.match(out.shopPortForward, /^kubectl .*port-forward svc\/istio-ingressgateway \d+:80$/);
-                assert.equal(typeof out.namespace, "string");
+                // A single lab's namespace, or a classroom's shops, each in its own.
+                if (out.shops === null) assert.equal(typeof out.namespace, "string");
+                else assert.ok(out.namespace === null && out.shops.length > 1 && out.shops.every((s: any) => typeof s.namespace === "string"));
                 assert.match(out.istioVersion, /^\d+\.\d+\.\d+$/);
                 assert.ok(out.images.length >= 15);
                 for (const image of out.images) assert.ok(isPinned(image), `${image} is pinned`);

@@ -39,13 +39,13 @@ export function shopAccess(config: LabConfig, stack: string, loadBalancerAddress
     return { url: forwarded, portForward: command, note: `run the port-forward, then open ${forwarded}` };
 }
 
-/** How the shop's workloads are built for this config and scenario. */
-export function workloadSettings(config: LabConfig, scenario: Scenario): WorkloadSettings {
+/** How a shop's workloads are built for this config and the shop's scenario, in the shop's namespace. */
+export function workloadSettings(config: LabConfig, scenario: Scenario, namespace = config.boutique.namespace): WorkloadSettings {
     const latency = Object.fromEntries(
         Object.entries(scenario.services).flatMap(([service, policy]) => (policy?.extraLatency !== undefined ? [[service, policy.extraLatency]] : [])),
     );
     return {
-        namespace: config.boutique.namespace,
+        namespace,
         release: config.boutique.release,
         mirrors: config.images.mirrors,
         frontends: frontendVersions(config.boutique.frontendV1),
@@ -55,18 +55,24 @@ export function workloadSettings(config: LabConfig, scenario: Scenario): Workloa
     };
 }
 
-/** Every image the lab pulls, after the mirrors, without repeats: Istio's, the shop's, frontend versions routed to, the addons'. */
-export function labImages(config: LabConfig, scenario: Scenario): string[] {
-    const versions = routedVersions(scenario).map(({ version }) => version);
+/**
+ * Every image the lab pulls, after the mirrors, without repeats: Istio's, the shops', frontend versions their
+ * scenarios route to, the addons'.
+ */
+export function labImages(config: LabConfig, scenarios: Scenario[]): string[] {
     const mirrors = config.images.mirrors;
-    return [
-        ...new Set([...istioImages(config.istio, mirrors), ...boutiqueImages(workloadSettings(config, scenario), versions), ...addonImages(config, mirrors)]),
-    ];
+    const shops = scenarios.flatMap((scenario) =>
+        boutiqueImages(
+            workloadSettings(config, scenario),
+            routedVersions(scenario).map(({ version }) => version),
+        ),
+    );
+    return [...new Set([...istioImages(config.istio, mirrors), ...shops, ...addonImages(config, mirrors)])];
 }
 
 /** The same images as upstream names them, before the mirrors: what a copy reads. */
-export function upstreamImages(config: LabConfig, scenario: Scenario): string[] {
-    return labImages({ ...config, images: { ...config.images, mirrors: {} } }, scenario);
+export function upstreamImages(config: LabConfig, scenarios: Scenario[]): string[] {
+    return labImages({ ...config, images: { ...config.images, mirrors: {} } }, scenarios);
 }
 
 /** Every image the enabled addons pull, after the mirrors. */

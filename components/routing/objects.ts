@@ -13,6 +13,7 @@ import { istioDuration } from "../../config/duration";
 import { holds } from "../../catalog/versions";
 import { FRONTEND_VERSIONS, FrontendVersion, Scenario, ServicePolicy } from "../../stacks";
 import type { FrontendVersions } from "../shop/workloads";
+import { SHOP_LABEL } from "../labels";
 
 export type { IDestinationRule, IGateway, IServiceEntry, IVirtualService };
 /** Any Istio object this module builds. */
@@ -36,11 +37,33 @@ export interface MeshPlace {
     clusterDomain: string;
     /** networking.istio.io API version, from networkingApi(). */
     networkingApi: string;
+    /** A classroom's shop (components/shop/shops.ts); absent for the lab's single shop. */
+    shop?: ClassroomShop;
 }
 
-/** The object as the mesh's API version; v1beta1 and v1 share their schema. */
-function served<T extends IstioObject>(object: T, place: MeshPlace): T {
-    return { ...object, apiVersion: place.networkingApi };
+/**
+ * What sets a classroom's shop apart on the shared ingress and mesh: the one host the ingress serves it under,
+ * and the ingress gateway's namespace, the only other one its objects are exported to.
+ */
+export interface ClassroomShop {
+    name: string;
+    host: string;
+    ingressNamespace: string;
+}
+
+/**
+ * The object as the mesh's API version (v1beta1 and v1 share their schema); in a classroom, labelled with its
+ * shop and exported to the shop's namespace alone, or also to the ingress gateway's where `toIngress`: the
+ * gateway must see the ingress route and the subsets it sends to. Istio's default, exported everywhere, would
+ * let one shop's route reach every namespace's callers.
+ */
+function served<T extends IstioObject>(object: T, place: MeshPlace, toIngress = false): T {
+    const { shop, networkingApi: apiVersion } = place;
+    if (shop === undefined) return { ...object, apiVersion };
+    const labelled = { ...object, apiVersion, metadata: { ...object.metadata, labels: { ...object.metadata?.labels, [SHOP_LABEL]: shop.name } } };
+    // A Gateway has no exportTo: the ingress gateway reads it wherever it is.
+    if (object.kind === "Gateway") return labelled;
+    return { ...labelled, spec: { ...object.spec, exportTo: toIngress ? [".", shop.ingressNamespace] : ["."] } };
 }
 
 /** "frontend.online-boutique.svc.cluster.local". */
@@ -48,7 +71,17 @@ export function serviceHost(service: string, place: MeshPlace): string {
     return `${service}.${place.namespace}.svc.${place.clusterDomain}`;
 }
 
-/** The Gateway the ingress gateway pods serve the shop through, on plain HTTP for any host. */
+/**
+ * The hosts the ingress serves the shop under: any for the single shop, the shop's own in a classroom. A browser
+ * sends the port with the host (`alice.localhost:8080`): the ingress gateway's routes ignore it from Istio 1.15
+ * (istio/istio 1.15.0 pilot/pkg/networking/core/v1alpha3/gateway.go L475-477, IgnorePortInHostMatching; 1.31.0-rc.0
+ * pilot/pkg/networking/core/gateway.go L581) and 1.14 adds `<host>:*` (1.14.0 gateway.go L979-995).
+ */
+export function ingressHosts(place: MeshPlace): string[] {
+    return [place.shop?.host ?? "*"];
+}
+
+/** The Gateway the ingress gateway pods serve the shop through, on plain HTTP for its hosts. */
 export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, string>): IGateway {
     return served(
         {
@@ -57,7 +90,7 @@ export function frontendGateway(place: MeshPlace, gatewayLabels: Record<string, 
             metadata: { name: FRONTEND_GATEWAY, namespace: place.namespace },
             spec: {
                 selector: { istio: gatewayLabels.istio },
-                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ingressHosts(place) }],
             },
         },
         place,
@@ -175,15 +208,17 @@ export function frontendRouting(
                 },
             },
             place,
+            true,
         ),
         ingress: served(
             {
                 apiVersion: NETWORKING,
                 kind: "VirtualService",
                 metadata: meta(FRONTEND_INGRESS),
-                spec: { hosts: ["*"], gateways: [FRONTEND_GATEWAY], http },
+                spec: { hosts: ingressHosts(place), gateways: [FRONTEND_GATEWAY], http },
             },
             place,
+            true,
         ),
         mesh: served(
             {

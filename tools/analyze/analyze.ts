@@ -14,6 +14,8 @@ import type { IService } from "kubernetes-models/v1/Service" with { "resolution-
 import { valueAt } from "../../config/object-path";
 import { ChartInputs, DeclaredResource, Evaluation } from "../../mocks/evaluate";
 import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL, WAYPOINT_CLASS } from "../../catalog/ambient";
+import { SHOP_LABEL } from "../../components/labels";
+import { ISTIO_NAMESPACE } from "../../components/mesh/charts";
 
 export type Severity = "error" | "warning";
 
@@ -47,6 +49,8 @@ export const RULES = {
     BM016: "one host routed in the mesh by both a VirtualService and an HTTPRoute",
     BM017: "namespace or Service uses a waypoint that is not declared",
     BM018: "in-mesh route for an ambient host that no waypoint serves: ztunnel never applies it",
+    BM019: "a classroom shop's Istio object is exported beyond its namespace and the ingress gateway's",
+    BM020: "a classroom shop's route or rule reaches another namespace's host, or its ingress host is another shop's too",
 } as const;
 export type RuleCode = keyof typeof RULES;
 
@@ -329,6 +333,7 @@ export function analyze(evaluation: Evaluation): Finding[] {
 
     gatewayApiFindings(mesh, meshHosts, report);
     ambientFindings(mesh, meshHosts, report);
+    classroomFindings(mesh, report);
 
     for (const service of mesh.services) {
         const ns = nsOf(service);
@@ -498,6 +503,47 @@ function ambientFindings(mesh: Mesh, meshVirtualServices: Map<string, IVirtualSe
                     `parent Service ${nsOf(service)}/${parent.name} is in ambient with no waypoint: ztunnel never applies this route`,
                 );
         }
+    }
+}
+
+/**
+ * A classroom's shops on one mesh (namespaces labelled with SHOP_LABEL): Istio exports an object to every
+ * namespace unless its exportTo says otherwise, and a host of another namespace or another shop's ingress host
+ * would carry one shop's scenario into another's traffic.
+ */
+function classroomFindings(mesh: Mesh, report: Report): void {
+    const shopOf = (namespace: string) => mesh.labelsOf(namespace)[SHOP_LABEL];
+    const ingressHosts = new Map<string, string[]>();
+    for (const object of [...mesh.of("VirtualService"), ...mesh.of("DestinationRule"), ...mesh.of("ServiceEntry")]) {
+        const ns = nsOf(object);
+        if (shopOf(ns) === undefined) continue;
+        const exportTo = object.spec?.exportTo;
+        const beyond = (exportTo ?? ["*"]).filter((to) => to !== "." && to !== ns && to !== ISTIO_NAMESPACE);
+        if (beyond.length > 0)
+            report(
+                "error",
+                "BM019",
+                object,
+                `${exportTo ? `exportTo ${JSON.stringify(exportTo)} reaches ${beyond.join(", ")}` : "has no exportTo, so Istio exports it to every namespace"}: other shops' proxies would apply it; export it to "." (and ${ISTIO_NAMESPACE} where the ingress needs it)`,
+            );
+        if (object.kind === "ServiceEntry") continue;
+        const hosts =
+            object.kind === "DestinationRule"
+                ? [object.spec?.host ?? ""]
+                : [...(object.spec?.hosts ?? []), ...routes(object).flatMap((r) => r.destinations.map((d) => d.destination?.host ?? ""))];
+        for (const host of new Set(hosts.map((h) => mesh.fqdn(h, ns)))) {
+            const owner = host.endsWith(`.svc.${mesh.domain}`) ? host.split(".")[1] : undefined;
+            if (owner !== undefined && owner !== ns)
+                report("error", "BM020", object, `${host} is a host of namespace ${owner}: shop ${shopOf(ns)} reaches beyond its own`);
+        }
+        if (object.kind === "VirtualService" && (object.spec?.gateways ?? []).length > 0)
+            for (const host of object.spec?.hosts ?? []) ingressHosts.set(host, [...(ingressHosts.get(host) ?? []), ns]);
+    }
+    for (const [host, namespaces] of ingressHosts) {
+        const shops = [...new Set(namespaces)];
+        if (shops.length < 2) continue;
+        for (const vs of mesh.of("VirtualService").filter((v) => shops.includes(nsOf(v)) && (v.spec?.hosts ?? []).includes(host)))
+            report("error", "BM020", vs, `ingress host ${host} is served by the shops of ${shops.join(", ")}: the ingress mixes their traffic`);
     }
 }
 
