@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { scratch } from "./support/hermetic";
+import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -677,6 +678,97 @@ describe("verify: the shop's URL from the stack's output", () => {
             assert.equal(stackUrl("canary", { ...env, PULUMI_BACKEND_URL: "s3://labs" }), `s3://labs|${PROJECT_DIR}|stack output shopUrl --stack canary`);
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("verify: a classroom's shops through one ingress", function () {
+    /**
+     * The shared ingress: routes by the Host header, as the ingress gateway routes each shop's host (port ignored),
+     * and answers 404 to a host no shop has.
+     */
+    async function ingress(shops: Record<string, Behaviour>): Promise<{ url: string; hosts: string[]; close: () => Promise<void> }> {
+        const backends = Object.fromEntries(await Promise.all(Object.entries(shops).map(async ([name, b]) => [name, await startShop(b)] as const)));
+        const hosts: string[] = [];
+        const server = http.createServer((request, response) => {
+            const host = String(request.headers.host);
+            hosts.push(host);
+            const shop = backends[host.split(".")[0]];
+            if (!host.includes(".localhost") || shop === undefined) return void response.writeHead(404).end();
+            const target = new URL(request.url ?? "/", shop.url);
+            const forwarded = http.get(target, { headers: request.headers }, (answer) => {
+                response.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(response);
+            });
+            forwarded.on("error", () => response.writeHead(502).end());
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+        const close = async () => {
+            server.closeAllConnections();
+            await new Promise((resolve) => server.close(resolve));
+            await Promise.all(Object.values(backends).map((b) => b.close()));
+        };
+        return { url, hosts, close };
+    }
+    const CLASS = { scenario: "baseline", shops: [{ name: "alice" }, { name: "bob", scenario: "canary" }] };
+    const REQUESTS = ["--requests", "60", "--concurrency", "20"];
+
+    it("measures every shop under its own host, then a table of shop, scenario and verdict", async () => {
+        const lab = await ingress({ alice: { weights: original }, bob: { weights: { original: 70, v1: 30 } } });
+        try {
+            const result = await captured(() => main(["--config", stackFileWith(CLASS), "--url", lab.url, ...REQUESTS]));
+            assert.equal(result.code, 0, result.out);
+            const port = new URL(lab.url).port;
+            assert.match(result.out, new RegExp(`^shop alice: scenario baseline, http://alice\\.localhost:${port}/\\n`));
+            assert.match(result.out, new RegExp(`\\nshop bob: scenario canary, http://bob\\.localhost:${port}/\\n`));
+            assert.match(result.out, /\nshop +scenario +verdict\nalice +baseline +pass \(3 checks\)\nbob +canary +pass \(4 checks\)$/);
+            assert.deepEqual([...new Set(lab.hosts)].sort(), [`alice.localhost:${port}`, `bob.localhost:${port}`]);
+        } finally {
+            await lab.close();
+        }
+    });
+
+    it("fails the shop whose scenario is not what its traffic shows, and only that one", async () => {
+        const lab = await ingress({ alice: { weights: original }, bob: { weights: { original: 50, v1: 50 } } });
+        try {
+            const result = await captured(() => main(["--config", stackFileWith(CLASS), "--url", lab.url, "--json", ...REQUESTS]));
+            assert.equal(result.code, 1, result.out);
+            const report = JSON.parse(result.out) as {
+                passed: boolean;
+                shops: { shop: string; scenario: string; passed: boolean; checks: { name: string; pass: boolean }[] }[];
+            };
+            assert.equal(report.passed, false);
+            assert.deepEqual(
+                report.shops.map((s) => [s.shop, s.scenario, s.passed]),
+                [
+                    ["alice", "baseline", true],
+                    ["bob", "canary", false],
+                ],
+            );
+            assert.deepEqual(
+                report.shops[1].checks.filter((c) => !c.pass).map((c) => c.name),
+                ["split: original", "split: v1"],
+            );
+        } finally {
+            await lab.close();
+        }
+    });
+
+    it("--shop measures one shop alone, and names the stack's shops for a name it does not have", async () => {
+        const lab = await ingress({ alice: { weights: original }, bob: { weights: { original: 70, v1: 30 } } });
+        try {
+            const one = await captured(() => main(["--config", stackFileWith(CLASS), "--url", lab.url, "--shop", "bob", ...REQUESTS]));
+            assert.equal(one.code, 0, one.out);
+            assert.ok(lab.hosts.every((h) => h.startsWith("bob.")));
+            assert.match(one.out, /\nbob +canary +pass \(4 checks\)$/);
+            const unknown = await captured(() => main(["--config", stackFileWith(CLASS), "--url", lab.url, "--shop", "zed"]));
+            assert.equal(unknown.code, 2);
+            assert.match(unknown.err, /^verify: --shop: no shop zed in this stack; its shops: alice, bob\n/);
+            const single = await captured(() => main(["--config", stackFileWith({ scenario: "canary" }), "--url", lab.url, "--shop", "alice"]));
+            assert.match(single.err, /no shop alice in this stack; it has one shop, without a name \(no boutique-mesh:shops\)/);
+        } finally {
+            await lab.close();
         }
     });
 });

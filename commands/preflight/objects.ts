@@ -12,6 +12,7 @@ import { expandHome, pinnedCluster } from "../../components/cluster/kubeconfig";
 import { LabConfig } from "../../config/schema";
 import { PreflightError, RunTool, firstLine, onPath, runTool } from "./tools";
 import { StateResource, namespacesInState, objectsInState } from "./state";
+import { labShops } from "../../components/shop/shops";
 
 /** The kubectl flags that reach the stack's pinned target, for kubectl run without a shell. */
 export function pinnedFlags(stack: string, config: LabConfig, env: NodeJS.ProcessEnv): string[] {
@@ -118,7 +119,7 @@ export function checkNamespaces(
 ): string | undefined {
     if (!onPath("kubectl", env)) return "kubectl is not on PATH: cannot check the cluster for another lab's namespaces";
     const cluster = config.cluster.kind.enabled ? { context: `kind-${kindClusterName(config.cluster, stack)}` } : pinnedCluster(config.cluster, env);
-    const wanted = [ISTIO_NAMESPACE, config.boutique.namespace];
+    const wanted = [ISTIO_NAMESPACE, ...labShops(config).map((shop) => shop.namespace)];
     const found = kubectlObjects<{ metadata: { name: string; labels?: Record<string, string> } }>(
         run,
         flags,

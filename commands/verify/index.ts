@@ -1,23 +1,25 @@
 /**
- * npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
+ * npm run verify -- <stack> [--config FILE] [--url URL] [--shop NAME] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
  *
  * Measures through the ingress that the stack's scenario really happens (README, "Verify a scenario").
  * Exit 0 when every check passes, 1 when one fails or the shop cannot be reached, 2 on a bad command line or config.
  */
 import { execFileSync } from "child_process";
 import { loadStackFile } from "../../config/stack";
-import { resolveScenario } from "../../stacks";
+import { ShopSpec, labShops } from "../../components/shop/shops";
 import { STACK_OPTIONS, StackTarget, UsageError, parseCommand, runAsScript, runCommand, stackTarget } from "../args";
 import { PROJECT_DIR, engineEnvironment, stackNames } from "../../config/project";
 import { useLabCli } from "../preflight/cli";
 import { BUILT_IN_IMAGES, Check, Verdict, frontendCodes, pagesFor, planChecks } from "./plan";
 import { probe } from "./probe";
 
-const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
+const USAGE = `usage: npm run verify -- <stack> [--config FILE] [--url URL] [--shop NAME] [--requests N] [--concurrency C] [--max-seconds S] [--max-latency MS] [--json]
 
   <stack>            reads the scenario from Pulumi.<stack>.yaml (stacks: ${stackNames().join(", ")})
   --config FILE      reads FILE, in the same format, instead
-  --url URL          the shop's URL (default: the stack's shopUrl output, through the Pulumi CLI)
+  --url URL          the shop's URL (default: the stack's shopUrl output, through the Pulumi CLI); in a
+                     classroom, the ingress's, which each shop is measured through under its own host
+  --shop NAME        a classroom's one shop to measure (default: every shop, then a table of their verdicts)
   --requests N       requests per probed page (default 200; at least 10)
   --concurrency C    requests in flight at once (default 10)
   --max-seconds S    stop sending after S seconds and judge what was measured (default 300)
@@ -34,6 +36,7 @@ const OPTIONS = {
     "max-seconds": { type: "string" },
     "max-latency": { type: "string" },
     json: { type: "boolean" },
+    shop: { type: "string" },
 } as const;
 
 interface Options {
@@ -44,6 +47,8 @@ interface Options {
     maxSeconds: number;
     maxLatencyMs: number;
     json: boolean;
+    /** A classroom's one shop to measure; all of them when absent. */
+    shop?: string;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -63,6 +68,7 @@ export function parseVerifyArgs(argv: string[]): Options {
         maxSeconds: integer("max-seconds", values["max-seconds"], 300, 1, 3600),
         maxLatencyMs: integer("max-latency", values["max-latency"], 2000, 1, 600_000),
         json: values.json ?? false,
+        ...(values.shop !== undefined ? { shop: values.shop } : {}),
     };
 }
 
@@ -118,70 +124,121 @@ export function main(argv: string[]): Promise<number> {
     return runCommand("verify", USAGE, argv, () => verify(parseVerifyArgs(argv)));
 }
 
+/** What one shop's measurement found, as --json prints it. */
+interface ShopReport {
+    shop?: string;
+    scenario: string;
+    url: string;
+    responses: number;
+    unanswered: number;
+    elapsedMs: number;
+    passed: boolean;
+    checks: { kind: string; name: string; page: string; declared: string; measured: string; interval: [number, number] | null; pass: boolean }[];
+    skipped: string[];
+}
+
+/** The shops to measure: the one --shop names, else every shop of the stack. */
+export function chosenShops(shops: ShopSpec[], name: string | undefined): ShopSpec[] {
+    if (name === undefined) return shops;
+    const found = shops.filter((shop) => shop.classroom?.name === name);
+    if (found.length === 0) {
+        const names = shops.flatMap((shop) => (shop.classroom ? [shop.classroom.name] : []));
+        throw new UsageError(
+            `--shop: no shop ${name} in this stack; ${names.length > 0 ? `its shops: ${names.join(", ")}` : "it has one shop, without a name (no boutique-mesh:shops)"}`,
+        );
+    }
+    return found;
+}
+
+/** A classroom shop's URL and Host header: the lab's URL, which reaches the shared ingress, under the shop's host. */
+export function shopTarget(labUrl: string, shop: ShopSpec): { url: string; host?: string } {
+    if (shop.classroom === undefined) return { url: labUrl };
+    const url = new URL(labUrl);
+    const host = url.port ? `${shop.classroom.host}:${url.port}` : shop.classroom.host;
+    url.hostname = shop.classroom.host;
+    return { url: url.toString(), host };
+}
+
 async function verify(options: Options): Promise<number> {
     const config = loadStackFile(options.target.file);
-    const scenarioName = config.scenario;
     // The frontend images the lab runs: the release's, and boutique.frontendV1's.
     const codes = frontendCodes(config.boutique.release, { ...BUILT_IN_IMAGES, v1: config.boutique.frontendV1.image });
-    const { checks, skipped } = planChecks(resolveScenario(config.scenario, config.traffic), { maxLatencyMs: options.maxLatencyMs, codes });
-    const url = options.url ?? stackUrl(options.target.stack);
-    if (!URL.canParse(url)) throw new UsageError(`--url: not a URL: ${url}`);
+    const shops = chosenShops(labShops(config), options.shop);
+    const labUrl = options.url ?? stackUrl(options.target.stack);
+    if (!URL.canParse(labUrl)) throw new UsageError(`--url: not a URL: ${labUrl}`);
+    const classroom = config.shops !== undefined;
 
-    const pages = pagesFor(checks);
-    const result = await probe({
-        url,
-        pages,
-        requests: options.requests,
-        concurrency: options.concurrency,
-        requestTimeoutMs: 30_000,
-        deadlineMs: options.maxSeconds * 1000,
-        onProgress: progress,
-    });
-    if (result.unreachable || result.samples.length === 0 || result.failures.length > result.samples.length) {
-        if (result.unreachable && process.stderr.isTTY) process.stderr.write("\n");
-        const stopped = result.unreachable ? ` (stopped after ${result.failures.length} unanswered requests)` : "";
-        throw new Error(`could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}`);
+    const reports: ShopReport[] = [];
+    for (const shop of shops) {
+        const { checks, skipped } = planChecks(shop.scenario, { maxLatencyMs: options.maxLatencyMs, codes });
+        const { url, host } = shopTarget(labUrl, shop);
+        if (classroom && !options.json) console.log(`${reports.length > 0 ? "\n" : ""}shop ${shop.classroom!.name}: scenario ${shop.scenarioName}, ${url}`);
+        const result = await probe({
+            url: labUrl,
+            ...(host ? { host } : {}),
+            pages: pagesFor(checks),
+            requests: options.requests,
+            concurrency: options.concurrency,
+            requestTimeoutMs: 30_000,
+            deadlineMs: options.maxSeconds * 1000,
+            onProgress: progress,
+        });
+        if (result.unreachable || result.samples.length === 0 || result.failures.length > result.samples.length) {
+            if (result.unreachable && process.stderr.isTTY) process.stderr.write("\n");
+            const stopped = result.unreachable ? ` (stopped after ${result.failures.length} unanswered requests)` : "";
+            throw new Error(`could not reach the shop at ${url}: ${result.failures[0] ?? "no request completed"}${stopped}`);
+        }
+        const verdicts: (Check & Verdict)[] = checks.map((check) => ({ ...check, ...check.judge(result.samples) }));
+        const report: ShopReport = {
+            ...(shop.classroom ? { shop: shop.classroom.name } : {}),
+            scenario: shop.scenarioName,
+            url,
+            responses: result.samples.length,
+            unanswered: result.failures.length,
+            elapsedMs: Math.round(result.elapsedMs),
+            passed: verdicts.every((v) => v.pass),
+            checks: verdicts.map(({ kind, name, page, declared, measured, interval, pass }) => ({
+                kind,
+                name,
+                page,
+                declared,
+                measured,
+                interval: interval ?? null,
+                pass,
+            })),
+            skipped,
+        };
+        reports.push(report);
+        if (!options.json) {
+            const rows = [
+                ["check", "page", "declared", "measured", "95% interval", "verdict"],
+                ...verdicts.map((v) => [v.name, v.page, v.declared, v.measured, formatInterval(v.interval), v.pass ? "pass" : "FAIL"]),
+            ];
+            console.log(table(rows));
+            for (const note of skipped) console.log(`skipped: ${note}`);
+            const summary = `${result.samples.length} responses (${result.failures.length} without an answer) from ${url} in ${(result.elapsedMs / 1000).toFixed(1)}s`;
+            console.log(`${summary}; ${verdicts.filter((v) => v.pass).length} passed, ${verdicts.filter((v) => !v.pass).length} failed`);
+        }
     }
-    const verdicts: (Check & Verdict)[] = checks.map((check) => ({ ...check, ...check.judge(result.samples) }));
-    const passed = verdicts.every((v) => v.pass);
-    const summary = `${result.samples.length} responses (${result.failures.length} without an answer) from ${url} in ${(result.elapsedMs / 1000).toFixed(1)}s`;
+    const passed = reports.every((r) => r.passed);
     if (options.json) {
-        const checksJson = verdicts.map(({ kind, name, page, declared, measured, interval, pass }) => ({
-            kind,
-            name,
-            page,
-            declared,
-            measured,
-            interval: interval ?? null,
-            pass,
-        }));
-        console.log(
-            JSON.stringify(
-                {
-                    stack: options.target.stack,
-                    scenario: scenarioName,
-                    url,
-                    responses: result.samples.length,
-                    unanswered: result.failures.length,
-                    elapsedMs: Math.round(result.elapsedMs),
-                    passed,
-                    checks: checksJson,
-                    skipped,
-                },
-                null,
-                2,
-            ),
-        );
-    } else {
-        const rows = [
-            ["check", "page", "declared", "measured", "95% interval", "verdict"],
-            ...verdicts.map((v) => [v.name, v.page, v.declared, v.measured, formatInterval(v.interval), v.pass ? "pass" : "FAIL"]),
-        ];
-        console.log(table(rows));
-        for (const note of skipped) console.log(`skipped: ${note}`);
-        console.log(`${summary}; ${verdicts.filter((v) => v.pass).length} passed, ${verdicts.filter((v) => !v.pass).length} failed`);
+        const stack = options.target.stack;
+        console.log(JSON.stringify(classroom ? { stack, passed, shops: reports } : { stack, ...reports[0] }, null, 2));
+    } else if (classroom) {
+        console.log(`\n${table(shopSummary(reports))}`);
     }
     return passed ? 0 : 1;
+}
+
+/** The classroom's summary: a row per shop with its scenario and verdict, and the checks that failed. */
+export function shopSummary(reports: ShopReport[]): string[][] {
+    return [
+        ["shop", "scenario", "verdict"],
+        ...reports.map((r) => {
+            const failed = r.checks.filter((c) => !c.pass).map((c) => c.name);
+            return [r.shop ?? "", r.scenario, failed.length === 0 ? `pass (${r.checks.length} checks)` : `FAIL: ${failed.join(", ")}`];
+        }),
+    ];
 }
 
 runAsScript(module, main);

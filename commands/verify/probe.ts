@@ -13,6 +13,8 @@ import { Sample } from "./plan";
 export interface ProbeOptions {
     /** The shop's base URL, e.g. http://localhost:8080/. */
     url: string;
+    /** The Host header to send instead of the URL's: a classroom's shop on the shared ingress (alice.localhost:8080). */
+    host?: string;
     pages: { page: string; path: string }[];
     /** Requests per page. */
     requests: number;
@@ -27,12 +29,12 @@ export interface ProbeOptions {
 /** No answer at all from the shop (refused, unreachable, timed out): not a measurement. */
 export class ConnectionError extends Error {}
 
-function get(url: URL, timeoutMs: number, agent: http.Agent): Promise<{ status: number; version?: string }> {
+function get(url: URL, timeoutMs: number, agent: http.Agent, host?: string): Promise<{ status: number; version?: string }> {
     const client = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
         const request = client.get(
             url,
-            { agent, timeout: timeoutMs, headers: { "user-agent": "boutique-mesh-verify", cookie: VERIFY_SESSION_COOKIE } },
+            { agent, timeout: timeoutMs, headers: { "user-agent": "boutique-mesh-verify", cookie: VERIFY_SESSION_COOKIE, ...(host ? { host } : {}) } },
             (response) => {
                 response.resume();
                 response.on("end", () => {
@@ -71,7 +73,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult> {
             const job = jobs[next++];
             const begun = performance.now();
             try {
-                const { status, version } = await get(job.url, options.requestTimeoutMs, agent);
+                const { status, version } = await get(job.url, options.requestTimeoutMs, agent, options.host);
                 samples.push({ page: job.page, status, ms: performance.now() - begun, ...(version ? { version } : {}) });
             } catch (error) {
                 failures.push(`${job.url.pathname}: ${(error as Error).message}`);
