@@ -141,16 +141,21 @@ export type ObjectKey = string;
 
 /** Every object the API server holds, of every listable kind. */
 export async function allObjects(api: Api): Promise<ObjectKey[]> {
-    const keys: ObjectKey[] = [];
+    return [...(await objectVersions(api)).keys()].sort();
+}
+
+/** Every object the API server holds, with its resourceVersion: what changed between two calls, and what did not. */
+export async function objectVersions(api: Api): Promise<Map<ObjectKey, string>> {
+    const versions = new Map<ObjectKey, string>();
     for (const k of await listableKinds(api)) {
         const base = k.groupVersion === "v1" ? "/api/v1" : `/apis/${k.groupVersion}`;
         const list = await api.get(`${base}/${k.resource}`);
         for (const item of list.items ?? []) {
             const ns = item.metadata?.namespace;
-            keys.push(`${k.groupVersion} ${k.kind} ${ns ? `${ns}/` : ""}${item.metadata?.name}`);
+            versions.set(`${k.groupVersion} ${k.kind} ${ns ? `${ns}/` : ""}${item.metadata?.name}`, String(item.metadata?.resourceVersion));
         }
     }
-    return keys.sort();
+    return versions;
 }
 
 /** Where the binaries are. */
