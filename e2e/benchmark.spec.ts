@@ -67,7 +67,7 @@ async function handCycle(): Promise<void> {
 describe("benchmark: the lab against the same install by hand", function () {
     before(async function () {
         this.timeout(90 * 60_000);
-        run = await Run.start();
+        run = await Run.start("benchmark");
         plan = await byHandPlan(STACK, path.join(run.lab.dir, `Pulumi.${STACK}.yaml`));
         const tool = (name: string) => path.join(run.tools.find((t) => t.tool === name)!.bin, name);
         const helmHome = path.join(run.dir, "helm");

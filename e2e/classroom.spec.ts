@@ -82,7 +82,7 @@ async function virtualService(namespace: string, name: string): Promise<any> {
 describe("a classroom of ten shops on the real engine and a real API server, beside one shop", function () {
     before(async function () {
         this.timeout(90 * 60_000);
-        run = await Run.start();
+        run = await Run.start("classroom");
         clean = await objects();
     });
 

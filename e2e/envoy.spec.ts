@@ -99,7 +99,11 @@ async function shopFor(stack: string, translation?: Translation): Promise<EnvoyS
     return shop;
 }
 
-const stacks = shippedStacks();
+/**
+ * The stacks of one shop. A classroom's shops share the ingress by host name, which this proof's one shop
+ * behind one proxy does not model: its routing is proven under mocks and on the API server (e2e/classroom.spec.ts).
+ */
+const stacks = shippedStacks().filter((stack) => loadStackFile(stackFile(stack)).shops === undefined);
 
 describe("the lab's routes on a real Envoy", function () {
     before(async function () {

@@ -88,15 +88,17 @@ export class Run {
         readonly gatewayApiObjects: number,
     ) {}
 
-    static async start(): Promise<Run> {
+    /** `name` tags every progress line of this run: the spec files run two at a time, their lines interleave. */
+    static async start(name: string): Promise<Run> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boutique-mesh-e2e-"));
-        process.stderr.write(`e2e: run folder ${dir}\n`);
+        const note = (text: string) => process.stderr.write(`e2e ${name}: ${text}\n`);
+        note(`run folder ${dir}`);
         const tools = await ensureTools();
         const bin = (name: string) => path.join(tools.find((t) => t.tool === name)!.bin, name);
         const kubeBin = (name: string) => path.join(tools.find((t) => t.tool === "kubernetes")!.bin, name);
         const kwokTool = tools.find((t) => t.tool === "kwok")!;
 
-        process.stderr.write("e2e: starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok\n");
+        note("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok");
         const plane = await ControlPlane.start(path.join(dir, "cluster"), {
             etcd: bin("etcd"),
             kubeApiserver: kubeBin("kube-apiserver"),
@@ -160,7 +162,7 @@ export class Run {
             KUBECONFIG: plane.kubeconfig,
         };
         fs.mkdirSync(path.join(dir, "state"));
-        const lab = new Lab(project, env, path.join(dir, "lab.log"));
+        const lab = new Lab(project, env, path.join(dir, "lab.log"), note);
         // The provider as the engine looks it up: in the plugin cache, at the version the SDK asks for.
         lab.pulumi(["plugin", "install", "resource", "kubernetes", lockedVersion("@pulumi/kubernetes"), "--file", bin("pulumi-resource-kubernetes")]);
         const stackFiles = fs.readdirSync(project).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.yaml");
@@ -184,7 +186,7 @@ export class Run {
             lab.pulumi(["stack", "init", stack]);
             for (const [key, value] of Object.entries(E2E_SECRETS)) lab.pulumi(["config", "set", "--secret", "--path", key, value, "--stack", stack]);
         }
-        process.stderr.write(`e2e: kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}\n`);
+        note(`kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}`);
         return new Run(dir, tools, plane, repo, lab, istioVersion, gatewayApi.objects);
     }
 

@@ -83,7 +83,7 @@ function predicted(from: Evaluation, to: Evaluation): Omit<Changes, "same"> {
 describe("the lab on the real engine and a real API server", function () {
     before(async function () {
         this.timeout(90 * 60_000);
-        run = await Run.start();
+        run = await Run.start("lifecycle");
         clean = await objects();
     });
 

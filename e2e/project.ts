@@ -141,6 +141,8 @@ export class Lab {
         readonly dir: string,
         readonly env: NodeJS.ProcessEnv,
         readonly log: string,
+        /** Where each command's end is reported (its seconds and the engine's counts): the e2e's progress. */
+        private readonly note: (text: string) => void = () => undefined,
     ) {}
 
     /**
@@ -166,7 +168,10 @@ export class Lab {
                 clearTimeout(kill);
                 this.running.delete(child);
                 const seconds = (Date.now() - started) / 1000;
-                resolve({ code: code ?? 1, seconds, output: output(), changes: parseChanges(output()), limitExceeded });
+                const changes = parseChanges(output());
+                const counts = changes ? `: create=${changes.create} update=${changes.update} replace=${changes.replace} delete=${changes.delete}` : "";
+                this.note(`npm run lab -- ${args.join(" ")} ${code === 0 ? "done" : `exited ${code}`} in ${seconds.toFixed(1)} s${counts}`);
+                resolve({ code: code ?? 1, seconds, output: output(), changes, limitExceeded });
             }),
         );
         return { child, done, output };
