@@ -9,7 +9,13 @@ import { strict as assert } from "assert";
 import { ADDON_RELEASES, addonRelease } from "../catalog/addons";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
 import { parseLabConfig } from "../config/schema";
-import { grafanaValues, kialiValues, prometheusValues, tracerObjects } from "../components/addons/values";
+import { grafanaValues, kialiCredentials, kialiValues, prometheusValues, tracerObjects } from "../components/addons/values";
+import { EXPOSED_BY_CONFIG } from "../components/labels";
+
+/*
+ * Values are built in hooks and tests, never while a describe is declared: mutation testing runs the specs again
+ * for each mutant in one process, and values built at load would be the unmutated ones.
+ */
 
 /** The tracer's objects as the plain data they are (their types allow Pulumi inputs). */
 const plain = (objects: ReturnType<typeof tracerObjects>): { deployment: any; services: Record<string, any> } => JSON.parse(JSON.stringify(objects));
@@ -56,7 +62,10 @@ function assertNonRoot(context: { runAsNonRoot?: boolean; runAsUser?: number; ru
 
 describe("addon values, as Istio's addons set them", () => {
     describe("Prometheus (values-prometheus.yaml)", () => {
-        const values = prometheusValues(release, addons(), NO_MIRRORS) as Record<string, any>;
+        let values: Record<string, any>;
+        before(() => {
+            values = prometheusValues(release, addons(), NO_MIRRORS);
+        });
 
         it("the server alone, on 9090 as prometheus, without a volume, scraping every 15 s, outside the mesh", () => {
             assertHolds(values, {
@@ -94,7 +103,10 @@ describe("addon values, as Istio's addons set them", () => {
     });
 
     describe("Grafana (values-grafana.yaml)", () => {
-        const values = grafanaValues(release, addons(), NO_MIRRORS) as Record<string, any>;
+        let values: Record<string, any>;
+        before(() => {
+            values = grafanaValues(release, addons(), NO_MIRRORS);
+        });
 
         it("no RBAC, no test pods, on 3000 outside the mesh, Prometheus as its default data source, Istio's dashboards from their ConfigMap", () => {
             assertHolds(values, {
@@ -117,6 +129,8 @@ describe("addon values, as Istio's addons set them", () => {
             assert.equal(values.datasources["datasources.yaml"].apiVersion, 1);
             const [provider] = values.dashboardProviders["dashboardproviders.yaml"].providers;
             assertHolds(provider, { name: "istio", orgId: 1, type: "file", options: { path: "/var/lib/grafana/dashboards/istio" } });
+            // Istio's values name the folder "istio"; the lab's is "Istio", as docs/observability.md shows it.
+            assert.equal(provider.folder, "Istio");
         });
 
         it("the lab's departures: an admin account from a Secret, anonymous visitors only look, nothing edited or deleted in the UI", () => {
@@ -202,6 +216,166 @@ describe("addon values, as Istio's addons set them", () => {
             const exposed = plain(tracerObjects("zipkin", release, NO_MIRRORS, 30411)).services.tracing;
             assert.deepEqual([exposed.spec.type, exposed.spec.ports[0].nodePort], ["NodePort", 30411]);
             assert.ok(exposed.metadata.annotations, "the exposure is marked");
+        });
+    });
+    describe("the tracer as Istio's samples run it (istio/istio 1.26.8 samples/addons/jaeger.yaml, extras/zipkin.yaml)", () => {
+        const metadata = (name: string, app: string) => ({ name, namespace: "istio-system", labels: { app } });
+        it("jaeger: the sample's environment, annotations, probe, badger volume and Services; the lab's container port names", () => {
+            const { deployment, services } = plain(tracerObjects("jaeger", ADDON_RELEASES["1.26"], NO_MIRRORS));
+            assert.deepEqual(deployment.metadata, metadata("jaeger", "jaeger"));
+            assert.deepEqual(deployment.spec.selector, { matchLabels: { app: "jaeger" } });
+            assert.deepEqual(deployment.spec.template.metadata.annotations, { "prometheus.io/scrape": "true", "prometheus.io/port": "14269" });
+            const [container] = deployment.spec.template.spec.containers;
+            assert.deepEqual(container.env, [
+                { name: "BADGER_EPHEMERAL", value: "false" },
+                { name: "SPAN_STORAGE_TYPE", value: "badger" },
+                { name: "BADGER_DIRECTORY_VALUE", value: "/badger/data" },
+                { name: "BADGER_DIRECTORY_KEY", value: "/badger/key" },
+                { name: "COLLECTOR_ZIPKIN_HOST_PORT", value: ":9411" },
+                { name: "MEMORY_MAX_TRACES", value: "50000" },
+                { name: "QUERY_BASE_PATH", value: "/jaeger" },
+            ]);
+            assert.deepEqual(container.readinessProbe, { httpGet: { path: "/", port: 14269 } });
+            assert.deepEqual(container.volumeMounts, [
+                { name: "tmp", mountPath: "/tmp" },
+                { name: "data", mountPath: "/badger" },
+            ]);
+            // The sample's container declares no ports; the lab names each (at most 15 characters) for the policy pack.
+            assert.deepEqual(
+                container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
+                [
+                    ["http-query", 16686],
+                    ["grpc-query", 16685],
+                    ["collector-http", 14268],
+                    ["collector-grpc", 14250],
+                    ["http-zipkin", 9411],
+                    ["grpc-otlp", 4317],
+                    ["http-otlp", 4318],
+                    ["http-admin", 14269],
+                ],
+            );
+            assert.deepEqual(Object.keys(services), ["tracing", "zipkin", "jaeger-collector"]);
+            const ports = (name: string) => services[name].spec.ports.map((p: any) => [p.name, p.port, p.targetPort]);
+            assert.deepEqual(ports("tracing"), [
+                ["http-query", 80, 16686],
+                ["grpc-query", 16685, 16685],
+            ]);
+            assert.deepEqual(ports("jaeger-collector"), [
+                ["jaeger-collector-http", 14268, 14268],
+                ["jaeger-collector-grpc", 14250, 14250],
+                ["http-zipkin", 9411, 9411],
+                ["grpc-otel", 4317, 4317],
+                ["http-otel", 4318, 4318],
+            ]);
+            for (const name of ["tracing", "zipkin", "jaeger-collector"]) {
+                assert.deepEqual(services[name].metadata, metadata(name, "jaeger"));
+                assert.deepEqual([services[name].spec.type, services[name].spec.selector], ["ClusterIP", { app: "jaeger" }]);
+            }
+        });
+
+        it("jaeger before 1.46 serves no OTLP: its collector Service has the sample's three ports (istio 1.14.6, all-in-one 1.29)", () => {
+            const { services } = plain(tracerObjects("jaeger", ADDON_RELEASES["1.14"], NO_MIRRORS));
+            assert.deepEqual(
+                services["jaeger-collector"].spec.ports.map((p: any) => p.port),
+                [14268, 14250, 9411],
+            );
+        });
+
+        it("zipkin: the sample's environment and probe, no collector; both Services on the sample's ports", () => {
+            const objects = tracerObjects("zipkin", release, NO_MIRRORS);
+            const { deployment, services } = plain(objects);
+            const [container] = deployment.spec.template.spec.containers;
+            assert.deepEqual(container.readinessProbe, { httpGet: { path: "/health", port: 9411 }, initialDelaySeconds: 5, periodSeconds: 5 });
+            assert.deepEqual(container.ports, [{ name: "http-query", containerPort: 9411 }]);
+            assert.deepEqual(container.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+            assert.equal(deployment.spec.template.metadata.annotations, undefined, "zipkin serves no Prometheus metrics here");
+            assert.deepEqual(Object.keys(services), ["tracing", "zipkin"]);
+            assert.deepEqual(services.tracing.spec.ports, [{ name: "http-query", port: 80, targetPort: 9411 }]);
+            assert.ok(!("nodePort" in (objects.services.tracing.spec as any).ports[0]), "no node port key unless one is asked for");
+            // The sample names this port http-query; the lab http-zipkin. Both start with "http", which is what Istio reads.
+            assert.deepEqual(services.zipkin.spec.ports, [{ name: "http-zipkin", port: 9411, targetPort: 9411 }]);
+            assert.deepEqual(services.zipkin.metadata, metadata("zipkin", "zipkin"));
+            assert.equal(services.zipkin.spec.type, "ClusterIP");
+            const exposed = plain(tracerObjects("zipkin", release, NO_MIRRORS, 30411)).services.tracing;
+            assert.deepEqual(exposed.metadata.annotations, EXPOSED_BY_CONFIG);
+        });
+    });
+
+    describe("the lab's own requests and limits, pinned", () => {
+        // docs/classroom.md sizes a class from the requests these add up to (npm run bench), and docs/observability.md
+        // states the tracer's limits: a change here is a decision, which this spec makes visible.
+        const resources = (cpu: [string, string], memory: [string, string]) => ({
+            requests: { cpu: cpu[0], memory: memory[0] },
+            limits: { cpu: cpu[1], memory: memory[1] },
+        });
+        it("Prometheus and its reloader, Grafana, Kiali, and either tracer", () => {
+            const prometheus = prometheusValues(release, addons(), NO_MIRRORS) as Record<string, any>;
+            assert.deepEqual(prometheus.server.resources, resources(["50m", "500m"], ["256Mi", "1024Mi"]));
+            assert.deepEqual(prometheus.configmapReload.prometheus.resources, resources(["10m", "50m"], ["16Mi", "64Mi"]));
+            assert.deepEqual((grafanaValues(release, addons(), NO_MIRRORS) as Record<string, any>).resources, resources(["20m", "200m"], ["64Mi", "256Mi"]));
+            assert.deepEqual(
+                (kialiValues(release, addons(), NO_MIRRORS) as Record<string, any>).deployment.resources,
+                resources(["10m", "500m"], ["64Mi", "1Gi"]),
+            );
+            for (const kind of ["zipkin", "jaeger"] as const)
+                assert.deepEqual(
+                    plain(tracerObjects(kind, release, NO_MIRRORS)).deployment.spec.template.spec.containers[0].resources,
+                    resources(["20m", "500m"], ["256Mi", "512Mi"]),
+                    kind,
+                );
+        });
+    });
+
+    describe("Kiali's credentials and links per chart version", () => {
+        const kiali = (minor: keyof typeof ADDON_RELEASES, input: object = {}) =>
+            kialiValues(ADDON_RELEASES[minor], addons(input), NO_MIRRORS) as Record<string, any>;
+
+        it("how each chart gets a credential to the server: an environment variable, a mounted Secret, a secret: reference", () => {
+            assert.deepEqual(["1.50.0", "1.55.1", "1.59.1", "2.17.0", "2.21.0", "2.27.0"].map(kialiCredentials), [
+                "environment",
+                "environment",
+                "override-file",
+                "override-file",
+                "secret-reference",
+                "secret-reference",
+            ]);
+        });
+
+        it("from 1.59.1 to 2.21.0 the chart mounts the two Secrets where the server reads them; before and after, none", () => {
+            assert.deepEqual(kiali("1.16").deployment.custom_secrets, [
+                { name: "kiali-grafana-password", mount: "/kiali-override-secrets/grafana-password" },
+                { name: "kiali-signing-key", mount: "/kiali-override-secrets/login-token-signing-key" },
+            ]);
+            assert.deepEqual(kiali("1.16", { grafana: { enabled: false } }).deployment.custom_secrets, [
+                { name: "kiali-signing-key", mount: "/kiali-override-secrets/login-token-signing-key" },
+            ]);
+            for (const minor of ["1.14", "1.29"] as const) assert.equal(kiali(minor).deployment.custom_secrets, undefined, minor);
+        });
+
+        it("Grafana's basic auth as admin, its password as a secret: reference only where the chart reads one; Grafana's in-cluster and local URLs", () => {
+            const current = kiali("1.29").external_services.grafana;
+            assert.deepEqual(current, {
+                enabled: true,
+                internal_url: "http://grafana.istio-system:3000",
+                external_url: "http://localhost:3000",
+                auth: { type: "basic", username: "admin", password: "secret:grafana-admin:admin-password" },
+            });
+            assert.deepEqual(kiali("1.16").external_services.grafana, {
+                enabled: true,
+                in_cluster_url: "http://grafana.istio-system:3000",
+                url: "http://localhost:3000",
+                auth: { type: "basic", username: "admin" },
+            });
+        });
+
+        it("a node port: the Service's type always, the port itself only where the chart takes it (1.81.0 on)", () => {
+            const current = kiali("1.29", { kiali: { nodePort: 30201 } });
+            assert.deepEqual(current.server, { port: 20001, node_port: 30201 });
+            assert.deepEqual([current.deployment.service_type, current.deployment.service_annotations], ["NodePort", EXPOSED_BY_CONFIG]);
+            const old = kiali("1.14", { kiali: { nodePort: 30201 } });
+            assert.deepEqual(old.server, { port: 20001 });
+            assert.equal(old.deployment.service_type, "NodePort");
+            assert.deepEqual(kiali("1.29").server, { port: 20001 });
         });
     });
 });
