@@ -6,6 +6,14 @@
 import Mocha = require("mocha");
 import { setRunning } from "./runnable";
 
+/*
+ * Mocha's spec marks, ✔ and ✖, are the ones node's own test runner prints, whose closing lines (`ℹ tests N`) CI
+ * also reads; other marks keep this output from passing for that runner's. (A guess at why CI counted no test in
+ * runs that passed every test: the counting is not visible from here.)
+ */
+Mocha.reporters.Base.symbols.ok = "✓";
+Mocha.reporters.Base.symbols.err = "✗";
+
 class SpecWithSummary extends Mocha.reporters.Spec {
     constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
         super(runner, options);
