@@ -336,6 +336,11 @@ function gatewayApiProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: 
     }
 }
 
+/** "alice.localhost": where the shared ingress serves a classroom's shop. */
+export function shopHost(name: string, config: { shopDomain: string }): string {
+    return `${name}.${config.shopDomain}`;
+}
+
 /** A classroom's shops: names once each, hosts a DNS name can hold, and the routing API it runs on. */
 function classroomProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z.RefinementCtx): void {
     const shops = config.shops ?? [];
@@ -349,7 +354,7 @@ function classroomProblems(config: z.infer<ReturnType<typeof labObject>>, ctx: z
                 message: `names shop ${name} a second time: each shop needs a name of its own`,
             });
         seen.add(name);
-        const host = `${name}.${config.shopDomain}`;
+        const host = shopHost(name, config);
         if (host.length > 253)
             ctx.addIssue({
                 code: "custom",

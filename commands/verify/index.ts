@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "child_process";
 import { loadStackFile } from "../../config/stack";
-import { ShopSpec, labShops } from "../../components/shop/shops";
+import { ShopSpec, labShops, urlOnHost } from "../../components/shop/shops";
 import { STACK_OPTIONS, StackTarget, UsageError, parseCommand, runAsScript, runCommand, stackTarget } from "../args";
 import { PROJECT_DIR, engineEnvironment, stackNames } from "../../config/project";
 import { useLabCli } from "../preflight/cli";
@@ -153,10 +153,8 @@ export function chosenShops(shops: ShopSpec[], name: string | undefined): ShopSp
 /** A classroom shop's URL and Host header: the lab's URL, which reaches the shared ingress, under the shop's host. */
 export function shopTarget(labUrl: string, shop: ShopSpec): { url: string; host?: string } {
     if (shop.classroom === undefined) return { url: labUrl };
-    const url = new URL(labUrl);
-    const host = url.port ? `${shop.classroom.host}:${url.port}` : shop.classroom.host;
-    url.hostname = shop.classroom.host;
-    return { url: url.toString(), host };
+    const url = urlOnHost(labUrl, shop.classroom.host);
+    return { url: url.toString(), host: url.host };
 }
 
 async function verify(options: Options): Promise<number> {

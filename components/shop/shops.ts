@@ -2,7 +2,7 @@
  * The shops a lab builds: the single shop of `boutique.namespace`, or a classroom's (`shops`), one per attendee
  * in the namespace of its name, each with its own scenario, on the one mesh. Pure functions.
  */
-import { LabConfig } from "../../config/schema";
+import { LabConfig, shopHost } from "../../config/schema";
 import { Scenario, ScenarioName, resolveScenario } from "../../stacks";
 import { ISTIO_NAMESPACE } from "../mesh/charts";
 import { ClassroomShop } from "../routing/objects";
@@ -13,11 +13,6 @@ export interface ShopSpec {
     scenario: Scenario;
     /** A classroom's shop: its name, host and isolation; absent for the single shop. */
     classroom?: ClassroomShop;
-}
-
-/** "alice.localhost": where the shared ingress serves a classroom's shop. */
-export function shopHost(name: string, config: Pick<LabConfig, "shopDomain">): string {
-    return `${name}.${config.shopDomain}`;
 }
 
 /**
@@ -61,6 +56,13 @@ export interface ClassroomAccess {
     frontendUrl: string;
 }
 
+/** The lab's URL under a shop's host: what reaches the shared ingress as that shop, on the lab's port. */
+export function urlOnHost(labUrl: string, host: string): URL {
+    const url = new URL(labUrl);
+    url.hostname = host;
+    return url;
+}
+
 /** The first local port of the shops' own port-forwards (the ingress's is 8080); shop i takes this + i. */
 export const SHOP_LOCAL_PORT = 8081;
 
@@ -76,8 +78,6 @@ export function classroomAccess(
 ): ClassroomAccess[] {
     return shops.flatMap(({ classroom, namespace, scenarioName }, index) => {
         if (classroom === undefined) return [];
-        const url = new URL(labUrl);
-        url.hostname = classroom.host;
         const localPort = SHOP_LOCAL_PORT + index;
         return [
             {
@@ -85,7 +85,7 @@ export function classroomAccess(
                 namespace,
                 scenario: scenarioName,
                 host: classroom.host,
-                url: url.toString(),
+                url: urlOnHost(labUrl, classroom.host).toString(),
                 portForward,
                 frontendPortForward: frontendPortForward(namespace, localPort),
                 frontendUrl: `http://localhost:${localPort}/`,
