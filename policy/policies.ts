@@ -13,6 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { isPinned, parseImage } from "../components/images/references";
 import { NODE_AGENTS } from "../catalog/ambient";
 import { ISTIO_NAMESPACE } from "../components/mesh/charts";
+import { exportedBeyond } from "../components/routing/objects";
 
 /** Policy config (`--policy-pack-config`): the stack's `boutique-mesh:images.mirrors`. */
 export interface PolicySettings {
@@ -74,7 +75,7 @@ export function shopIsolationProblems(kind: string | undefined, object: ShopObje
     const ns = object.metadata?.namespace;
     const spec = object.spec ?? {};
     const problems: string[] = [];
-    const beyond = (spec.exportTo ?? ["*"]).filter((to) => to !== "." && to !== ns && to !== ISTIO_NAMESPACE);
+    const beyond = exportedBeyond(spec.exportTo, ns, ISTIO_NAMESPACE);
     if (beyond.length > 0) problems.push(`is exported to ${beyond.join(", ")}; a shop's objects go to "." and ${ISTIO_NAMESPACE} only`);
     if (kind === "ServiceEntry") return problems;
     const hosts = [spec.host, ...(spec.hosts ?? []), ...(spec.http ?? []).flatMap((r) => (r.route ?? []).map((d) => d.destination?.host))];

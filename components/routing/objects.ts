@@ -66,6 +66,14 @@ function served<T extends IstioObject>(object: T, place: MeshPlace, toIngress = 
     return { ...labelled, spec: { ...object.spec, exportTo: toIngress ? [".", shop.ingressNamespace] : ["."] } };
 }
 
+/**
+ * Where an object of a shop in `namespace` is exported beyond the shop and the ingress gateway's namespace (what
+ * served() allows it); without exportTo Istio exports it everywhere ("*").
+ */
+export function exportedBeyond(exportTo: string[] | undefined, namespace: string | undefined, ingressNamespace: string): string[] {
+    return (exportTo ?? ["*"]).filter((to) => to !== "." && to !== namespace && to !== ingressNamespace);
+}
+
 /** "frontend.online-boutique.svc.cluster.local". */
 export function serviceHost(service: string, place: MeshPlace): string {
     return `${service}.${place.namespace}.svc.${place.clusterDomain}`;

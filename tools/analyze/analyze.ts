@@ -16,6 +16,7 @@ import { ChartInputs, DeclaredResource, Evaluation } from "../../mocks/evaluate"
 import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL, WAYPOINT_CLASS } from "../../catalog/ambient";
 import { SHOP_LABEL } from "../../components/labels";
 import { ISTIO_NAMESPACE } from "../../components/mesh/charts";
+import { exportedBeyond } from "../../components/routing/objects";
 
 export type Severity = "error" | "warning";
 
@@ -518,7 +519,7 @@ function classroomFindings(mesh: Mesh, report: Report): void {
         const ns = nsOf(object);
         if (shopOf(ns) === undefined) continue;
         const exportTo = object.spec?.exportTo;
-        const beyond = (exportTo ?? ["*"]).filter((to) => to !== "." && to !== ns && to !== ISTIO_NAMESPACE);
+        const beyond = exportedBeyond(exportTo, ns, ISTIO_NAMESPACE);
         if (beyond.length > 0)
             report(
                 "error",
