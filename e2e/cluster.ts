@@ -139,6 +139,14 @@ export async function listableKinds(api: Api): Promise<ApiKind[]> {
 /** An object's identity, as the leftover check compares them: "apps/v1 Deployment ns/name". */
 export type ObjectKey = string;
 
+/** Objects that come and go by themselves (leases, events) and say nothing about the lab. */
+export const VOLATILE = /^(coordination\.k8s\.io\/v1 Lease|v1 Event|events\.k8s\.io\/v1 Event) /;
+
+/** Every object the API server holds but the volatile ones: what a clean teardown is compared with. */
+export async function lastingObjects(api: Api): Promise<ObjectKey[]> {
+    return (await allObjects(api)).filter((o) => !VOLATILE.test(o));
+}
+
 /** Every object the API server holds, of every listable kind. */
 export async function allObjects(api: Api): Promise<ObjectKey[]> {
     return [...(await objectVersions(api)).keys()].sort();

@@ -21,7 +21,8 @@ import {
     ztunnelChart,
 } from "./charts";
 import { ControlPlane, kwokStageFiles } from "./cluster";
-import { Lab, copyProject, setStackConfig } from "./project";
+import { Changes, LAB_COMMAND_LIMIT_MS, Lab, LabRun, copyProject, setStackConfig } from "./project";
+import { strict as assert } from "assert";
 import { PROJECT_DIR } from "../config/project";
 import { lockedVersion } from "../commands/preflight/tools";
 import { gatewayApiVersion } from "../catalog/gateway-api";
@@ -188,6 +189,16 @@ export class Run {
         }
         note(`kubernetes provider ${KUBERNETES_PROVIDER.version} installed; charts and dashboards on ${repo.url}`);
         return new Run(dir, tools, plane, repo, lab, istioVersion, gatewayApi.objects);
+    }
+
+    /** Runs a lab command as a step of the run: it must succeed and print the engine's counts; its figures are kept. */
+    async step(phase: string, args: string[]): Promise<LabRun & { changes: Changes }> {
+        const result = await this.lab.run(args);
+        const ended = result.limitExceeded ? `was still running after ${LAB_COMMAND_LIMIT_MS / 60_000} min and was interrupted` : "failed";
+        assert.equal(result.code, 0, `npm run lab -- ${args.join(" ")} ${ended}:\n${result.output.split("\n").slice(-40).join("\n")}`);
+        assert.ok(result.changes, `npm run lab -- ${args.join(" ")} printed no change summary`);
+        this.figures.push({ phase, seconds: result.seconds, ...result.changes });
+        return { ...result, changes: result.changes };
     }
 
     async stop(): Promise<void> {

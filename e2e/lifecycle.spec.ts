@@ -6,14 +6,13 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { diffEvaluations, summarize } from "../tools/bench/diff";
 import { Evaluation, evaluateStack } from "../mocks/evaluate";
-import { allObjects } from "./cluster";
+import { lastingObjects } from "./cluster";
 import { printFigures } from "./figures";
 import { PREVIOUS_DEFAULT_ISTIO, Run, gatewayApiCrdsUrl } from "./harness";
 import { gatewayApiVersion } from "../catalog/gateway-api";
 import { DEFAULT_ISTIO_VERSION } from "../catalog/releases";
-import { BEFORE_LAYOUT, Changes, LAB_COMMAND_LIMIT_MS, LabRun, hasCommit, switchProgram } from "./project";
+import { BEFORE_LAYOUT, Changes, hasCommit, predictedChanges, switchProgram } from "./project";
 import { policies } from "../policy/policies";
 import { shippedStacks } from "../config/project";
 import { Timings } from "../commands/timings";
@@ -25,24 +24,15 @@ const NS = "online-boutique";
 /** The up across the outage: its 20 s outage and its own work (20 s seen) with room to spare. */
 const OUTAGE_UP_LIMIT_MS = 5 * 60_000;
 
-/** Objects that come and go by themselves (node heartbeats, events) and say nothing about the lab. */
-const VOLATILE = /^(coordination\.k8s\.io\/v1 Lease|v1 Event|events\.k8s\.io\/v1 Event) /;
-
-async function objects(): Promise<string[]> {
-    return (await allObjects(run.plane.api)).filter((o) => !VOLATILE.test(o));
-}
+const objects = (): Promise<string[]> => lastingObjects(run.plane.api);
 
 /** What the last lab command printed. */
 let lastOutput = "";
 
 /** Runs a lab command, expects it to succeed, records its figures. */
 async function lab(phase: string, ...args: string[]): Promise<Changes> {
-    const result: LabRun = await run.lab.run(args);
-    const ended = result.limitExceeded ? `was still running after ${LAB_COMMAND_LIMIT_MS / 60_000} min and was interrupted` : "failed";
-    assert.equal(result.code, 0, `npm run lab -- ${args.join(" ")} ${ended}:\n${result.output.split("\n").slice(-40).join("\n")}`);
-    assert.ok(result.changes, `npm run lab -- ${args.join(" ")} printed no change summary`);
+    const result = await run.step(phase, args);
     lastOutput = result.output;
-    run.figures.push({ phase, seconds: result.seconds, ...result.changes });
     return result.changes;
 }
 
@@ -71,14 +61,8 @@ function evaluateDev(): Promise<Evaluation> {
     return evaluateStack("dev", path.join(run.lab.dir, "Pulumi.dev.yaml"));
 }
 
-/** What the engine should do between two evaluations, as the offline diff (`npm run bench`) predicts it. */
 /** What the stand-in cni and ztunnel charts render: a ServiceAccount and a DaemonSet each (e2e/charts.ts nodeAgent). */
 const NODE_AGENT_STAND_IN_OBJECTS = 2 * 2;
-
-function predicted(from: Evaluation, to: Evaluation): Omit<Changes, "same"> {
-    const counts = summarize(diffEvaluations(from, to));
-    return { create: counts.added, update: counts.changed, replace: counts.replaced, delete: counts.removed };
-}
 
 describe("the lab on the real engine and a real API server", function () {
     before(async function () {
@@ -192,7 +176,7 @@ describe("the lab on the real engine and a real API server", function () {
             const changes = await lab(`switch to ${scenario}`, "up", "dev");
             assert.equal(changes.replace, 0, "no switch replaces anything");
             const { same: _same, ...engine } = changes;
-            assert.deepEqual(engine, predicted(from, await evaluateDev()));
+            assert.deepEqual(engine, predictedChanges(from, await evaluateDev()));
             const v1 = await run.plane.api.request("GET", `/apis/apps/v1/namespaces/${NS}/deployments/frontend-v1`);
             assert.equal(v1.status === 200, scenario === "canary", "frontend-v1 exists only while routed");
         });
@@ -205,7 +189,7 @@ describe("the lab on the real engine and a real API server", function () {
         run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "canary", "--stack", "dev"]);
         const changes = await lab("switch to the Gateway API (canary)", "up", "dev");
         // The CRD bundle is one resource offline; the engine also creates every object of its install file.
-        const offline = predicted(from, await evaluateDev());
+        const offline = predictedChanges(from, await evaluateDev());
         assert.deepEqual({ ...changes, same: 0 }, { ...offline, create: offline.create + run.gatewayApiObjects, same: 0 });
         assert.equal(changes.replace, 0);
         const crd = await run.plane.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io");
@@ -238,7 +222,7 @@ describe("the lab on the real engine and a real API server", function () {
         run.lab.pulumi(["config", "rm", "--path", "boutique-mesh:istio.routingApi", "--stack", "dev"]);
         run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "baseline", "--stack", "dev"]);
         const changes = await lab("switch back to Istio's API (baseline)", "up", "dev");
-        const offline = predicted(from, await evaluateDev());
+        const offline = predictedChanges(from, await evaluateDev());
         assert.deepEqual({ ...changes, same: 0 }, { ...offline, delete: offline.delete + run.gatewayApiObjects, same: 0 });
         const crds = (await run.plane.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items.map((c: any) => c.metadata.name);
         assert.deepEqual(
@@ -258,7 +242,7 @@ describe("the lab on the real engine and a real API server", function () {
         // objects (ambient installs the Gateway API CRDs for its waypoint) and what the cni and ztunnel stand-ins
         // render. istiod's Chart changes offline (the ambient profile), but its stand-in renders nothing of the profile,
         // so none of its objects changes, and the engine counts a Chart only through its objects.
-        const offline = predicted(from, await evaluateDev());
+        const offline = predictedChanges(from, await evaluateDev());
         const expected = { ...offline, create: offline.create + run.gatewayApiObjects + NODE_AGENT_STAND_IN_OBJECTS, update: offline.update - 1 };
         assert.deepEqual({ ...changes, same: 0 }, { ...expected, same: 0 });
         assert.equal(changes.replace, 0);
@@ -285,7 +269,7 @@ describe("the lab on the real engine and a real API server", function () {
         run.lab.pulumi(["config", "rm", "--path", "boutique-mesh:istio.dataPlane", "--stack", "dev"]);
         run.lab.pulumi(["config", "set", "boutique-mesh:scenario", "baseline", "--stack", "dev"]);
         const changes = await lab("switch back to sidecars (baseline)", "up", "dev");
-        const offline = predicted(from, await evaluateDev());
+        const offline = predictedChanges(from, await evaluateDev());
         const expected = { ...offline, delete: offline.delete + run.gatewayApiObjects + NODE_AGENT_STAND_IN_OBJECTS, update: offline.update - 1 };
         assert.deepEqual({ ...changes, same: 0 }, { ...expected, same: 0 });
         for (const name of ["istio-cni-node", "ztunnel"])

@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { PROJECT_DIR, shippedStacks } from "../config/project";
+import { Evaluation } from "../mocks/evaluate";
+import { diffEvaluations, summarize } from "../tools/bench/diff";
 
 /** What the program needs at run time; tests, docs and the e2e itself stay behind. */
 const PROJECT_FILES = [
@@ -95,6 +97,12 @@ export interface Changes {
     replace: number;
     delete: number;
     same: number;
+}
+
+/** What the engine should do between two evaluations, as the offline diff (`npm run bench`) predicts it. */
+export function predictedChanges(from: Evaluation, to: Evaluation): Omit<Changes, "same"> {
+    const counts = summarize(diffEvaluations(from, to));
+    return { create: counts.added, update: counts.changed, replace: counts.replaced, delete: counts.removed };
 }
 
 export interface LabRun {
