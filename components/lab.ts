@@ -6,7 +6,7 @@ import { STACK_LABEL } from "./labels";
 import { Shop, ShopArgs, shopParts } from "./shop/shop";
 import { ClassroomAccess, classroomAccess, labShops, shopComponentName } from "./shop/shops";
 import { Cluster, portForward } from "./cluster/cluster";
-import { BOUTIQUE_SERVICES, FRONTEND } from "../catalog/boutique";
+import { FRONTEND, boutiqueService } from "../catalog/boutique";
 import { labImages, shopAccess, upstreamImages, workloadSettings } from "./images/inventory";
 import { INGRESS_GATEWAY } from "./mesh/charts";
 import { networkingApi } from "./routing/objects";
@@ -136,7 +136,7 @@ export class Lab extends pulumi.ComponentResource {
         this.shopAccess = access.note;
         this.shopPortForward = shopAccess(config, stack).portForward;
         this.namespace = config.shops === undefined ? config.boutique.namespace : undefined;
-        const frontendPort = BOUTIQUE_SERVICES.find((service) => service.name === FRONTEND)?.service?.port ?? 80;
+        const frontendPort = boutiqueService(FRONTEND).service!.port;
         this.shops =
             config.shops === undefined
                 ? undefined
