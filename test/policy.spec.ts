@@ -427,6 +427,7 @@ describe("policy: the CrossGuard pack", () => {
         const type = "kubernetes:networking.istio.io/v1:VirtualService";
         const own = "productcatalogservice.alice.svc.cluster.local";
         assert.deepEqual(violations(type, vs({ exportTo: ["."], hosts: [own], http: [{ route: [{ destination: { host: own } }] }] })), []);
+        assert.deepEqual(violations(type, vs({ exportTo: ["alice", "istio-system"], hosts: [own] })), [], "its namespace by name is its own");
         assert.deepEqual(violations(type, vs({ hosts: [own] })), [
             'shop-isolation: VirtualService alice/productcatalogservice is exported to *; a shop\'s objects go to "." and istio-system only',
         ]);
